@@ -1,0 +1,122 @@
+"""Check the rows of one sheet: types, the pandera model, references and row warnings.
+
+Everything found is a problem row (ROW, column, value, rule, detail); `value` is the cell as the
+user wrote it, so the message quotes what they see in their file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandera.errors
+import polars as pl
+
+from etl.detect import Sheet
+from etl.normalise import PROBLEM_SCHEMA, ROW, clean_text, normalise
+from etl.derive import with_derived
+from schemas.identifiers import region_name, uscc_detail
+from schemas.kinds import Kind
+from schemas.models import rule_for_check, schema_for
+from schemas.references import REFERENCES
+from schemas.rules import TYPE_NAMES_ZH
+from schemas.warnings import warnings_for
+
+
+def _details(kind: Kind, rule: str, column: str, other: str | None, today: dt.date,
+             jurisdiction: str | None) -> str:
+    col = kind.column(column)
+    if rule == "ROW_TYPE":
+        return TYPE_NAMES_ZH.get(col.type, col.type)
+    if rule == "ROW_ENUM":
+        return "、".join(col.enum.values) if col.enum else ""
+    if rule == "ROW_RANGE":
+        return f"{col.ge:g}–{col.le:g}" if col.le is not None else f"不小于{col.ge:g}"
+    if rule == "ROW_JURISDICTION" and jurisdiction:
+        return f"{jurisdiction} {region_name(jurisdiction)}"
+    if rule == "ROW_FUTURE_DATE":
+        return today.isoformat()
+    if rule == "ROW_REQUIRED" and other:
+        return f"（「{kind.column(other).zh}」为已结案时）" if other == "status" else ""
+    return ""
+
+
+def _model_problems(kind: Kind, typed: pl.DataFrame, today: dt.date, jurisdiction: str | None) -> pl.DataFrame:
+    prefix = _prefix(jurisdiction)
+    try:
+        schema_for(kind.name, today, prefix).validate(typed, lazy=True)
+        return pl.DataFrame(schema=PROBLEM_SCHEMA)
+    except pandera.errors.SchemaErrors as err:
+        cases = err.failure_cases.filter(pl.col("index").is_not_null())
+    rows = []
+    for (check, column), group in cases.group_by(["check", "column"], maintain_order=True):
+        rule, other = rule_for_check(check)
+        detail = _details(kind, rule, column, other, today, jurisdiction)
+        rows.append(group.select(pl.col("index").cast(pl.UInt32).alias(ROW)).with_columns(
+            column=pl.lit(column), value=pl.lit(None, pl.String), rule=pl.lit(rule), detail=pl.lit(detail),
+            other=pl.lit(other, pl.String)))
+    return pl.concat(rows) if rows else pl.DataFrame(schema={**PROBLEM_SCHEMA, "other": pl.String})
+
+
+def _prefix(jurisdiction: str | None) -> str | None:
+    from schemas.identifiers import region_prefix
+    return region_prefix(jurisdiction) if jurisdiction else None
+
+
+def _with_written_values(problems: pl.DataFrame, sheet: Sheet, kind: Kind) -> pl.DataFrame:
+    """Quote each problem's cell as written; fill details that depend on the row."""
+    if problems.is_empty():
+        return problems.select(PROBLEM_SCHEMA.keys())
+    long = sheet.frame.drop("source_row").unpivot(index=ROW, variable_name="column", value_name="written")
+    out = problems.drop("value").join(long, on=[ROW, "column"], how="left").with_columns(
+        value=clean_text(pl.col("written")))
+    if "other" in out.columns:
+        other_value = long.rename({"column": "other", "written": "other_written"})
+        out = out.join(other_value, on=[ROW, "other"], how="left")
+        zh = {c.name: c.zh for c in kind.columns}
+        out = out.with_columns(detail=pl.when(pl.col("rule") == "ROW_DATE_ORDER").then(
+            pl.format("「{}」（{}）", pl.col("other").replace_strict(zh, default=""), pl.col("other_written")))
+            .otherwise(pl.col("detail")))
+    out = out.with_columns(detail=pl.when(pl.col("rule") == "ROW_USCC").then(
+        uscc_detail(pl.col("value").str.normalize("NFKC").str.replace_all(r"[\s\-—_]", "").str.to_uppercase()))
+        .otherwise(pl.col("detail")))
+    return out.select(PROBLEM_SCHEMA.keys())
+
+
+def check_sheet(sheet: Sheet, today: dt.date, jurisdiction: str | None) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """(typed rows with derived columns, errors, warnings) of one sheet; nothing is dropped yet."""
+    kind = sheet.kind
+    typed, type_problems = normalise(kind, sheet.frame)
+    model = _model_problems(kind, typed, today, jurisdiction)
+    # A value that could not be read is reported once, as ROW_TYPE, not again as missing.
+    model = model.join(type_problems.select(ROW, "column"), on=[ROW, "column"], how="anti")
+    errors = pl.concat([type_problems.with_columns(other=pl.lit(None, pl.String)), model], how="diagonal")
+    errors = _with_written_values(errors, sheet, kind)
+    warnings = _warnings(kind, typed)
+    return with_derived(kind.name, typed), errors, _with_written_values(warnings, sheet, kind)
+
+
+def _warnings(kind: Kind, typed: pl.DataFrame) -> pl.DataFrame:
+    found = [pl.DataFrame(schema=PROBLEM_SCHEMA)]
+    for w in warnings_for(kind):
+        hit = typed.filter(w.condition.fill_null(False)).select(
+            pl.col(ROW), column=pl.lit(w.column), value=pl.lit(None, pl.String), rule=pl.lit(w.code),
+            detail=w.detail.cast(pl.String))
+        found.append(hit.cast(PROBLEM_SCHEMA))
+    return pl.concat(found)
+
+
+def reference_problems(kind_name: str, typed: pl.DataFrame, known: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """ROW_UNKNOWN_REFERENCE rows: references whose target combination is not known."""
+    found = [pl.DataFrame(schema=PROBLEM_SCHEMA)]
+    for ref in REFERENCES.get(kind_name, ()):
+        present = pl.all_horizontal([pl.col(c).is_not_null() for c in ref.columns])
+        if ref.unless_present:
+            present = present & pl.col(ref.unless_present).is_null()
+        target = known[ref.target].select(ref.target_columns).unique().with_columns(_hit=pl.lit(True))
+        candidates = typed.filter(present).select(ROW, *ref.columns)
+        joined = candidates.join(target, left_on=list(ref.columns), right_on=list(ref.target_columns), how="left")
+        missing = joined.filter(pl.col("_hit").is_null()).select(
+            pl.col(ROW), column=pl.lit(ref.columns[0]), value=pl.lit(None, pl.String),
+            rule=pl.lit("ROW_UNKNOWN_REFERENCE"), detail=pl.lit(ref.detail))
+        found.append(missing.cast(PROBLEM_SCHEMA))
+    return pl.concat(found)

@@ -1,0 +1,78 @@
+"""Rule codes of contract §4, the compliance flags of §3, and their Chinese messages.
+
+Codes are stable identifiers: reports, the warehouse and tests refer to them. Messages are what an
+organ's clerk reads; `{header}` is the column's Chinese header, `{value}` the value as written,
+`{detail}` what the check adds (allowed values, the other date, the jurisdiction …).
+"""
+
+from __future__ import annotations
+
+FILE_RULES = {
+    "FILE_UNREADABLE": "文件无法打开或解码：{detail}",
+    "FILE_UNKNOWN_KIND": "未能识别文件中任何工作表的表头，请使用报送模板的表头。找到的表头：{detail}",
+    "FILE_MISSING_COLUMN": "工作表缺少必填列「{header}」，整表未导入。找到的表头：{detail}",
+}
+
+ROW_RULES = {
+    "ROW_REQUIRED": "「{header}」为必填项，不能为空{detail}",
+    "ROW_TYPE": "「{header}」的值“{value}”无法识别为{detail}",
+    "ROW_ENUM": "「{header}」的值“{value}”不是允许的取值，应为：{detail}",
+    "ROW_RANGE": "「{header}」的值“{value}”超出允许范围（{detail}）",
+    "ROW_USCC": "「{header}」的值“{value}”不是有效的统一社会信用代码：{detail}",
+    "ROW_REGION": "「{header}」的值“{value}”不是有效的行政区划代码",
+    "ROW_JURISDICTION": "「{header}」的值“{value}”不在本辖区（{detail}）内",
+    "ROW_DATE_ORDER": "「{header}」的值“{value}”早于{detail}，日期先后顺序有误",
+    "ROW_FUTURE_DATE": "「{header}」的值“{value}”晚于今天（{detail}）",
+    "ROW_UNKNOWN_REFERENCE": "「{header}」的值“{value}”{detail}",
+    "ROW_DUPLICATE_KEY": "本次导入中{detail}出现多次且内容不同，相关各行均未导入，请核对后只保留一行",
+}
+
+WARNING_RULES = {
+    "W_ORGAN_PREFIX": "「{header}」的值“{value}”不以11（机关）或13（群团）开头，请核实是否为机关",
+    "W_USCC_ORG_CHECK": "「{header}」的值“{value}”第9–17位组织机构代码的校验位不符，请核实",
+    "W_USCC_PILOT": "「{header}」的值“{value}”为早期试点代码，校验位不符但予以接受，请核实",
+    "W_START_BEFORE_SIGNED": "「{header}」的值“{value}”早于合同签订日期（{detail}），请核实",
+    "W_SCORE_MISMATCH": "「{header}」填报为“{value}”，与检查项计算得分{detail}相差超过0.5分，以检查项计算为准",
+    "W_GRADE_MISMATCH": "「{header}」填报为“{value}”，按检查项评定应为{detail}，以检查项评定为准",
+    "W_OVERALL_MISMATCH": "「{header}」填报为“{value}”，与按权重计算的{detail}相差超过1分",
+    "W_FINDING_MISSING": "检查结果为“{value}”时应填写「问题描述」",
+}
+
+MESSAGES = {**FILE_RULES, **ROW_RULES, **WARNING_RULES}
+RULE_NAMES_ZH = {
+    "FILE_UNREADABLE": "文件无法读取", "FILE_UNKNOWN_KIND": "无法识别表格类型",
+    "FILE_MISSING_COLUMN": "缺少必填列", "ROW_REQUIRED": "必填项为空", "ROW_TYPE": "格式无法识别",
+    "ROW_ENUM": "取值不在允许范围", "ROW_RANGE": "数值超出范围", "ROW_USCC": "信用代码无效",
+    "ROW_REGION": "区划代码无效", "ROW_JURISDICTION": "不在本辖区", "ROW_DATE_ORDER": "日期顺序错误",
+    "ROW_FUTURE_DATE": "日期晚于今天", "ROW_UNKNOWN_REFERENCE": "引用的对象不存在",
+    "ROW_DUPLICATE_KEY": "同批次重复记录", "W_ORGAN_PREFIX": "机关代码前缀异常",
+    "W_USCC_ORG_CHECK": "组织机构代码校验位不符", "W_USCC_PILOT": "试点信用代码",
+    "W_START_BEFORE_SIGNED": "开始日期早于签订日期", "W_SCORE_MISMATCH": "得分与检查项不符",
+    "W_GRADE_MISMATCH": "结论与检查项不符", "W_OVERALL_MISMATCH": "综合得分与分项不符",
+    "W_FINDING_MISSING": "未填写问题描述",
+}
+
+# What ROW_TYPE says a value should have been.
+TYPE_NAMES_ZH = {
+    "date": "日期（如2025-03-05）", "datetime": "日期时间（如2025-03-05 14:30）", "int": "整数",
+    "decimal": "数字", "bool": "是或否", "period": "评价期间（如2025、2025-Q3、2025年第三季度）",
+}
+
+# Compliance flags raised on load (contract §3), with what a reader of the warehouse sees.
+FLAGS = {
+    "OUT_OF_SCOPE_SERVICE": ("超范围外包", "Service outside the permitted auxiliary work"),
+    "VENDOR_NOT_ENTERPRISE": ("服务机构非企业法人", "Vendor is not an enterprise legal person"),
+    "CLASSIFIED_WITHOUT_QUALIFICATION": ("涉密项目服务机构无保密资质", "Classified project without secrecy qualification"),
+    "QUALIFICATION_EXPIRED": ("服务机构资质均已失效", "All of the vendor's qualifications have lapsed"),
+    "NO_CONFIDENTIALITY_AGREEMENT": ("未签订保密协议", "No confidentiality agreement"),
+    "CLASSIFIED_OFFSITE": ("涉密档案在服务机构场所加工", "Classified records processed at the vendor's site"),
+    "SINGLE_INSPECTOR": ("检查人员少于2人", "Fewer than two inspectors"),
+    "LATE_INCIDENT_REPORT": ("事件迟报", "Incident reported late"),
+}
+
+# Hours within which an incident must be reported, by severity (contract §3).
+INCIDENT_REPORT_HOURS = {"特别重大": 24, "重大": 24, "较大": 24, "一般": 7 * 24}
+
+
+def message(code: str, header: str = "", value: str = "", detail: str = "") -> str:
+    return MESSAGES[code].format(header=header, value=value, detail=detail)

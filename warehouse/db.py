@@ -1,0 +1,87 @@
+"""The one place the warehouse is opened, migrated and written in transactions.
+
+DuckDB facts this relies on (see the engineering notes): extensions never auto-install (there is
+no network), `with connect()` closes rather than commits, and a connection must not be shared
+between threads (callers take a cursor each).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from importlib import resources
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+CONFIG = {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
+LOCK_RETRY_SECONDS = 30.0
+
+
+class WarehouseBusy(Exception):
+    """Another process holds the warehouse for writing."""
+
+
+def connect(path: str | Path, *, read_only: bool = False, wait: float = LOCK_RETRY_SECONDS) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse file (created and migrated when writable), retrying while it is locked."""
+    path = Path(path)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + wait
+    delay = 0.05
+    while True:
+        try:
+            con = duckdb.connect(str(path), read_only=read_only, config=CONFIG)
+            break
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                if "lock" in str(exc).lower():
+                    raise WarehouseBusy(str(exc)) from exc
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+    if not read_only:
+        migrate(con)
+    return con
+
+
+@contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """BEGIN … COMMIT, or ROLLBACK on any error: the warehouse is never left half-written."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def _migrations() -> list[tuple[str, str]]:
+    folder = resources.files("warehouse").joinpath("sql", "migrations")
+    return sorted((f.name, f.read_text(encoding="utf-8")) for f in folder.iterdir() if f.name.endswith(".sql"))
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Apply the migrations not yet applied, each in its own transaction; returns their names."""
+    con.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMP)")
+    done = {r[0] for r in con.execute("SELECT name FROM schema_migrations").fetchall()}
+    applied = []
+    for name, sql in _migrations():
+        if name in done:
+            continue
+        with transaction(con):
+            con.execute(sql)
+            con.execute("INSERT INTO schema_migrations VALUES (?, now())", [name])
+        applied.append(name)
+    return applied
+
+
+def get_setting(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
+    row = con.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchall()
+    return row[0][0] if row else None
+
+
+def set_setting(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
+    con.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", [key, value])
