@@ -200,7 +200,9 @@ class _Load:
                 part.typed, part.warnings = typed, warnings
                 part.errors.append(errors)
                 if REFERENCES.get(kind.name):
-                    part.errors.append(reference_problems(kind.name, typed, known))
+                    # A code already rejected as malformed is not reported again as unknown.
+                    refs = reference_problems(kind.name, typed, known)
+                    part.errors.append(refs.join(errors.select(ROW, "column"), on=[ROW, "column"], how="anti"))
             self._duplicates(kind.name, parts)
             rows = self._accepted_rows(kind.name, parts)
             accepted[kind.name] = rows

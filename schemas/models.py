@@ -83,12 +83,12 @@ def _uscc_list_check() -> pa.Check:
 
 
 def _region_check() -> pa.Check:
-    codes = pl.Series(sorted(valid_region_codes()))
+    codes = pl.Series(sorted(valid_region_codes())).implode()
     return pa.Check(lambda data: _ok_or_null(data, pl.col(data.key).is_in(codes)), name="ROW_REGION")
 
 
 def _jurisdiction_check(prefix: str) -> pa.Check:
-    codes = pl.Series(sorted(valid_region_codes()))
+    codes = pl.Series(sorted(valid_region_codes())).implode()
 
     def check(data: pa.PolarsData) -> pl.LazyFrame:
         col = pl.col(data.key)  # an invalid code is ROW_REGION's to report, not this rule's
