@@ -59,11 +59,11 @@ def _best_kind(cells: list[str | None], sheet_name: str | None) -> tuple[Kind, d
 
 def _data_rows(frame: pl.DataFrame, cols: list[str]) -> pl.DataFrame:
     """Drop blank rows, totals rows and the notes below the table (kept rows keep their numbers)."""
-    cells = [pl.col(c).str.strip_chars() for c in cols]
-    filled = pl.sum_horizontal([(c.str.len_chars() > 0).fill_null(False).cast(pl.Int32) for c in cells])
-    first = pl.coalesce([pl.when(c.str.len_chars() > 0).then(c) for c in cells])
+    filled = [pl.col(c).str.contains(r"\S").fill_null(False) for c in cols]
+    count = pl.sum_horizontal([f.cast(pl.Int32) for f in filled])
+    first = pl.coalesce([pl.when(f).then(pl.col(c)) for f, c in zip(filled, cols)]).str.strip_chars()
     marked = frame.with_columns(
-        _filled=filled,
+        _filled=count,
         _total=first.str.replace_all(r"\s", "").str.contains(TOTAL_WORDS).fill_null(False),
         _note=first.str.contains(NOTE_WORDS).fill_null(False),
     ).with_columns(_after_note=pl.col("_note").cum_max())

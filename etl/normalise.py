@@ -142,13 +142,26 @@ def typed_expr(column: Column, raw: pl.Expr) -> pl.Expr:
     return PARSERS[column.type](raw)
 
 
+# Types whose columns repeat few distinct values: parsed once per distinct value, then mapped.
+FEW_DISTINCT = ("enum", "bool", "date", "datetime", "period", "region")
+
+
+def parse_column(column: Column, raw: pl.Series) -> pl.Series:
+    """The typed values of one column (same length, same order)."""
+    if column.type in FEW_DISTINCT:
+        distinct = raw.drop_nulls().unique()
+        if len(distinct) * 4 < len(raw):
+            parsed = distinct.to_frame("v").select(typed_expr(column, pl.col("v")))[:, 0]
+            return raw.replace_strict(distinct, parsed, default=None, return_dtype=parsed.dtype).alias(column.name)
+    return raw.to_frame("v").select(typed_expr(column, pl.col("v")))[:, 0].alias(column.name)
+
+
 def normalise(kind: Kind, raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(typed frame, ROW_TYPE problems). `raw` has one String column per contract column and ROW."""
-    typed = raw.select(
-        pl.col(ROW),
-        *[typed_expr(c, pl.col(c.name)).alias(c.name) for c in kind.columns],
-        *([clean_text(pl.col("service_type")).alias("service_type_text")] if kind.name == "projects" else []),
-    )
+    carried = [raw[c] for c in (ROW, "source_row") if c in raw.columns]
+    typed = pl.DataFrame([*carried, *[parse_column(c, raw[c.name]) for c in kind.columns]])
+    if kind.name == "projects":
+        typed = typed.with_columns(raw.select(clean_text(pl.col("service_type")).alias("service_type_text")))
     problems = [pl.DataFrame(schema=PROBLEM_SCHEMA)]
     for c in kind.columns:
         if c.type not in TYPE_CHECKED:

@@ -84,6 +84,8 @@ class LoadResult:
         }
 
 
+# Kinds that other kinds refer to: their keys are gathered for reference checks.
+REFERENCED = {r.target for refs in REFERENCES.values() for r in refs}
 ISSUE_SCHEMA = {"batch_id": pl.Int64, "source_file": pl.String, "sheet": pl.String, "source_row": pl.Int64,
                 "kind": pl.String, "column_name": pl.String, "column_zh": pl.String, "value": pl.String,
                 "rule": pl.String, "severity": pl.String, "message": pl.String, "row_values": pl.String,
@@ -206,7 +208,8 @@ class _Load:
             self._duplicates(kind.name, parts)
             rows = self._accepted_rows(kind.name, parts)
             accepted[kind.name] = rows
-            known[kind.name] = self._known(kind.name, rows)
+            if kind.name in REFERENCED:
+                known[kind.name] = self._known(kind.name, rows)
         return accepted
 
     def _duplicates(self, kind_name: str, parts: list[_Part]) -> None:
@@ -218,6 +221,9 @@ class _Load:
         stacked = pl.concat([p.typed.select(pl.lit(i).alias("_part"), ROW, *content) for i, p in enumerate(parts)],
                             how="vertical_relaxed")
         keyed = stacked.filter(pl.all_horizontal([pl.col(k).is_not_null() for k in kind.key]))
+        keyed = keyed.filter(pl.struct(kind.key).is_duplicated())
+        if keyed.is_empty():
+            return
         keyed = keyed.with_columns(_content=pl.struct(content).hash())
         clashes = keyed.filter(pl.col("_content").n_unique().over(kind.key) > 1)
         if clashes.is_empty():
@@ -240,7 +246,7 @@ class _Load:
             errors = pl.concat(part.errors, how="vertical_relaxed") if part.errors else None
             bad = errors.select(ROW).unique() if errors is not None and errors.height else None
             good = part.typed if bad is None else part.typed.join(bad, on=ROW, how="anti")
-            rows = good.join(part.sheet.frame.select(ROW, SOURCE_ROW), on=ROW).with_columns(
+            rows = good.with_columns(
                 batch_id=pl.lit(part.result.batch_id, pl.Int64), source_file=pl.lit(part.result.path),
                 loaded_at=pl.lit(self.now, pl.Datetime("us")))
             frames.append(rows)
@@ -249,8 +255,11 @@ class _Load:
         if not frames:
             return pl.DataFrame()
         rows = pl.concat(frames, how="vertical_relaxed")
+        key = list(BY_NAME[kind_name].key)
         # Identical repeats of a key in one load are one row.
-        return rows.unique(subset=list(BY_NAME[kind_name].key), keep="first", maintain_order=True)
+        if rows.select(pl.struct(key).is_duplicated().any()).item():
+            rows = rows.unique(subset=key, keep="first", maintain_order=True)
+        return rows
 
     def _known(self, kind_name: str, rows: pl.DataFrame) -> pl.DataFrame:
         """Rows of a kind that later kinds may refer to: this load's, then the warehouse's others."""

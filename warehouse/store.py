@@ -18,6 +18,8 @@ from schemas.kinds import BY_NAME
 from schemas.rules import message
 
 LINEAGE = ("batch_id", "source_file", "source_row", "loaded_at")
+# Columns the warehouse recomputes after writing (sql/derive/): not part of what a file submitted.
+DERIVED_IN_WAREHOUSE = {"inspections": ("score", "grade")}
 ISSUE_COLUMNS = ("batch_id", "source_file", "sheet", "source_row", "kind", "column_name", "column_zh", "value",
                  "rule", "severity", "message", "row_values", "loaded_at")
 
@@ -86,24 +88,25 @@ def replace_rows(con: duckdb.DuckDBPyConnection, kind: str, rows: pl.DataFrame) 
     """Write the accepted rows of a kind: new keys inserted, changed ones replaced (the old version
     moved to <kind>_history), identical ones left alone. Returns the number of rows written."""
     table = BY_NAME[kind].name
-    content = [c for c in table_columns(con, table)
-               if c in rows.columns and c not in LINEAGE and c != "row_hash"]
-    fingerprint = ", ".join(f"coalesce({c}::VARCHAR, chr(0))" for c in content)
+    content = [c for c in table_columns(con, table) if c in rows.columns and c not in LINEAGE]
+    submitted = [c for c in content if c not in DERIVED_IN_WAREHOUSE.get(kind, ())]
+    columns = ", ".join([*content, *LINEAGE])
     con.register("incoming", rows)
     try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE stage AS SELECT *, md5(concat_ws(chr(31), {fingerprint})) "
-                    f"AS row_hash FROM incoming")
+        if not con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1)").fetchall()[0][0]:
+            con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM incoming")
+            return rows.height
+        same = " AND ".join(f"t.{c} IS NOT DISTINCT FROM s.{c}" for c in submitted)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE changed AS SELECT {columns} FROM incoming s WHERE NOT EXISTS "
+                    f"(SELECT 1 FROM {table} t WHERE {same})")
     finally:
         con.unregister("incoming")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE changed AS SELECT s.* FROM stage s WHERE NOT EXISTS "
-                f"(SELECT 1 FROM {table} t WHERE {_key_match(kind, 't', 's')} AND t.row_hash = s.row_hash)")
     con.execute(f"INSERT INTO {table}_history BY NAME SELECT t.*, c.batch_id AS replaced_by_batch, "
                 f"now() AS replaced_at FROM {table} t JOIN changed c ON {_key_match(kind, 't', 'c')}")
     con.execute(f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM changed c WHERE {_key_match(kind, 't', 'c')})")
-    written_cols = ", ".join([*content, *LINEAGE, "row_hash"])
-    con.execute(f"INSERT INTO {table} ({written_cols}) SELECT {written_cols} FROM changed")
+    con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM changed")
     written = con.execute("SELECT count(*) FROM changed").fetchall()[0][0]
-    con.execute("DROP TABLE stage; DROP TABLE changed")
+    con.execute("DROP TABLE changed")
     return written
 
 

@@ -53,24 +53,21 @@ CREATE TABLE organs (
     organ_id BIGINT DEFAULT nextval('seq_row'), organ_code VARCHAR NOT NULL, organ_name VARCHAR NOT NULL,
     region_code VARCHAR NOT NULL, admin_level VARCHAR NOT NULL, organ_category VARCHAR, archive_staff BIGINT,
     contact_name VARCHAR, contact_phone VARCHAR,
-    batch_id BIGINT NOT NULL, source_file VARCHAR NOT NULL, source_row INTEGER, loaded_at TIMESTAMP NOT NULL,
-    row_hash VARCHAR NOT NULL
+    batch_id BIGINT NOT NULL, source_file VARCHAR NOT NULL, source_row INTEGER, loaded_at TIMESTAMP NOT NULL
 );
 
 CREATE TABLE vendors (
     vendor_id BIGINT DEFAULT nextval('seq_row'), vendor_code VARCHAR NOT NULL, vendor_name VARCHAR NOT NULL,
     region_code VARCHAR, established_on DATE, registered_capital_wan DOUBLE, foreign_investment VARCHAR,
     filing_no VARCHAR, filing_expires_on DATE,
-    batch_id BIGINT NOT NULL, source_file VARCHAR NOT NULL, source_row INTEGER, loaded_at TIMESTAMP NOT NULL,
-    row_hash VARCHAR NOT NULL
+    batch_id BIGINT NOT NULL, source_file VARCHAR NOT NULL, source_row INTEGER, loaded_at TIMESTAMP NOT NULL
 );
 
 CREATE TABLE qualifications (
     qualification_id BIGINT DEFAULT nextval('seq_row'), vendor_code VARCHAR NOT NULL,
     qualification_type VARCHAR NOT NULL, grade VARCHAR, certificate_no VARCHAR NOT NULL, issuer VARCHAR,
     issued_on DATE NOT NULL, expires_on DATE NOT NULL, status VARCHAR NOT NULL,
-    batch_id BIGINT NOT NULL, source_file VARCHAR NOT NULL, source_row INTEGER, loaded_at TIMESTAMP NOT NULL,
-    row_hash VARCHAR NOT NULL
+    batch_id BIGINT NOT NULL, source_file VARCHAR NOT NULL, source_row INTEGER, loaded_at TIMESTAMP NOT NULL
 );
 
 CREATE TABLE projects (
@@ -80,8 +77,7 @@ CREATE TABLE projects (
     accepted_on DATE, security_confirmed_on DATE, amount_wan DOUBLE, work_site VARCHAR NOT NULL,
     involves_classified BOOLEAN NOT NULL, confidentiality_agreement BOOLEAN NOT NULL, subcontracted BOOLEAN,
     volume DOUBLE, volume_unit VARCHAR,
-    batch_id BIGINT NOT NULL, source_file VARCHAR NOT NULL, source_row INTEGER, loaded_at TIMESTAMP NOT NULL,
-    row_hash VARCHAR NOT NULL
+    batch_id BIGINT NOT NULL, source_file VARCHAR NOT NULL, source_row INTEGER, loaded_at TIMESTAMP NOT NULL
 );
 
 -- score and grade are the authoritative result: from the checklist items when the inspection has
@@ -93,21 +89,18 @@ CREATE TABLE inspections (
     rectification_due_on DATE, remarks VARCHAR,
     score_reported DOUBLE, grade_reported VARCHAR, items_count INTEGER NOT NULL DEFAULT 0,
     veto_failed BOOLEAN NOT NULL DEFAULT false, checklist_version VARCHAR,
-    batch_id BIGINT NOT NULL, source_file VARCHAR NOT NULL, source_row INTEGER, loaded_at TIMESTAMP NOT NULL,
-    row_hash VARCHAR NOT NULL
+    batch_id BIGINT NOT NULL, source_file VARCHAR NOT NULL, source_row INTEGER, loaded_at TIMESTAMP NOT NULL
 );
 
 CREATE TABLE inspection_items (
     inspection_code VARCHAR NOT NULL, item_code VARCHAR NOT NULL, result VARCHAR NOT NULL, finding VARCHAR,
-    batch_id BIGINT NOT NULL, source_file VARCHAR NOT NULL, source_row INTEGER, loaded_at TIMESTAMP NOT NULL,
-    row_hash VARCHAR NOT NULL
+    batch_id BIGINT NOT NULL, source_file VARCHAR NOT NULL, source_row INTEGER, loaded_at TIMESTAMP NOT NULL
 );
 
 CREATE TABLE rectifications (
     rectification_id BIGINT DEFAULT nextval('seq_row'), inspection_code VARCHAR NOT NULL, item_code VARCHAR NOT NULL,
     due_on DATE NOT NULL, completed_on DATE, verified_on DATE, verification VARCHAR,
-    batch_id BIGINT NOT NULL, source_file VARCHAR NOT NULL, source_row INTEGER, loaded_at TIMESTAMP NOT NULL,
-    row_hash VARCHAR NOT NULL
+    batch_id BIGINT NOT NULL, source_file VARCHAR NOT NULL, source_row INTEGER, loaded_at TIMESTAMP NOT NULL
 );
 
 CREATE TABLE evaluations (
@@ -115,8 +108,7 @@ CREATE TABLE evaluations (
     vendor_code VARCHAR NOT NULL, project_code VARCHAR, quality DOUBLE NOT NULL, timeliness DOUBLE NOT NULL,
     security DOUBLE NOT NULL, staffing DOUBLE NOT NULL, cooperation DOUBLE NOT NULL, overall DOUBLE NOT NULL,
     overall_reported DOUBLE, evaluated_on DATE,
-    batch_id BIGINT NOT NULL, source_file VARCHAR NOT NULL, source_row INTEGER, loaded_at TIMESTAMP NOT NULL,
-    row_hash VARCHAR NOT NULL
+    batch_id BIGINT NOT NULL, source_file VARCHAR NOT NULL, source_row INTEGER, loaded_at TIMESTAMP NOT NULL
 );
 
 CREATE TABLE incidents (
@@ -125,15 +117,13 @@ CREATE TABLE incidents (
     occurred_at TIMESTAMP NOT NULL, discovered_at TIMESTAMP, reported_at TIMESTAMP NOT NULL,
     records_affected BIGINT, involves_classified BOOLEAN, description VARCHAR NOT NULL, status VARCHAR NOT NULL,
     closed_on DATE, report_delay_hours DOUBLE,
-    batch_id BIGINT NOT NULL, source_file VARCHAR NOT NULL, source_row INTEGER, loaded_at TIMESTAMP NOT NULL,
-    row_hash VARCHAR NOT NULL
+    batch_id BIGINT NOT NULL, source_file VARCHAR NOT NULL, source_row INTEGER, loaded_at TIMESTAMP NOT NULL
 );
 
 CREATE TABLE inspectors (
     inspector_row_id BIGINT DEFAULT nextval('seq_row'), inspector_id VARCHAR NOT NULL, inspector_name VARCHAR NOT NULL,
     region_code VARCHAR NOT NULL, expertise VARCHAR, recusal_organ_codes VARCHAR, active BOOLEAN NOT NULL,
-    batch_id BIGINT NOT NULL, source_file VARCHAR NOT NULL, source_row INTEGER, loaded_at TIMESTAMP NOT NULL,
-    row_hash VARCHAR NOT NULL
+    batch_id BIGINT NOT NULL, source_file VARCHAR NOT NULL, source_row INTEGER, loaded_at TIMESTAMP NOT NULL
 );
 
 -- Replaced versions: the row as it was, and the batch that replaced it.
