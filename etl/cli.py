@@ -127,13 +127,13 @@ class _progress:
             self.status.__exit__(*exc)
 
 
-STATUS_ZH = {"loaded": "已装载", "validated": "已校验", "rejected": "整体退回", "already_loaded": "已装载过，未变更"}
 
 
 def _print_summary(result, *, write: bool, report: Path | None) -> None:
     from rich.console import Console
     from rich.table import Table
     from schemas.kinds import BY_NAME
+    from schemas.rules import STATUS_ZH
     console = Console()
     table = Table(title="装载结果" if write else "校验结果")
     for header in ("文件", "工作表", "类型", "读取行", "装载行" if write else "合格行", "退回行", "警告行", "状态"):

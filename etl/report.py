@@ -30,18 +30,12 @@ import xlsxwriter
 
 from etl.excel_safety import SAFE_WORKBOOK_OPTIONS, neutralise, write_user_text
 from schemas.headers import fold_header
-from schemas.rules import RULE_NAMES_ZH
+from schemas.rules import RULE_NAMES_ZH, STATUS_ZH
 
 SUMMARY_SHEET = "汇总"
 DETAIL_SHEET = "问题明细"
 DETAIL_HEADERS = ("文件", "工作表", "行号", "列", "填报值", "规则代码", "问题类型", "说明")
 SEVERITY_ZH = {"error": "错误", "warning": "警告"}
-STATUS_ZH = {
-    "loaded": "已导入", "ok": "已导入", "partial": "部分导入", "partially_loaded": "部分导入",
-    "rejected": "整表未导入", "failed": "未导入", "already_loaded": "已导入过（内容相同，未重复导入）",
-    "validated": "已校验（未入库）", "valid": "已校验（未入库）", "skipped": "已跳过", "empty": "无数据",
-    "unreadable": "无法读取",
-}
 ISSUE_COLUMNS = {
     "source_file": pl.String, "sheet": pl.String, "source_row": pl.Int64, "column": pl.String,
     "value": pl.String, "rule": pl.String, "severity": pl.String, "message": pl.String,
@@ -65,6 +59,8 @@ def _header_key(text: str) -> str:
 
 
 def _prepare(issues: pl.DataFrame) -> pl.DataFrame:
+    if "column" not in issues.columns and "column_zh" in issues.columns:  # the loader's issue frame
+        issues = issues.with_columns(column=pl.col("column_zh"))
     missing = [pl.lit(None, dtype).alias(name) for name, dtype in ISSUE_COLUMNS.items()
                if name not in issues.columns]
     frame = issues.with_columns(missing) if missing else issues

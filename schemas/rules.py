@@ -52,6 +52,10 @@ RULE_NAMES_ZH = {
     "W_FINDING_MISSING": "未填写问题描述",
 }
 
+# Statuses of a file or sheet in a load (load_batches.status and `oversight load --json`).
+STATUS_ZH = {"loaded": "已装载", "validated": "已校验（未入库）", "rejected": "整体退回",
+             "already_loaded": "已装载过（内容相同，未重复装载）"}
+
 # What ROW_TYPE says a value should have been.
 TYPE_NAMES_ZH = {
     "date": "日期（如2025-03-05）", "datetime": "日期时间（如2025-03-05 14:30）", "int": "整数",

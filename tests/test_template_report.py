@@ -179,7 +179,7 @@ def test_neutralise():
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     files = [{"path": "a.xlsx", "sheet": "外包项目", "kind": "projects", "rows_read": 10, "rows_loaded": 8,
-              "rows_rejected": 2, "rows_warned": 0, "status": "partial"}]
+              "rows_rejected": 2, "rows_warned": 0, "status": "loaded"}]
     path = write_error_report(_issues(), tmp_path_factory.mktemp("report") / "问题报告.xlsx", files=files)
     return openpyxl.load_workbook(path)
 
@@ -220,7 +220,7 @@ def test_report_is_formula_free(report):
 def test_report_summary(report):
     rows = [[v for v in r if v is not None] for r in report[SUMMARY_SHEET].iter_rows(values_only=True)]
     flat = [v for r in rows for v in r]
-    assert ["a.xlsx", "外包项目", "外包项目", 10, 8, 2, 0, "部分导入", 3, 0] in rows
+    assert ["a.xlsx", "外包项目", "外包项目", 10, 8, 2, 0, "已装载", 3, 0] in rows
     assert "ROW_TYPE" in flat and "格式无法识别" in flat and "未填写问题描述" in flat
     rule_row = next(r for r in rows if r and r[0] == "ROW_TYPE")
     assert rule_row[3:] == [2, 1]  # two problems, one row
