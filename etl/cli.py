@@ -59,10 +59,10 @@ def main() -> None:
 
 def _resolve_jurisdiction(warehouse: Path, given: str | None, *, required: bool) -> str | None:
     """The warehouse remembers its jurisdiction; a different one given later is refused."""
-    from schemas.identifiers import valid_region_codes
+    from schemas.identifiers import is_jurisdiction
     from warehouse import db
-    if given is not None and given not in valid_region_codes():
-        raise click.UsageError(f"辖区代码“{given}”不是有效的行政区划代码")
+    if given is not None and not is_jurisdiction(given):
+        raise click.UsageError(f"辖区代码“{given}”不是有效的行政区划代码（全国为 100000）")
     stored = None
     if warehouse.exists():
         con = db.connect(warehouse, read_only=True)
@@ -84,7 +84,6 @@ def _has_settings(con) -> bool:
 
 def _run(paths, warehouse, jurisdiction, today, *, write, as_json, report=None):
     from etl import pipeline
-    from warehouse import db
     missing = [p for p in paths if not p.exists()]
     if missing:
         raise click.UsageError("找不到：" + "、".join(str(p) for p in missing))
@@ -92,12 +91,6 @@ def _run(paths, warehouse, jurisdiction, today, *, write, as_json, report=None):
     settings = pipeline.Settings(warehouse, code, _today(today))
     with _progress(enabled=not as_json) as progress:
         result = pipeline.run(list(paths), settings, write=write, progress=progress)
-    if write and code:
-        con = db.connect(warehouse)
-        try:
-            db.set_setting(con, "jurisdiction", code)
-        finally:
-            con.close()
     if report:
         from etl.report import write_error_report
         write_error_report(result.issues, report, files=[f.as_json() for f in result.files])
@@ -238,11 +231,6 @@ def demo(folder, today):
     settings = pipeline.Settings(warehouse, manifest["jurisdiction"], day)
     with _progress(enabled=True) as progress:
         result = pipeline.run([submissions], settings, write=True, progress=progress)
-    con = db.connect(warehouse)
-    try:
-        db.set_setting(con, "jurisdiction", manifest["jurisdiction"])
-    finally:
-        con.close()
     _print_summary(result, write=True, report=None)
     summary = result.summary()
     same = all(summary[k] == manifest[k] for k in ("rows_read", "rows_loaded", "rows_rejected"))

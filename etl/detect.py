@@ -90,7 +90,8 @@ def recognise(grid: Grid) -> Sheet | None:
     present = set(found.values())
     missing = [c for c in kind.required if c.name not in present]
     if missing:
-        raise FileProblem("FILE_MISSING_COLUMN", "、".join(str(c).strip() for c in written), header=missing[0].zh)
+        raise FileProblem("FILE_MISSING_COLUMN", "、".join(str(c).strip() for c in written), header=missing[0].zh,
+                          kind=kind.name)
     body = grid.frame.slice(header_at + 1)
     grid_cols = [c for c in body.columns if c != SOURCE_ROW]
     body = _data_rows(body, grid_cols).with_row_index(ROW)

@@ -26,7 +26,7 @@ from schemas.checklist import checklist
 from schemas.kinds import BY_NAME, KINDS
 from schemas.references import REFERENCES
 from schemas.rules import message
-from warehouse import db, store
+from warehouse import db, marts, store
 
 
 @dataclass
@@ -177,14 +177,14 @@ class _Load:
             self._reject_file(path, None, FileProblem("FILE_UNKNOWN_KIND", seen[:300]), sha)
 
     def _reject_file(self, path: Path, sheet: str | None, problem: FileProblem, sha: str | None = None) -> None:
-        result = SheetResult(str(path), sheet, None, status="rejected", rule=problem.rule,
+        result = SheetResult(str(path), sheet, problem.kind, status="rejected", rule=problem.rule,
                              message=message(problem.rule, header=problem.header, detail=problem.detail),
                              batch_id=self.batch_id())
         result.sha = sha  # type: ignore[attr-defined]
         self.results.append(result)
         self.file_issues.append({
             "batch_id": result.batch_id, "source_file": str(path), "sheet": sheet, "source_row": None,
-            "kind": None, "column_name": None, "column_zh": problem.header or None, "value": None,
+            "kind": problem.kind, "column_name": None, "column_zh": problem.header or None, "value": None,
             "rule": problem.rule, "severity": "error", "message": result.message, "row_values": None,
             "loaded_at": self.now})
 
@@ -333,6 +333,7 @@ class _Load:
                 store.replace_rows(con, kind.name, rows)
         store.insert_issues(con, issues)
         store.derive(con, load_id, s.today)
+        marts.refresh(con, load_id=load_id, today=s.today)
         store.finish_load(con, load_id, len({r.path for r in self.results}), "committed")
         return load_id
 
@@ -349,19 +350,19 @@ class _Load:
 def run(paths: list[Path], settings: Settings, *, write: bool = True,
         progress: Callable[[str], None] | None = None) -> LoadResult:
     """Load (write=True) or only check (write=False) the files; see the module docstring."""
-    if write:
-        con = db.connect(settings.warehouse)
-    elif Path(settings.warehouse).exists():
-        con = db.connect(settings.warehouse, read_only=True)
-    else:
-        con = None
-    try:
-        if con is not None and write:
+    if not write:
+        con = db.connect(settings.warehouse, read_only=True) if Path(settings.warehouse).exists() else None
+        try:
+            return _run(paths, settings, con, write, progress)
+        finally:
+            if con is not None:
+                con.close()
+    with db.writable_copy(settings.warehouse) as work:
+        con = db.connect(work)
+        try:
             with db.transaction(con):
                 return _run(paths, settings, con, write, progress)
-        return _run(paths, settings, con, write, progress)
-    finally:
-        if con is not None:
+        finally:
             con.close()
 
 

@@ -28,9 +28,9 @@ _ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
 class FileProblem(Exception):
     """A file rejected whole, with its rule code and a Chinese explanation."""
 
-    def __init__(self, rule: str, detail: str, header: str = ""):
+    def __init__(self, rule: str, detail: str, header: str = "", kind: str | None = None):
         super().__init__(detail)
-        self.rule, self.detail, self.header = rule, detail, header
+        self.rule, self.detail, self.header, self.kind = rule, detail, header, kind
 
 
 @dataclass

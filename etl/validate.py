@@ -14,7 +14,7 @@ import polars as pl
 from etl.detect import Sheet
 from etl.normalise import PROBLEM_SCHEMA, ROW, clean_text, normalise
 from etl.derive import with_derived
-from schemas.identifiers import region_name, uscc_detail
+from schemas.identifiers import region_name, region_prefix, uscc_detail
 from schemas.kinds import Kind
 from schemas.models import rule_for_check, schema_for
 from schemas.references import REFERENCES
@@ -58,7 +58,6 @@ def _model_problems(kind: Kind, typed: pl.DataFrame, today: dt.date, jurisdictio
 
 
 def _prefix(jurisdiction: str | None) -> str | None:
-    from schemas.identifiers import region_prefix
     return region_prefix(jurisdiction) if jurisdiction else None
 
 

@@ -120,11 +120,12 @@ def region_table() -> pl.DataFrame:
                 province = line.split()[0]
                 continue
             suffix, rest = line.strip().split(" ", 1)
-            name = rest.split("=", 1)[1].strip().strip('"')
-            years = re.match(r"\[(\d*)-(\d*)\]", name)
-            valid_from = int(years.group(1)) if years and years.group(1) else None
-            valid_to = int(years.group(2)) if years and years.group(2) else None
-            name = re.sub(r"^\[[\d-]*\]", "", name)
+            # One name or several in turn: "[-1991]东郊区,[1992-]东丽区" (renamed in 1992).
+            names = [re.match(r"^(?:\[(\d*)-(\d*)\])?(.*)$", part).groups()
+                     for part in rest.split("=", 1)[1].strip().strip('"').split(",")]
+            valid_from = int(names[0][0]) if names[0][0] else None
+            valid_to = int(names[-1][1]) if names[-1][1] else None
+            name = names[-1][2]
             code = province + suffix
             level = "province" if suffix == "0000" else "prefecture" if suffix.endswith("00") else "county"
             rows.append((code, name, level, valid_from, valid_to))
@@ -137,8 +138,19 @@ def valid_region_codes() -> frozenset[str]:
     return frozenset(region_table()["region_code"].to_list())
 
 
+# The jurisdiction of a national authority (the code central-level registrations carry, §6.1).
+NATIONAL = "100000"
+
+
+def is_jurisdiction(code: str) -> bool:
+    return code == NATIONAL or code in valid_region_codes()
+
+
 def region_prefix(code: str) -> str:
-    """The prefix all codes inside `code` share: 330000 -> 33, 330100 -> 3301, 330102 -> 330102."""
+    """The prefix all codes inside `code` share: 330000 -> 33, 330100 -> 3301, 330102 -> 330102;
+    the national code 100000 -> '' (every region)."""
+    if code == NATIONAL:
+        return ""
     if code.endswith("0000"):
         return code[:2]
     if code.endswith("00"):
@@ -147,5 +159,7 @@ def region_prefix(code: str) -> str:
 
 
 def region_name(code: str) -> str:
+    if code == NATIONAL:
+        return "全国"
     row = region_table().filter(pl.col("region_code") == code)
     return row["region_name"][0] if row.height else code

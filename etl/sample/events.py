@@ -18,7 +18,7 @@ from etl.sample.story import Story
 from schemas.checklist import RESULT_CREDIT, grade_for
 
 # Relative number of inspections per month: few around the Spring Festival, peaks in Q2 and Q4.
-MONTH_WEIGHTS = (0.5, 0.4, 0.8, 1.2, 1.4, 1.3, 0.8, 0.6, 0.9, 1.3, 1.5, 1.2)
+MONTH_WEIGHTS = (0.4, 0.3, 0.7, 1.3, 1.6, 1.4, 0.6, 0.5, 0.8, 1.4, 1.7, 1.3)
 INSPECT_P = {"省级": 0.55, "市级": 0.45, "县级": 0.4, "乡镇级": 0.25}
 SERIOUS = ("特别重大", "重大", "较大")
 INCIDENT_TYPES = {"违规拷贝": 14, "私自带出": 8, "违规联网": 8, "档案丢失": 6, "档案损毁": 8, "数据未销毁": 10,
@@ -128,13 +128,19 @@ def _inspection_day(s: Story, year: int) -> date | None:
 
 def _team(s: Story, organ: Row) -> list[str]:
     """Two or three inspectors of the organ's city and the province, never one who must recuse."""
-    ok = [i for i in s.world["inspectors"] if i["active"] and organ["organ_code"] not in i["recusal_organ_codes"]]
-    local = [i for i in ok if i["region_code"][:4] == organ["region_code"][:4] and i["region_code"] != s.province]
-    province = [i for i in ok if i["region_code"] == s.province]
-    size = s.rng.choices((1, 2, 3), (6, 70, 24))[0]
+    if "teams" not in s.cache:  # active inspectors by city ('province' for the provincial ones)
+        pools: dict[str, list[Row]] = {}
+        for i in s.world["inspectors"]:
+            if i.clean and i["active"]:
+                pools.setdefault("province" if i["region_code"] == s.province else i["region_code"][:4], []).append(i)
+        s.cache["teams"] = pools
+    code = organ["organ_code"]
+    local = [i for i in s.cache["teams"].get(organ["region_code"][:4], ()) if code not in i["recusal_organ_codes"]]
+    province = [i for i in s.cache["teams"].get("province", ()) if code not in i["recusal_organ_codes"]]
+    size = s.rng.choices((1, 2, 3), (4, 72, 24))[0]
     first = s.rng.sample(local, min(len(local), s.rng.choice((1, 2)), size))
     rest = [i for i in province + local if i not in first]
-    return [i["inspector_name"] for i in first + s.rng.sample(rest, size - len(first))]
+    return [i["inspector_name"] for i in first + s.rng.sample(rest, min(len(rest), size - len(first)))]
 
 
 def _active_project(projects: list[Row], day: date) -> Row | None:
@@ -142,12 +148,18 @@ def _active_project(projects: list[Row], day: date) -> Row | None:
     return active[0] if active else None
 
 
-def _results(s: Story, day: date, organ: Row, project: Row | None, boost: float) -> dict[str, str]:
+# What an inspector writes when the project itself is at fault (see _results).
+PROJECT_FINDINGS = {"C2": "未与服务机构签订安全保密协议", "A2": "涉密档案外包，承包方无有效保密资质",
+                    "E1": "加工场所设在服务机构，未在发包方封闭场所作业", "B5": "服务机构资质证书均已失效，仍在承接项目"}
+
+
+def _results(s: Story, day: date, organ: Row, project: Row | None, boost: float) -> tuple[dict[str, str], set[str]]:
+    """Item results, and the items failed because of the project's own faults."""
     rng = s.rng
     vendor = project.meta["vendor"] if project else None
     t = (day - s.start).days / max(1, (s.today - s.start).days)
-    g = 0.12 + 0.6 * t + organ.meta["q"] + (vendor.meta["q"] if vendor else 0.0) + rng.gauss(0, 0.08) + boost
-    p_ok = min(0.97, max(0.15, 0.42 + 0.5 * g))
+    g = 0.2 + 0.5 * t + organ.meta["q"] + (vendor.meta["q"] if vendor else 0.0) + rng.gauss(0, 0.08) + boost
+    p_ok = min(0.97, max(0.15, 0.5 + 0.45 * g))
     unfinished = project is not None and (project["actual_end_on"] is None or project["actual_end_on"] > day)
     veto_fail = 0.12 if vendor is not None and vendor.meta["bad"] else 0.012
     results = {}
@@ -160,27 +172,30 @@ def _results(s: Story, day: date, organ: Row, project: Row | None, boost: float)
         if veto:
             results[code] = "不符合" if u < veto_fail else "部分符合" if u < veto_fail + (1 - p_ok) * 0.4 else "符合"
         else:
-            results[code] = "符合" if u < p_ok else "部分符合" if u < p_ok + (1 - p_ok) * 0.55 else "不符合"
+            results[code] = "符合" if u < p_ok else "部分符合" if u < p_ok + (1 - p_ok) * 0.65 else "不符合"
+    faults = set()
     if project is not None:  # the project's own faults show in the matching items
-        if not project["confidentiality_agreement"]:
-            results["C2"] = "不符合"
-        if project["involves_classified"] and not s.secrecy_valid(project["vendor_code"], project["start_on"]):
-            results["A2"] = "不符合"
-        if project["work_site"] == "服务机构场所":
-            results["E1"] = rng.choice(("部分符合", "不符合"))
-        if vendor.meta["bad"] == "lapsed":
-            results["B5"] = "不符合"
-    return results
+        faults = {code for code, at_fault in (
+            ("C2", not project["confidentiality_agreement"]),
+            ("A2", project["involves_classified"] and not s.secrecy_valid(project["vendor_code"], project["start_on"])),
+            ("E1", project["work_site"] == "服务机构场所"),
+            ("B5", vendor.meta["bad"] == "lapsed")) if at_fault}
+        results.update({code: "不符合" for code in faults})
+    return results, faults
 
 
 def new_inspection(s: Story, day: date, organ: Row, project: Row | None, kind: str, boost: float = 0.0) -> Row:
     rng = s.rng
-    results = _results(s, day, organ, project, boost)
+    results, faults = _results(s, day, organ, project, boost)
     score, veto_failed = score_items(results, s.checklist)
     grade = grade_for(score, veto_failed)
     problems = any(r in ("部分符合", "不符合") for r in results.values())
-    items = [Row({"inspection_code": None, "item_code": code, "result": results[code],
-                  "finding": rng.choice(names.FINDINGS[cat]) if results[code] in ("部分符合", "不符合") else None})
+
+    def finding(code: str, category: str) -> str | None:
+        if results[code] not in ("部分符合", "不符合"):
+            return None
+        return PROJECT_FINDINGS[code] if code in faults else rng.choice(names.FINDINGS[category])
+    items = [Row({"inspection_code": None, "item_code": code, "result": results[code], "finding": finding(code, cat)})
              for code, cat, _w, _v in s.checklist]
     return Row(
         {"inspection_code": None, "inspected_on": day, "organ_code": organ["organ_code"],
@@ -257,7 +272,7 @@ def make_rectifications(s: Story) -> None:
     for insp in s.world["inspections"]:
         bad = insp.meta["project"] is not None and insp.meta["project"].meta["vendor"].meta["bad"]
         for item in insp.meta["items"]:
-            if item["result"] == "不符合" or (item["result"] == "部分符合" and rng.random() < 0.15):
+            if item["result"] == "不符合" or (item["result"] == "部分符合" and rng.random() < 0.1):
                 rows.append(new_rectification(s, insp, item["item_code"], bad))
     s.world["rectifications"] = rows
 

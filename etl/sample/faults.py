@@ -18,11 +18,14 @@ from datetime import datetime, time, timedelta
 from etl.sample import events
 from etl.sample.model import Raw, Row
 from etl.sample.story import Story, other_province_place
-from schemas.identifiers import USCC_CHARSET, USCC_PILOT_CODES, make_uscc, org_code_check_char, \
-    uscc_check_char, valid_region_codes
-from schemas.kinds import EVALUATION_WEIGHTS
+from schemas.identifiers import (USCC_CHARSET, USCC_PILOT_CODES, org_code_check_char, uscc_check_char,
+                                 valid_region_codes)
 
 UNKNOWN_ITEM_CODES = ("Z9", "J1", "A5", "B0", "I3", "K2")
+
+
+def not_applicable(item: Row) -> bool:
+    return item["result"] == "不适用"
 
 
 class Faults:
@@ -30,17 +33,45 @@ class Faults:
         self.s, self.rng, self.today = story, story.rng, story.today
         self.world = story.world
         self.bad_share = bad_share
+        self.pools: dict[tuple[str, str], list[Row]] = {}
 
     # -- helpers ----------------------------------------------------------------------------------
 
     def insert(self, kind: str, row: Row, after: Row | None = None) -> Row:
-        rows = self.world[kind]
-        at = next(i for i, r in enumerate(rows) if r is after) + 1 if after else self.rng.randint(0, len(rows))
-        rows.insert(at, row)
+        """Put an extra row at a random place, or right after `after` (placed when planting ends)."""
+        if after is not None:
+            after.meta.setdefault("twins", []).append(row)
+        else:
+            rows = self.world[kind]
+            rows.insert(self.rng.randint(0, len(rows)), row)
         return row
 
+    def place_twins(self) -> None:
+        for kind, rows in self.world.items():
+            if any("twins" in r.meta for r in rows):
+                self.world[kind] = [x for r in rows for x in (r, *r.meta.pop("twins", ()))]
+
+    def pick_pooled(self, kind: str, test) -> Row | None:
+        """Like `pick` for rare rows (e.g. items 不适用): candidates found once, then drawn in turn."""
+        key = (kind, test.__name__)
+        if key not in self.pools:
+            self.pools[key] = [r for r in self.world[kind] if test(r)]
+            self.rng.shuffle(self.pools[key])
+        pool = self.pools[key]
+        while pool:
+            row = pool.pop()
+            if row.clean:
+                return row
+        return None
+
     def pick(self, kind: str, test=lambda r: True) -> Row | None:
-        rows = [r for r in self.world[kind] if r.clean and test(r)]
+        """A random clean row passing `test`: a few random draws first (most rows are clean), then a scan."""
+        rows = self.world[kind]
+        for _ in range(50):
+            row = rows[self.rng.randrange(len(rows))] if rows else None
+            if row is not None and row.clean and test(row):
+                return row
+        rows = [r for r in rows if r.clean and test(r)]
         return self.rng.choice(rows) if rows else None
 
     def broken(self, row: Row, rule: str, **values) -> Row:
@@ -48,8 +79,10 @@ class Faults:
         row.rejects.add(rule)
         return row
 
-    def invalid_region(self, prefix: str) -> str:
-        return next(c for c in (prefix + s for s in ("9999", "9901", "9899", "9799")) if c not in valid_region_codes())
+    def invalid_region(self, *tails: str) -> str:
+        """A six-digit code inside the province that GB/T 2260 never issued."""
+        prov = self.s.province[:2]
+        return next(prov + t for t in (*tails, "9999", "9901", "9898", "9797") if prov + t not in valid_region_codes())
 
     def unknown_code(self, prefix: str) -> str:
         """A well-formed credit code that no organ or vendor in the sample has."""
@@ -112,7 +145,7 @@ class Faults:
         self.insert("organs", self.broken(new(), "ROW_TYPE", archive_staff=Raw("三人")))
         o = new()
         self.insert("organs", self.broken(o, "ROW_USCC", organ_code=self.bad_check(o["organ_code"])))
-        self.insert("organs", self.broken(new(), "ROW_REGION", region_code=self.invalid_region(prov)))
+        self.insert("organs", self.broken(new(), "ROW_REGION", region_code=self.invalid_region("9999")))
         outside = other_province_place(s.province)
         self.insert("organs", self.broken(s.new_organ("县级", place=outside), "ROW_JURISDICTION"))
         twin = self.insert("organs", self.broken(new(), "ROW_DUPLICATE_KEY"))
@@ -120,12 +153,13 @@ class Faults:
         self.insert("organs", copy, after=twin)
 
         v = s.new_vendor("91")
-        self.insert("vendors", self.broken(v, "ROW_USCC", vendor_code=v["vendor_code"][:10] + "O" + v["vendor_code"][11:]))
+        code = v["vendor_code"]  # the letter O is not in the credit-code character set
+        self.insert("vendors", self.broken(v, "ROW_USCC", vendor_code=code[:10] + "O" + code[11:]))
         self.insert("vendors", self.broken(s.new_vendor("91"), "ROW_TYPE", registered_capital_wan=Raw("五百万")))
         self.insert("vendors", self.broken(s.new_vendor("91"), "ROW_RANGE", registered_capital_wan=-100.0))
         self.insert("vendors", self.broken(s.new_vendor("91"), "ROW_FUTURE_DATE",
                                            established_on=today + timedelta(days=20)))
-        self.insert("vendors", self.broken(s.new_vendor("91"), "ROW_REGION", region_code=self.invalid_region(prov + "01")[:6]))
+        self.insert("vendors", self.broken(s.new_vendor("91"), "ROW_REGION", region_code=self.invalid_region("0199")))
         self.insert("vendors", self.broken(s.new_vendor("91"), "ROW_ENUM", foreign_investment=Raw("部分外资")))
 
         seq = len(self.world["inspectors"]) + 1
@@ -139,7 +173,8 @@ class Faults:
         vendor = self.pick("vendors", lambda r: r["vendor_code"].startswith("91"))
         q = lambda: s.new_qualification(vendor, "质量管理体系认证", today - timedelta(days=400), 3)  # noqa: E731
         row = q()
-        self.insert("qualifications", self.broken(row, "ROW_DATE_ORDER", expires_on=row["issued_on"] - timedelta(days=30)))
+        self.insert("qualifications", self.broken(row, "ROW_DATE_ORDER",
+                                                  expires_on=row["issued_on"] - timedelta(days=30)))
         self.insert("qualifications", self.broken(q(), "ROW_UNKNOWN_REFERENCE", vendor_code=self.unknown_code("91")))
         self.insert("qualifications", self.broken(q(), "ROW_ENUM", qualification_type=Raw("营业执照")))
         self.insert("qualifications", self.broken(q(), "ROW_TYPE", expires_on=Raw("长期有效")))
@@ -158,25 +193,25 @@ class Faults:
 
     def extra_inspections(self) -> None:
         """Inspections without items (nothing refers to them), each breaking one rule."""
-        s, today = self.s, self.today
-        organ = self.pick("organs", lambda r: r["region_code"][:2] == s.province[:2])
-        others = [p for p in self.world["projects"] if p.loaded and p["organ_code"] != organ["organ_code"]]
+        s, rng, today = self.s, self.rng, self.today
 
-        def make(day, **values) -> Row:
+        def make(day, rule: str, **values) -> Row:
+            organ = self.pick("organs", lambda r: r["region_code"][:2] == s.province[:2])
             row = events.new_inspection(s, day, organ, None, "双随机抽查")
             row.meta["items"] = []
             year = min(day.year, today.year)
             events.assign_inspection_code(row, f"JC-{year}-{s.next_seq(f'inspection{year}'):04d}")
             row.meta["year"] = year
-            row.values.update(rectification_due_on=None, **values)
-            return row
-        recent = today - timedelta(days=40)
-        self.insert("inspections", self.broken(make(today + timedelta(days=7)), "ROW_FUTURE_DATE"))
-        self.insert("inspections", self.broken(make(recent), "ROW_RANGE", score=120.0, grade="优秀"))
-        self.insert("inspections", self.broken(make(recent), "ROW_DATE_ORDER",
-                                               rectification_due_on=recent - timedelta(days=10)))
-        self.insert("inspections", self.broken(make(recent), "ROW_UNKNOWN_REFERENCE",
-                                               project_code=self.rng.choice(others)["project_code"], vendor_code=None))
+            row.values.update(rectification_due_on=None)
+            return self.insert("inspections", self.broken(row, rule, **values))
+        recent = lambda: today - timedelta(days=rng.randint(20, 200))  # noqa: E731
+        make(today + timedelta(days=7), "ROW_FUTURE_DATE")
+        make(recent(), "ROW_RANGE", score=120.0, grade="优秀")
+        row = make(recent(), "ROW_DATE_ORDER")
+        row.values["rectification_due_on"] = row["inspected_on"] - timedelta(days=10)
+        row = make(recent(), "ROW_UNKNOWN_REFERENCE", vendor_code=None)
+        row.values["project_code"] = rng.choice([p for p in self.world["projects"]
+                                                 if p.loaded and p["organ_code"] != row["organ_code"]])["project_code"]
 
     # -- leaf rows ----------------------------------------------------------------------------------
 
@@ -184,7 +219,7 @@ class Faults:
         """Break one inspection item; returns the number of rejected rows made (0 when impossible)."""
         rng = self.rng
         if recipe in ("required", "enum", "duplicate"):
-            item = self.pick("inspection_items", lambda r: r["result"] == "不适用")
+            item = self.pick_pooled("inspection_items", not_applicable)
             if item is None:
                 return 0
             if recipe == "required":
@@ -197,7 +232,9 @@ class Faults:
                 self.insert("inspection_items", twin, after=item)
                 return 2
             return 1
-        insp = rng.choice([r for r in self.world["inspections"] if r.meta["items"]])
+        insp = self.pick("inspections", lambda r: bool(r.meta["items"]))
+        if insp is None:
+            return 0
         if recipe == "unknown_item":
             taken = {r["item_code"] for r in insp.meta["items"]} | insp.meta.setdefault("extra_codes", set())
             code = next((c for c in UNKNOWN_ITEM_CODES if c not in taken), None)
@@ -206,8 +243,7 @@ class Faults:
             insp.meta["extra_codes"].add(code)
             values = {"inspection_code": insp["inspection_code"], "item_code": code, "result": "符合", "finding": None}
         else:  # an inspection number with a typo: no such inspection
-            year = insp.meta["year"]
-            values = {"inspection_code": f"JC-{year}-{5000 + self.s.next_seq(f'typo{year}'):04d}",
+            values = {"inspection_code": self.typo_inspection_code(insp.meta["year"]),
                       "item_code": rng.choice(self.s.checklist)[0], "result": "符合", "finding": None}
         self.insert("inspection_items", Row(values, {"ROW_UNKNOWN_REFERENCE"}, meta={"year": insp.meta["year"]}))
         return 1
@@ -216,47 +252,57 @@ class Faults:
         ev = self.pick("evaluations")
         if ev is None:
             return 0
-        if recipe == "range":
-            self.broken(ev, "ROW_RANGE", quality=105.0, overall=None)
-        elif recipe == "required":
-            self.broken(ev, "ROW_REQUIRED", quality=None, overall=None)
-        elif recipe == "type":
-            self.broken(ev, "ROW_TYPE", timeliness=Raw("良好"), overall=None)
-        elif recipe == "unknown":
-            other = self.rng.choice([p for p in self.world["projects"]
-                                     if p.loaded and p["organ_code"] != ev["organ_code"]])
-            self.broken(ev, "ROW_UNKNOWN_REFERENCE", project_code=other["project_code"])
-        else:
+        if recipe == "duplicate":
             self.broken(ev, "ROW_DUPLICATE_KEY")
-            values = dict(ev.values, quality=min(100.0, ev["quality"] + 5) if ev["quality"] < 95 else ev["quality"] - 5)
-            values["overall"] = round(sum(values[k] * w for k, w in EVALUATION_WEIGHTS.items()), 1)
+            values = dict(ev.values, quality=ev["quality"] + 5 if ev["quality"] <= 95 else ev["quality"] - 5)
+            values["overall"] = events.overall(values)
             self.insert("evaluations", Row(values, {"ROW_DUPLICATE_KEY"}, meta=dict(ev.meta)), after=ev)
             return 2
+        if recipe == "unknown":  # a project of another organ: no such project for this organ and vendor
+            taken = {self.eval_key(r) for r in self.world["evaluations"]}
+            for other in self.rng.sample(self.world["projects"], len(self.world["projects"])):
+                key = self.eval_key(ev, other["project_code"])
+                if other.loaded and other["organ_code"] != ev["organ_code"] and key not in taken:
+                    self.broken(ev, "ROW_UNKNOWN_REFERENCE", project_code=other["project_code"])
+                    return 1
+            return 0
+        # The derived overall is left to the loader so that the broken row raises nothing else.
+        rule, values = {"range": ("ROW_RANGE", {"quality": 105.0}), "required": ("ROW_REQUIRED", {"quality": None}),
+                        "type": ("ROW_TYPE", {"timeliness": Raw("良好")})}[recipe]
+        self.broken(ev, rule, overall=None, **values)
         return 1
 
+    @staticmethod
+    def eval_key(row: Row, project_code: str | None = None) -> tuple:
+        return row["organ_code"], row["vendor_code"], project_code or row["project_code"], row["period"]
+
+    RECTIFICATION_RECIPES = {
+        "type": ("ROW_TYPE", lambda r: r["completed_on"] is not None,
+                 lambda r: {"completed_on": Raw("已完成"), "verified_on": None, "verification": None}),
+        "enum": ("ROW_ENUM", lambda r: r["verified_on"] is not None, lambda r: {"verification": Raw("基本通过")}),
+        "order": ("ROW_DATE_ORDER", lambda r: r["completed_on"] is not None,
+                  lambda r: {"verified_on": r["completed_on"] - timedelta(days=3), "verification": "通过"}),
+        "required": ("ROW_REQUIRED", lambda r: True, lambda r: {"due_on": None}),
+    }
+
     def rectification(self, recipe: str) -> int:
-        rng = self.rng
-        if recipe == "unknown":
-            year = rng.choice(self.world["inspections"]).meta["year"]
+        if recipe == "unknown":  # copied from a real one, under an inspection number with a typo
             base = self.pick("rectifications")
             if base is None:
                 return 0
-            values = dict(base.values, inspection_code=f"JC-{year}-{5000 + self.s.next_seq(f'typo{year}'):04d}")
-            self.insert("rectifications", Row(values, {"ROW_UNKNOWN_REFERENCE"}, meta={"year": year}))
+            values = dict(base.values, inspection_code=self.typo_inspection_code(base.meta["year"]))
+            self.insert("rectifications", Row(values, {"ROW_UNKNOWN_REFERENCE"}, meta=dict(base.meta)))
             return 1
-        if recipe == "type":
-            r = self.pick("rectifications", lambda r: r["completed_on"] is not None)
-            return r is not None and bool(self.broken(r, "ROW_TYPE", completed_on=Raw("已完成"), verified_on=None,
-                                                      verification=None))
-        if recipe == "enum":
-            r = self.pick("rectifications", lambda r: r["verified_on"] is not None)
-            return r is not None and bool(self.broken(r, "ROW_ENUM", verification=Raw("基本通过")))
-        if recipe == "order":
-            r = self.pick("rectifications", lambda r: r["completed_on"] is not None)
-            return r is not None and bool(self.broken(r, "ROW_DATE_ORDER", verified_on=r["completed_on"] - timedelta(days=3),
-                                                      verification="通过"))
-        r = self.pick("rectifications")
-        return r is not None and bool(self.broken(r, "ROW_REQUIRED", due_on=None))
+        rule, test, values = self.RECTIFICATION_RECIPES[recipe]
+        row = self.pick("rectifications", test)
+        if row is None:
+            return 0
+        self.broken(row, rule, **values(row))
+        return 1
+
+    def typo_inspection_code(self, year: int) -> str:
+        """An inspection number with the letter O for a zero: never a real one (those are digits)."""
+        return f"JC-{year}-O{self.s.next_seq(f'typo{year}'):03d}"
 
     def incidents(self) -> None:
         s, today = self.s, self.today
@@ -269,12 +315,7 @@ class Faults:
             row.values["incident_code"] = f"SJ-{year}-{s.next_seq(f'incident{year}'):03d}"
             return self.insert("incidents", self.broken(row, rule, **values))
         make("ROW_REQUIRED", description=None)
-        row = events.new_incident(s, self.rng.choice(projects))
-        if row["status"] != "已结案":
-            row.values.update(status="已结案")
-        row.values["closed_on"] = None  # 结案日期 is required when the case is closed
-        row.values["incident_code"] = f"SJ-{row['occurred_at'].year}-{s.next_seq(f'incident{row[chr(0) if False else "occurred_at"].year}'):03d}"
-        self.insert("incidents", self.broken(row, "ROW_REQUIRED"))
+        make("ROW_REQUIRED", status="已结案", closed_on=None)  # 结案日期 is required once the case is closed
         make("ROW_TYPE", occurred_at=Raw("上周五上午"), discovered_at=None)
         make("ROW_ENUM", severity=Raw("严重"))
         row = make("ROW_DATE_ORDER")
@@ -306,3 +347,4 @@ class Faults:
                 made = breaker(recipes[i % len(recipes)])
                 done, misses = done + made, misses + (not made)
                 i += 1
+        self.place_twins()

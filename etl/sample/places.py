@@ -82,6 +82,15 @@ def full_name(code: str) -> str:
     return name
 
 
+def city_name(code: str) -> str:
+    """The city a place belongs to (the province for municipalities and 省直辖 counties)."""
+    names = _names()
+    prefecture = names.get(code[:4] + "00", "")
+    if code[:2] in MUNICIPALITIES or not prefecture or prefecture in _SUMMARY_NAMES or code.endswith("0000"):
+        return names[code[:2] + "0000"]
+    return prefecture
+
+
 def short_name(name: str) -> str:
     for suffix in ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "省", "市", "县", "区"):
         if name.endswith(suffix) and len(name) > len(suffix) + 1:

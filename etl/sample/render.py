@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from etl.sample.model import Raw
 from schemas.kinds import Column
@@ -60,6 +60,8 @@ def noisy_code(code: str, rng: random.Random) -> str:
 
 
 def period_text(period: str, form: str) -> str:
+    if "-Q" not in period:
+        return period  # a whole year
     year, q = period.split("-Q")
     return {"q": period, "zh": f"{year}年第{q}季度", "zhcn": f"{year}年第{_CN_DIGITS[int(q)]}季度"}[form]
 

@@ -18,8 +18,8 @@ from datetime import date, timedelta
 
 from etl.sample import names
 from etl.sample.model import Row, World
-from etl.sample.places import (ABBR, AREA_CODES, MUNICIPALITIES, Place, full_name, other_province, places,
-                               short_name)
+from etl.sample.places import (ABBR, AREA_CODES, MUNICIPALITIES, Place, city_name, full_name, other_province,
+                               places, short_name)
 from schemas.checklist import checklist
 from schemas.identifiers import USCC_CHARSET, make_uscc
 from schemas.kinds import KINDS
@@ -45,6 +45,7 @@ class Story:
         self.codes: set[str] = set()
         self.taken: set[str] = set()  # names and certificate numbers already used
         self.seq: dict[str, int] = {}
+        self.cache: dict[str, object] = {}  # indexes built once the registries are complete
 
     # -- small helpers ----------------------------------------------------------------------------
 
@@ -72,13 +73,9 @@ class Story:
             return f"{area}-8{self.rng.randrange(10**7):07d}"
         return f"1{self.rng.choice('3589')}{self.rng.randrange(10**9):09d}"
 
-    def by_code(self, kind: str) -> dict[str, Row]:
-        key = {"organs": "organ_code", "vendors": "vendor_code"}[kind]
-        return {r[key]: r for r in self.world[kind]}
-
     # -- organs -----------------------------------------------------------------------------------
 
-    def new_organ(self, level: str, place: Place | None = None, template=None, region: str | None = None) -> Row:
+    def new_organ(self, level: str, place: Place | None = None, template=None) -> Row:
         rng = self.rng
         cities, counties = self.places["prefecture"], self.places["county"]
         if level == "省级":
@@ -101,15 +98,14 @@ class Story:
                 break
             place = rng.choice(counties if level in ("县级", "乡镇级") else cities or [place])
         self.taken.add(name)
-        code_region = region or place.code
         staff = {"省级": (2, 8), "市级": (1, 5), "县级": (1, 3), "乡镇级": (1, 1)}[level]
         return Row(
-            {"organ_code": self.new_code(prefix, code_region, letters=False), "organ_name": name,
+            {"organ_code": self.new_code(prefix, place.code, letters=False), "organ_name": name,
              "region_code": place.code, "admin_level": level, "organ_category": category,
              "archive_staff": rng.randint(*staff), "contact_name": names.person_name(rng),
              "contact_phone": self.phone(place.code)},
-            meta={"q": rng.gauss(0, 0.12), "neglected": rng.random() < 0.1, "submits": rng.random() < 0.85,
-                  "city": place.code[:4]},
+            # q: how well the organ manages its vendors; neglected: nobody inspects it; submits: sends evaluations
+            meta={"q": rng.gauss(0, 0.12), "neglected": rng.random() < 0.1, "submits": rng.random() < 0.85},
         )
 
     def make_organs(self) -> None:
@@ -135,7 +131,7 @@ class Story:
                 capital = [c for c in counties if c.code[:4] == counties[0].code[:4]]
                 region = rng.choice(capital if rng.random() < 0.4 else counties).code
         place_name = full_name(region)
-        city = full_name(region[:4] + "00") if region[:4] + "00" != region[:2] + "0000" else place_name
+        city = city_name(region)
         if prefix == "92":
             name = names.unique(lambda: f"{place_name}{rng.choice(names.SURNAMES)}记档案整理服务部", self.taken)
             established = self.day(date(2016, 1, 1), self.today - timedelta(days=700))
@@ -159,7 +155,7 @@ class Story:
             {"vendor_code": code, "vendor_name": name, "region_code": region, "established_on": established,
              "registered_capital_wan": float(capital), "foreign_investment": foreign, "filing_no": filing_no,
              "filing_expires_on": filing_expires},
-            meta={"q": rng.gauss(0, 0.05), "bad": None},
+            meta={"q": rng.gauss(0, 0.05), "bad": None},  # bad: lapsed, unqualified or incidents
         )
 
     def make_vendors(self) -> None:
@@ -174,7 +170,7 @@ class Story:
         self.world["vendors"] = vendors
 
     def new_qualification(self, vendor: Row, qtype: str, issued: date, years: int, *, grade: str = "无",
-                          status: str | None = "有效", expires: date | None = None) -> Row:
+                          status: str | None = "有效") -> Row:
         rng = self.rng
         cert_no = {
             SECRECY: lambda: f"{self.abbr}BM{issued.year % 100:02d}{rng.randrange(10**4):04d}",
@@ -186,7 +182,7 @@ class Story:
                   else "国家保密局" if qtype == "涉密信息系统集成资质" else rng.choice(names.CERT_ISSUERS))
         return Row({"vendor_code": vendor["vendor_code"], "qualification_type": qtype, "grade": grade,
                     "certificate_no": names.unique(cert_no, self.taken), "issuer": issuer, "issued_on": issued,
-                    "expires_on": expires or add_years(issued, years) - timedelta(days=1),
+                    "expires_on": add_years(issued, years) - timedelta(days=1),
                     "status": status})
 
     def make_qualifications(self) -> None:
@@ -232,15 +228,20 @@ class Story:
         self.world["qualifications"] = rows
 
     def secrecy_valid(self, vendor_code: str, on: date) -> bool:
-        return any(q["vendor_code"] == vendor_code and q["qualification_type"] == SECRECY
-                   and q["issued_on"] <= on <= q["expires_on"] and q["status"] in ("有效", None)
-                   for q in self.world["qualifications"])
+        """Whether the vendor held a valid 国家秘密载体印制资质 on that day (certificates indexed once)."""
+        if "secrecy" not in self.cache:
+            held: dict[str, list[tuple[date, date]]] = {}
+            for q in self.world["qualifications"]:
+                if q.loaded and q["qualification_type"] == SECRECY and q["status"] in ("有效", None):
+                    held.setdefault(q["vendor_code"], []).append((q["issued_on"], q["expires_on"]))
+            self.cache["secrecy"] = held
+        return any(issued <= on <= expires for issued, expires in self.cache["secrecy"].get(vendor_code, ()))
 
     # -- inspectors -------------------------------------------------------------------------------
 
     def new_inspector(self, region: str, seq: int) -> Row:
         rng = self.rng
-        organs_here = [o["organ_code"] for o in self.world["organs"] if o["region_code"][:4] == region[:4]]
+        organs_here = [o["organ_code"] for o in self.world["organs"] if o.clean and o["region_code"][:4] == region[:4]]
         recusal = rng.sample(organs_here, min(len(organs_here), rng.choice((1, 1, 2)))) \
             if organs_here and rng.random() < 0.15 else []
         return Row({"inspector_id": f"{self.abbr}A-{region}-{seq:03d}",
@@ -258,8 +259,8 @@ class Story:
     # -- projects ---------------------------------------------------------------------------------
 
     def pick_vendor(self, organ: Row, service: str, classified: bool, start: date) -> Row:
-        vendors = [v for v in self.world["vendors"]
-                   if v["vendor_code"].startswith("91") or service == "档案整理"]
+        vendors = [v for v in self.world["vendors"]  # never the faulty or warned extras
+                   if v.clean and (v["vendor_code"].startswith("91") or service == "档案整理")]
         if classified:
             vendors = [v for v in vendors if self.secrecy_valid(v["vendor_code"], start)] or vendors
         weights = []
@@ -323,7 +324,8 @@ class Story:
         for _ in range(2):  # classified work for a vendor without secrecy qualification
             projects.append(self.new_project(rng.choice(organs), role["unqualified"], classified=True,
                                              service="传统载体档案数字化"))
-        projects.append(self.new_project(rng.choice(organs), classified=True, site="服务机构场所"))
+        for _ in range(2):  # classified records processed at the vendor's site
+            projects.append(self.new_project(rng.choice(organs), classified=True, site="服务机构场所"))
         projects.append(self.new_project(rng.choice(organs), agreement=False))
         for service in OUT_OF_SCOPE_SERVICES[: 2 if self.n_organs >= 100 else 1]:
             projects.append(self.new_project(rng.choice(self.world["organs"]), service=service))
@@ -344,9 +346,13 @@ class Story:
 def _volume(rng: random.Random, service: str) -> tuple[int, str, float]:
     """Work volume, its unit and the price per unit in yuan (for a plausible contract amount)."""
     if service == "传统载体档案数字化":
-        return (rng.randint(20_000, 1_500_000), "页", 0.35) if rng.random() < 0.9 else (rng.randint(500, 20_000), "卷", 12.0)
+        if rng.random() < 0.9:
+            return rng.randint(20_000, 1_500_000), "页", 0.35
+        return rng.randint(500, 20_000), "卷", 12.0
     if service == "档案整理":
-        return (rng.randint(500, 30_000), "卷", 8.0) if rng.random() < 0.7 else (rng.randint(5_000, 200_000), "件", 1.2)
+        if rng.random() < 0.7:
+            return rng.randint(500, 30_000), "卷", 8.0
+        return rng.randint(5_000, 200_000), "件", 1.2
     if service == "纸质档案数字复制件全文识别":
         return rng.randint(50_000, 2_000_000), "页", 0.08
     if service == "电子档案管理技术支持":

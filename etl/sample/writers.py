@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 
-from etl.sample.model import Raw, Row
+from etl.sample.model import Row
 from etl.sample.render import Cell, Style, cell, header, number_text
 from schemas.kinds import BY_NAME
 
@@ -127,7 +127,8 @@ def write_xls(path: Path, sheets: list[Sheet], rng: random.Random) -> list[Grid]
 
     wb = xlwt.Workbook(encoding="utf-8")
     title = xlwt.easyxf("font: bold on, height 280; align: horiz center")
-    head = xlwt.easyxf("font: bold on; align: wrap on, horiz center; borders: left thin, right thin, top thin, bottom thin")
+    head = xlwt.easyxf("font: bold on; align: wrap on, horiz center; "
+                       "borders: left thin, right thin, top thin, bottom thin")
     formats = {"d": xlwt.easyxf(num_format_str="YYYY-MM-DD"), "dt": xlwt.easyxf(num_format_str="YYYY-MM-DD HH:MM")}
     grids = []
     for sheet in sheets:
@@ -157,6 +158,3 @@ def write_xls(path: Path, sheets: list[Sheet], rng: random.Random) -> list[Grid]
 
 def split(rows: list[Row], size: int = XLS_MAX_ROWS) -> list[list[Row]]:
     return [rows[i:i + size] for i in range(0, len(rows), size)] or [[]]
-
-
-__all__ = ["Sheet", "Grid", "Raw", "layout", "write_csv", "write_xlsx", "write_xls", "split"]
