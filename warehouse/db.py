@@ -8,6 +8,9 @@ between threads (callers take a cursor each).
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import os
+import shutil
 import time
 from importlib import resources
 from pathlib import Path
@@ -56,6 +59,46 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         con.execute("ROLLBACK")
         raise
     con.execute("COMMIT")
+
+
+@contextlib.contextmanager
+def exclusive(path: str | Path) -> Iterator[None]:
+    """One writer at a time, across processes: every writer of the warehouse file holds this lock
+    (a load waits for another load; a small in-place write waits for a load to finish)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _wal(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")
+
+
+@contextlib.contextmanager
+def writable_copy(path: str | Path) -> Iterator[Path]:
+    """A private copy of the warehouse to write into; it replaces the warehouse when the block ends
+    without error (the caller must have closed its connection). Readers are never blocked by a long
+    load: they keep reading the previous file until the new one is swapped in, atomically."""
+    path = Path(path)
+    with exclusive(path):
+        work = path.with_name(path.name + ".loading")
+        for stale in (work, _wal(work)):
+            stale.unlink(missing_ok=True)
+        if path.exists():
+            shutil.copyfile(path, work)
+            if _wal(path).exists():  # left by a writer that died: part of the committed state
+                shutil.copyfile(_wal(path), _wal(work))
+        yield work
+        con = duckdb.connect(str(work), config=CONFIG)
+        con.execute("CHECKPOINT")  # the new file must stand alone, without a WAL beside it
+        con.close()
+        _wal(path).unlink(missing_ok=True)
+        os.replace(work, path)
 
 
 def _migrations() -> list[tuple[str, str]]:

@@ -43,6 +43,8 @@ def ensure_reference_data(con: duckdb.DuckDBPyConnection) -> None:
 
 def begin_load(con: duckdb.DuckDBPyConnection, today: dt.date, jurisdiction: str | None, user: str | None) -> int:
     load_id = con.execute("SELECT nextval('seq_load')").fetchall()[0][0]
+    if jurisdiction:  # the warehouse remembers its jurisdiction (contract §6)
+        con.execute("INSERT OR IGNORE INTO settings VALUES ('jurisdiction', ?)", [jurisdiction])
     con.execute("INSERT INTO loads VALUES (?, now(), NULL, ?, ?, ?, NULL, 'running')",
                 [load_id, today, jurisdiction, user])
     return load_id
