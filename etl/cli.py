@@ -153,25 +153,29 @@ def _print_summary(result, *, write: bool, report: Path | None) -> None:
         console.print(f"问题报告已写入 {report}")
 
 
+def _file_checking_options(report_help: str):
+    """The arguments and options `load` and `validate` share (contract §6)."""
+    def apply(command):
+        for option in reversed([
+            click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path)),
+            warehouse_option, jurisdiction_option, today_option,
+            click.option("--json", "as_json", is_flag=True, help="以JSON输出结果 / print one JSON object"),
+            click.option("--report", type=click.Path(dir_okay=False, path_type=Path), help=report_help),
+        ]):
+            command = option(command)
+        return command
+    return apply
+
+
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@warehouse_option
-@jurisdiction_option
-@today_option
-@click.option("--json", "as_json", is_flag=True, help="以JSON输出结果 / print one JSON object")
-@click.option("--report", type=click.Path(dir_okay=False, path_type=Path), help="另写出问题报告 .xlsx")
+@_file_checking_options("另写出问题报告 .xlsx")
 def load(paths, warehouse, jurisdiction, today, as_json, report):
     """装载报送文件（文件或文件夹）到仓库 / load files or folders into the warehouse."""
     _run(paths, warehouse, jurisdiction, today, write=True, as_json=as_json, report=report)
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@warehouse_option
-@jurisdiction_option
-@today_option
-@click.option("--json", "as_json", is_flag=True, help="以JSON输出结果 / print one JSON object")
-@click.option("--report", type=click.Path(dir_okay=False, path_type=Path), help="写出问题报告 .xlsx，供报送单位修改")
+@_file_checking_options("写出问题报告 .xlsx，供报送单位修改")
 def validate(paths, warehouse, jurisdiction, today, as_json, report):
     """只校验、不写入仓库 / check files without writing to the warehouse."""
     _run(paths, warehouse, jurisdiction, today, write=False, as_json=as_json, report=report)
