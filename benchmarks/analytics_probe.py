@@ -136,7 +136,8 @@ def main() -> None:
             timed("loader derivations (store.derive, load 1)", store.derive, con, 1, TODAY)
             stats = timed("marts.refresh full (load 1)", marts.refresh, con, load_id=1, today=TODAY)
             con.execute("UPDATE loads SET status = 'committed', finished_at = now() WHERE load_id = 1")
-        print(f"  mode={stats.mode} touched={stats.touched_inspections:,}")
+        print(f"  mode={stats.mode} touched={stats.touched_inspections:,} organs={stats.scope_organs:,} "
+              f"vendors={stats.scope_vendors:,}")
         for step, sec in stats.steps.items():
             print(f"    {step:<36} {sec:8.3f} s")
         con.execute("CHECKPOINT")
@@ -159,7 +160,8 @@ def main() -> None:
         timed("loader derivations (small load)", store.derive, con, load_id, TODAY)
         stats = timed("marts.refresh incremental (small load)", marts.refresh, con, load_id=load_id, today=TODAY)
         con.execute("UPDATE loads SET status = 'committed', finished_at = now() WHERE load_id = $l", {"l": load_id})
-    print(f"  mode={stats.mode} touched={stats.touched_inspections:,}")
+    print(f"  mode={stats.mode} touched={stats.touched_inspections:,} organs={stats.scope_organs:,} "
+          f"vendors={stats.scope_vendors:,}")
     for step, sec in stats.steps.items():
         print(f"    {step:<36} {sec:8.3f} s")
     con.close()

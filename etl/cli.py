@@ -215,16 +215,50 @@ def sample(out, organs, vendors, years, seed, bad_share, today, bulk, fmt):
     click.echo(f"示例数据已写入 {out}：" + "，".join(f"{k} {v}" for k, v in rows.items()))
 
 
+def _serve_options(fn):
+    """Options shared by `serve` and `demo`."""
+    from dashboards import serve as srv
+    fn = click.option("--debug", is_flag=True, help="调试模式（单进程开发服务器）/ Flask debug server, one process")(fn)
+    fn = click.option("--threads", type=click.IntRange(1, 64), default=srv.DEFAULT_THREADS, show_default=True,
+                      help="每个进程的线程数 / threads per worker")(fn)
+    fn = click.option("--workers", type=click.IntRange(1, 64), default=srv.DEFAULT_WORKERS, show_default=True,
+                      help="工作进程数 / worker processes")(fn)
+    fn = click.option("--port", envvar="OVERSIGHT_PORT", type=click.IntRange(1, 65535), default=srv.DEFAULT_PORT,
+                      show_default=True, help="端口 / port (OVERSIGHT_PORT)")(fn)
+    fn = click.option("--host", envvar="OVERSIGHT_HOST", default=srv.DEFAULT_HOST, show_default=True,
+                      help="监听地址 / address to listen on (OVERSIGHT_HOST)")(fn)
+    return fn
+
+
+def _serve(warehouse: Path, host: str, port: int, workers: int, threads: int, debug: bool, day: dt.date | None) -> None:
+    from dashboards import serve as srv
+    if not warehouse.exists():
+        click.echo(f"注意：仓库文件 {warehouse} 还不存在，页面将提示先装载数据。", err=True)
+    srv.run(warehouse, host=host, port=port, workers=workers, threads=threads, debug=debug, today=day,
+            announce=lambda line: click.echo(line))
+
+
+@main.command()
+@warehouse_option
+@_serve_options
+@click.option("--today", envvar="OVERSIGHT_TODAY",
+              help="按此日期计算逾期、到期，默认今天 / the day overdue is counted to (OVERSIGHT_TODAY)")
+def serve(warehouse, host, port, workers, threads, debug, today):
+    """启动监管分析网页（生产用WSGI服务器，多进程）/ serve the dashboards."""
+    _serve(warehouse, host, port, workers, threads, debug, _today(today) if today else None)
+
+
 @main.command()
 @click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), default=Path("data/demo"),
               show_default=True, help="示例数据与仓库所在目录")
 @today_option
-def demo(folder, today):
-    """生成示例报送数据并装载到示例仓库 / build the demo warehouse from sample submissions."""
+@_serve_options
+@click.option("--no-serve", is_flag=True, help="只生成并装载，不启动网页 / build only, do not serve")
+def demo(folder, today, host, port, workers, threads, debug, no_serve):
+    """生成示例数据、装载并启动网页 / build the demo warehouse from sample submissions and serve it."""
     import shutil
     from etl import pipeline
     from etl import sample as gen
-    from warehouse import db
     day = _today(today)
     submissions, warehouse = folder / "submissions", folder / "oversight.duckdb"
     shutil.rmtree(submissions, ignore_errors=True)
@@ -240,6 +274,317 @@ def demo(folder, today):
     same = all(summary[k] == manifest[k] for k in ("rows_read", "rows_loaded", "rows_rejected"))
     click.echo("装载结果与示例数据清单一致。" if same else "注意：装载结果与示例数据清单不一致。")
     click.echo(f"示例仓库：{warehouse}（辖区 {manifest['jurisdiction']}，装载日 {day}）")
+    if not no_serve:
+        _serve(warehouse, host, port, workers, threads, debug, day)
+
+
+# -- oversight plan: the 双随机 inspection plan (issue 5; etl/planning, docs/planning.md) ---------
+
+def _plan_errors(fn):
+    """PlanError / ConfigError / unknown plan → a Chinese message and exit code 2."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        from etl.planning.config import ConfigError
+        from etl.planning.draw import PlanError
+        try:
+            return fn(*args, **kwargs)
+        except (PlanError, ConfigError) as exc:
+            raise click.UsageError(str(exc)) from None
+    return wrapper
+
+
+def _plan_config(path: Path | None):
+    from etl.planning import config
+    return config.load(path)
+
+
+def _read_only(warehouse: Path):
+    from etl.planning.draw import PlanError
+    from warehouse import db
+    if not warehouse.exists():
+        raise PlanError(f"仓库文件不存在：{warehouse}")
+    return db.connect(warehouse, read_only=True)
+
+
+def _print_plan(con, plan: dict, *, as_json: bool, limit: int = 30) -> None:
+    from warehouse import planning
+    visits = planning.plan_visits(con, plan["plan_id"])
+    if as_json:
+        head = {k: (str(v) if isinstance(v, (dt.date, dt.datetime)) else v) for k, v in plan.items()
+                if k not in ("params", "draw_log")}
+        head["visit_list"] = [{"visit_no": v["visit_no"], "organ_code": v["organ_code"], "organ_name": v["organ_name"],
+                               "tier": v["tier"], "selection": v["selection"], "reasons": v["reasons"],
+                               "window": [str(v["window_start"]), str(v["window_end"])],
+                               "inspectors": v["inspector_names"], "status": v["status"],
+                               "unstaffed_reason": v["unstaffed_reason"]} for v in visits.iter_rows(named=True)]
+        click.echo(json.dumps(head, ensure_ascii=False, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+    from etl.planning.draw import SELECTION_ZH
+    console = Console()
+    table = Table(title=f"{plan['period']} 检查计划 第{plan['plan_id']}号（种子 {plan['seed']}）")
+    for header in ("序号", "被检查机关", "地区", "等级", "方式", "原因", "建议时间", "检查人员"):
+        table.add_column(header)
+    for v in visits.head(limit).iter_rows(named=True):
+        team = "、".join(v["inspector_names"]) if v["status"] == "staffed" else "[red]未能派员[/red]"
+        table.add_row(str(v["visit_no"]), v["organ_name"] or v["organ_code"], v["region_name"] or "", v["tier"] or "",
+                      SELECTION_ZH.get(v["selection"], v["selection"]), v["reasons_zh"].split("；")[0],
+                      f"{v['window_start']}～{v['window_end']}", team)
+    console.print(table)
+    if visits.height > limit:
+        console.print(f"……共{visits.height}项，其余见计划工作簿（--out）。")
+    console.print(f"检查{plan['visits']}家，已派员{plan['staffed']}家，未能派员{plan['unstaffed']}家；"
+                  f"抽取日期{plan['planned_on']}，原因：{plan['reason']}；输入摘要 {plan['inputs_sha256'][:16]}…，"
+                  f"结果摘要 {plan['result_sha256'][:16]}…")
+    for u in planning.plan_unstaffed(con, plan["plan_id"]).iter_rows(named=True):
+        console.print(f"[red]未能派员[/red] {u['visit_no']}. {u['organ_name']}：{u['reason_zh']}")
+
+
+plan_warehouse = click.option("--warehouse", envvar="OVERSIGHT_WAREHOUSE", default=DEFAULT_WAREHOUSE, show_default=True,
+                              type=click.Path(dir_okay=False, path_type=Path), help="仓库文件 / warehouse file")
+plan_json = click.option("--json", "as_json", is_flag=True, help="以JSON输出 / print JSON")
+
+
+@main.group(invoke_without_command=True)
+@click.option("--period", help="计划期间，如 2026-Q1、2026、2026-07 / plan period")
+@click.option("--seed", type=click.IntRange(0, 2 ** 63 - 1), help="随机种子；不填则随机生成并记录 / random seed")
+@click.option("--redraw", is_flag=True, help="重新抽取（须 --reason）；原计划保留并标记为被取代")
+@click.option("--reason", help="抽取或重抽的原因，记入计划 / why (required with --redraw)")
+@click.option("--by", "created_by", envvar="OVERSIGHT_USER", help="抽取人（默认当前登录名）/ who draws")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="同时写出计划工作簿与公示名单到此目录")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="抽取规则配置文件（默认 warehouse/config/planning.toml）")
+@plan_warehouse
+@today_option
+@plan_json
+@click.pass_context
+@_plan_errors
+def plan(ctx, period, seed, redraw, reason, created_by, out, config_path, warehouse, today, as_json):
+    """双随机检查计划：抽取、查看、导出、核验 / the random inspection plan.
+
+    \b
+    oversight plan --period 2026-Q1 [--seed N]          抽取（已有计划则显示，不重抽）
+    oversight plan --period 2026-Q1 --seed 7 --redraw --reason "…"   重新抽取，记录原因
+    oversight plan list | show | export | achieved | verify
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    if not period:
+        raise click.UsageError("请用 --period 指定计划期间，如 2026-Q1")
+    from etl.planning import service
+    day = _today(today)
+    outcome = service.make_plan(warehouse, period, today=day, seed=seed, redraw=redraw, reason=reason,
+                                created_by=created_by, config=_plan_config(config_path))
+    con = _read_only(warehouse)
+    try:
+        if not as_json:
+            click.echo(outcome.message)
+        _print_plan(con, outcome.plan, as_json=as_json)
+        if out:
+            internal, public = service.export(con, outcome.plan["plan_id"], out, day)
+            if not as_json:
+                click.echo(f"计划工作簿：{internal}\n公示名单：{public}")
+    finally:
+        con.close()
+
+
+@plan.command("list")
+@click.option("--period", help="只列此期间")
+@plan_warehouse
+@plan_json
+@_plan_errors
+def plan_list(period, warehouse, as_json):
+    """列出已抽取的计划（含被取代的）/ list plans."""
+    from etl.planning import service
+    from warehouse import planning
+    con = _read_only(warehouse)
+    try:
+        frame = planning.plans(con, service.resolve_period(period).label if period else None)
+    finally:
+        con.close()
+    if as_json:
+        click.echo(json.dumps(frame.to_dicts(), ensure_ascii=False, indent=2, default=str))
+        return
+    if not frame.height:
+        click.echo("尚无检查计划。")
+    for r in frame.iter_rows(named=True):
+        state = "现行" if r["is_current"] else f"已被第{r['superseded_by']}号取代"
+        click.echo(f"第{r['plan_id']}号 {r['period']} 种子{r['seed']} 检查{r['visits']}家（未能派员{r['unstaffed']}） "
+                   f"{state}；{str(r['created_at'])[:19]} {r['created_by'] or ''}：{r['reason']}")
+
+
+def _which_plan(con, plan_id, period):
+    from etl.planning import service
+    return service.plan_for(con, period=period, plan_id=plan_id)
+
+
+@plan.command("show")
+@click.argument("plan_id", type=int, required=False)
+@click.option("--period", help="显示此期间的现行计划")
+@click.option("--all", "show_all", is_flag=True, help="列出全部检查项")
+@plan_warehouse
+@plan_json
+@_plan_errors
+def plan_show(plan_id, period, show_all, warehouse, as_json):
+    """显示一个计划 / show a plan."""
+    con = _read_only(warehouse)
+    try:
+        _print_plan(con, _which_plan(con, plan_id, period), as_json=as_json, limit=10 ** 9 if show_all else 30)
+    finally:
+        con.close()
+
+
+@plan.command("export")
+@click.argument("plan_id", type=int, required=False)
+@click.option("--period", help="导出此期间的现行计划")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True)
+@plan_warehouse
+@today_option
+@_plan_errors
+def plan_export(plan_id, period, out, warehouse, today):
+    """写出计划工作簿（供检查人员）与公示名单（供公开）/ write the two workbooks."""
+    from etl.planning import service
+    con = _read_only(warehouse)
+    try:
+        found = _which_plan(con, plan_id, period)
+        internal, public = service.export(con, found["plan_id"], out, _today(today))
+    finally:
+        con.close()
+    click.echo(f"计划工作簿：{internal}\n公示名单：{public}")
+
+
+@plan.command("achieved")
+@click.argument("plan_id", type=int, required=False)
+@click.option("--period", help="此期间的现行计划")
+@click.option("--by", "by", type=click.Choice(["tier", "selection", "city"]), help="分组")
+@plan_warehouse
+@today_option
+@plan_json
+@_plan_errors
+def plan_achieved(plan_id, period, by, warehouse, today, as_json):
+    """计划执行情况：已检、未检、计划外检查 / plan against achieved."""
+    from warehouse import planning
+    con = _read_only(warehouse)
+    try:
+        found = _which_plan(con, plan_id, period)
+        day = _today(today)
+        summary = planning.plan_coverage(con, found["plan_id"], day, by=by)
+        rows = planning.plan_vs_achieved(con, found["plan_id"], day)
+    finally:
+        con.close()
+    if as_json:
+        click.echo(json.dumps({"plan_id": found["plan_id"], "coverage": summary.to_dicts(),
+                               "missed": rows.filter(rows["status"] == "missed")["organ_code"].to_list(),
+                               "unplanned": rows.filter(rows["status"] == "unplanned")["inspection_code"].to_list()},
+                              ensure_ascii=False, indent=2, default=str))
+        return
+    from etl.planning.draw import SELECTION_ZH
+    for r in summary.iter_rows(named=True):
+        group = (f"{r['tier'] or '—'}级 " if "tier" in r else
+                 f"{SELECTION_ZH.get(r['selection'], '计划外')} " if "selection" in r else
+                 f"{r['city_name'] or r['city_code']} " if "city_code" in r else "")
+        rate = "—" if r["coverage_rate"] is None else f"{r['coverage_rate'] * 100:.1f}%"
+        click.echo(f"{group}计划{r['planned']}家：已检{r['achieved']}（窗口内{r['achieved_in_window']}），"
+                   f"未检{r['missed']}，滞后{r['behind']}，待检{r['pending']}；计划外检查{r['unplanned']}次；完成率{rate}")
+
+
+@plan.command("verify")
+@click.argument("plan_id", type=int)
+@plan_warehouse
+@plan_json
+@_plan_errors
+def plan_verify(plan_id, warehouse, as_json):
+    """核验：以所存输入与种子重新抽取，结果应与记录一致 / re-draw a stored plan and compare."""
+    from etl.planning import service
+    con = _read_only(warehouse)
+    try:
+        report = service.verify(con, plan_id)
+    finally:
+        con.close()
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        click.echo(f"第{plan_id}号计划：输入摘要{'一致' if report['inputs_match'] else '不一致'}，"
+                   f"重抽结果{'一致' if report['result_match'] else '不一致'}；仓库数据自抽取以来"
+                   f"{'已变化' if report['data_changed'] else '未变化'}。")
+    sys.exit(0 if report["inputs_match"] and report["result_match"] else 1)
+
+
+@main.group()
+def export() -> None:
+    """导出年度工作簿、年度报告与审计快照 / annual workbook, report and auditor snapshot."""
+
+
+def _export_scope(warehouse: Path, region: str | None, today: str | None):
+    from etl.export.annual import scope_filters
+    if not warehouse.exists():
+        raise click.UsageError(f"找不到仓库 {warehouse}；先用 oversight load 装载数据，或用 --warehouse 指定")
+    try:
+        return scope_filters(region, _today(today))
+    except ValueError:
+        raise click.BadParameter(f"“{region}”不是行政区划代码或前缀（2、4或6位数字）", param_hint="--region") from None
+
+
+region_option = click.option("--region", help="只导出该地区：行政区划代码或前缀，如 330100 或 3301 / region scope")
+year_option = click.option("--year", type=click.IntRange(2000, 2100), required=True, help="年度，如 2025")
+
+
+@export.command("annual")
+@year_option
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="工作簿 .xlsx，默认“<年度>年报.xlsx”")
+@click.option("--report", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="另写出年度报告 .docx")
+@click.option("--snapshot", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="另写出审计快照（Parquet与清单）到该目录")
+@region_option
+@warehouse_option
+@today_option
+def export_annual_command(year, out, report, snapshot, region, warehouse, today):
+    """年度统计工作簿（及年度报告、审计快照） / the annual workbook, optionally the report and snapshot."""
+    from etl.export import export_annual
+    from warehouse import queries
+    scope = _export_scope(warehouse, region, today)
+    out = out or Path(f"{year}年报.xlsx")
+    if report is not None and report.suffix.lower() != ".docx":
+        raise click.BadParameter("年度报告须为 .docx 文件", param_hint="--report")
+    con = queries.connect(warehouse)
+    try:
+        with _progress(enabled=True) as progress:
+            say = (lambda share, message: progress(f"{message}（{share:.0%}）")) if progress else None
+            result = export_annual(con, year, scope, workbook=out, report=report, snapshot=snapshot, progress=say)
+    finally:
+        con.close()
+    click.echo(f"{result.scope_label} {year}年度统计工作簿已写入 {result.workbook}（数据截至 {result.data_as_of}）")
+    if result.report:
+        click.echo(f"年度报告已写入 {result.report}")
+    if result.snapshot:
+        click.echo(f"审计快照已写入 {result.snapshot}")
+    for issue in result.issues:
+        click.echo(f"重点问题：{issue}")
+
+
+@export.command("snapshot")
+@year_option
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="快照目录")
+@region_option
+@warehouse_option
+@today_option
+def export_snapshot_command(year, out, region, warehouse, today):
+    """审计快照：年度数字背后的数据（Parquet）与清单 / the auditor snapshot of a year."""
+    from etl.export import snapshot as snap
+    from warehouse import queries
+    scope = _export_scope(warehouse, region, today)
+    con = queries.connect(warehouse)
+    try:
+        manifest = snap.write_snapshot(con, year, scope, out)
+    finally:
+        con.close()
+    rows = sum(f["rows"] for f in manifest["files"])
+    click.echo(f"审计快照已写入 {out}：{len(manifest['files'])} 个文件，共 {rows} 行（数据截至 {manifest['data_as_of']}）")
 
 
 if __name__ == "__main__":

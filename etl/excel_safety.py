@@ -53,3 +53,38 @@ def write_user_text(worksheet, row: int, col: int, value: Any, cell_format=None)
             worksheet.write_blank(row, col, None, cell_format)
         return
     worksheet.write_string(row, col, text, cell_format)
+
+
+# -- CSV ------------------------------------------------------------------------------------------
+#
+# The same attack works through CSV: Excel evaluates a cell that begins with a trigger when it opens
+# the file. Text cells are neutralised exactly as in xlsx. Numbers are written as numbers (a number
+# cannot carry a formula; "-2" from a numeric column stays the number -2); anything else (dates,
+# codes, names, free text) is text and is neutralised. Files are UTF-8 with a BOM (``utf-8-sig``):
+# without the BOM, Excel on Windows reads UTF-8 as the ANSI code page and shows Chinese as mojibake.
+
+CSV_ENCODING = "utf-8-sig"
+
+
+def csv_cell(value: Any) -> str:
+    """One CSV field: "" for None, numbers as written by Python, everything else neutralised text."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return ""
+        return repr(value)
+    return neutralise(value)
+
+
+def write_csv(path, rows, *, encoding: str = CSV_ENCODING) -> None:
+    """Write `rows` (iterables of values) as CSV in UTF-8 with BOM, every field through `csv_cell`."""
+    import csv
+    with open(path, "w", encoding=encoding, newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\r\n")
+        for row in rows:
+            writer.writerow([csv_cell(v) for v in row])

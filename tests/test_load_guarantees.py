@@ -153,3 +153,10 @@ def test_a_load_killed_halfway_leaves_the_warehouse_as_it_was(tmp_path, load, wa
     assert counts(warehouse) == before
     again = load(*files)  # and the same files load cleanly afterwards
     assert again.summary()["rows_loaded"] == 4
+
+
+def test_reference_data_is_in_the_warehouse(tmp_path, load, warehouse):
+    load(write_csv(tmp_path / "o.csv", ORGAN_HEADERS, [organ_row(1)]))
+    con = duckdb.connect(str(warehouse), read_only=True)
+    assert con.sql("SELECT region_name FROM regions WHERE region_code = '330100'").fetchall() == [("杭州市",)]
+    assert con.sql("SELECT count(*), sum(weight) FROM checklist_items").fetchall() == [(33, 100.0)]

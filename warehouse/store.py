@@ -34,11 +34,13 @@ def ensure_reference_data(con: duckdb.DuckDBPyConnection) -> None:
     """The checklist version in use and the region codes, loaded once."""
     if not con.execute("SELECT count(*) FROM checklist_items WHERE checklist_version = ?",
                        [CHECKLIST_VERSION]).fetchall()[0][0]:
-        items = checklist()  # noqa: F841 (read by DuckDB's replacement scan)
-        con.execute("INSERT INTO checklist_items BY NAME SELECT * FROM items")
+        con.register("checklist_frame", checklist())
+        con.execute("INSERT INTO checklist_items BY NAME SELECT * FROM checklist_frame")
+        con.unregister("checklist_frame")
     if not con.execute("SELECT count(*) FROM regions").fetchall()[0][0]:
-        regions = region_table()  # noqa: F841
-        con.execute("INSERT INTO regions BY NAME SELECT * FROM regions")
+        con.register("region_frame", region_table())
+        con.execute("INSERT INTO regions BY NAME SELECT * FROM region_frame")
+        con.unregister("region_frame")
 
 
 def begin_load(con: duckdb.DuckDBPyConnection, today: dt.date, jurisdiction: str | None, user: str | None) -> int:

@@ -1,0 +1,154 @@
+"""AG Grid with the product's defaults: Chinese locale text, Chinese number and date formats
+(valueFormatter functions in assets/dashAgGridFunctions.js), tier colours, links as real links.
+
+Small tables are client-side grids (`grid`). Large ones page on the server (`server_grid`): the
+browser asks for rows `startRow`–`endRow` with the sort model, and the page's callback answers
+with `rows_response(frame, request)` from the (cached) query result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import dash_ag_grid as dag
+import polars as pl
+
+from dashboards import i18n
+
+
+@dataclass(frozen=True)
+class Col:
+    field: str
+    header: str
+    kind: str = "text"        # text | int | num | pct | date | datetime | tier | link | bar | grade | long
+    width: int | None = None
+    pinned: bool = False
+    digits: int = 1
+    sortable: bool = True
+
+
+def _formatter(col: Col, lang: str) -> dict | None:
+    if col.kind == "int":
+        return {"function": f"zhNumber(params.value, 0, '{lang}')"}
+    if col.kind == "num":
+        return {"function": f"zhNumber(params.value, {col.digits}, '{lang}')"}
+    if col.kind == "pct":
+        return {"function": f"zhPct(params.value, {col.digits})"}
+    if col.kind == "date":
+        return {"function": f"zhDate(params.value, '{lang}')"}
+    if col.kind == "datetime":
+        return {"function": f"zhDateTime(params.value, '{lang}')"}
+    if col.kind == "tier":
+        return {"function": f"tierLabel(params.value, '{lang}')"}
+    return None
+
+
+def column_defs(columns: list[Col], lang: str, *, server: bool = False) -> list[dict]:
+    defs = []
+    for col in columns:
+        d: dict = {"field": col.field, "headerName": col.header, "sortable": col.sortable,
+                   "resizable": True}
+        if col.width:
+            d["width"] = col.width
+        else:
+            d["flex"] = 1
+            d["minWidth"] = 90
+        if col.pinned:
+            d["pinned"] = "left"
+        if col.kind in ("int", "num", "pct"):
+            d["type"] = "rightAligned"
+        if col.kind == "text":
+            d["tooltipField"] = col.field
+        fmt = _formatter(col, lang)
+        if fmt:
+            d["valueFormatter"] = fmt
+        if col.kind == "tier":
+            d["cellClassRules"] = {f"tier-cell tier-{t}": f"params.value == '{t}'" for t in "ABCD"}
+        if col.kind == "grade":
+            d["cellClassRules"] = {"grade-fail": "params.value == '不合格' || params.value == 'Fail'"}
+        if col.kind == "link":
+            d["cellRenderer"] = "markdown"
+        if col.kind == "bar":
+            d["cellRenderer"] = "StackedBar"
+            d["sortable"] = False
+        if col.kind == "long":
+            d["wrapText"] = True
+            d["autoHeight"] = True
+            d["cellStyle"] = {"lineHeight": "1.5", "whiteSpace": "normal", "wordBreak": "break-all"}
+        defs.append(d)
+    return defs
+
+
+def _options(lang: str, extra: dict | None = None) -> dict:
+    opts = {"animateRows": False, "enableCellTextSelection": True, "ensureDomOrder": True,
+            "suppressCellFocus": True, "tooltipShowDelay": 300}
+    if i18n.norm_lang(lang) == "zh":
+        opts["localeText"] = i18n.AG_GRID_ZH
+    opts.update(extra or {})
+    return opts
+
+
+def grid(grid_id, columns: list[Col], rows: list[dict], lang: str, *, height: int | None = 360,
+         page_size: int = 20, extra: dict | None = None) -> dag.AgGrid:
+    """A client-side grid (all rows sent once; for tables of at most a few thousand rows)."""
+    paginate = len(rows) > page_size
+    opts = _options(lang, {"pagination": paginate, "paginationPageSize": page_size,
+                           "paginationPageSizeSelector": False, **(extra or {})})
+    if height is None or len(rows) <= 8:
+        opts["domLayout"] = "autoHeight"
+        style = {"width": "100%"}
+    else:
+        style = {"height": f"{height}px", "width": "100%"}
+    return dag.AgGrid(id=grid_id, columnDefs=column_defs(columns, lang), rowData=rows,
+                      dashGridOptions=opts, style=style, className="ag-theme-quartz",
+                      defaultColDef={"suppressHeaderMenuButton": True},
+                      dangerously_allow_code=False)
+
+
+def server_grid(grid_id, columns: list[Col], lang: str, *, height: int = 560, page_size: int = 50,
+                row_id: str | None = None) -> dag.AgGrid:
+    """A grid whose rows page on the server (AG Grid's infinite row model)."""
+    opts = _options(lang, {"rowModelType": "infinite", "pagination": True, "paginationPageSize": page_size,
+                           "paginationPageSizeSelector": False, "cacheBlockSize": page_size,
+                           "maxBlocksInCache": 20, "infiniteInitialRowCount": page_size, "rowBuffer": 0})
+    props = {}
+    if row_id:
+        props["getRowId"] = f"params.data.{row_id}"
+    return dag.AgGrid(id=grid_id, columnDefs=column_defs(columns, lang, server=True), rowModelType="infinite",
+                      dashGridOptions=opts, style={"height": f"{height}px", "width": "100%"},
+                      className="ag-theme-quartz", defaultColDef={"suppressHeaderMenuButton": True}, **props)
+
+
+def _jsonable(value):
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+def rows_response(frame: pl.DataFrame, request: dict | None, *, default_sort: list[tuple[str, bool]] | None = None,
+                  sort_keys: dict[str, str] | None = None) -> dict:
+    """The block of rows AG Grid asked for: {"rowData": [...], "rowCount": total}.
+
+    `request` is the grid's getRowsRequest ({startRow, endRow, sortModel}); `sort_keys` maps a
+    displayed column to the raw column to sort on (a link column sorts by the name)."""
+    request = request or {}
+    start = max(int(request.get("startRow") or 0), 0)
+    end = int(request.get("endRow") or start + 100)
+    end = min(max(end, start), start + 1000)
+    sort = request.get("sortModel") or []
+    if sort:
+        keys = [(sort_keys or {}).get(s["colId"], s["colId"]) for s in sort]
+        desc = [s.get("sort") == "desc" for s in sort]
+        usable = [(k, d) for k, d in zip(keys, desc) if k in frame.columns]
+        if usable:
+            frame = frame.sort([k for k, _ in usable], descending=[d for _, d in usable], nulls_last=True)
+    elif default_sort:
+        frame = frame.sort([k for k, _ in default_sort], descending=[d for _, d in default_sort], nulls_last=True)
+    block = frame.slice(start, end - start)
+    rows = [{k: _jsonable(v) for k, v in r.items()} for r in block.to_dicts()]
+    return {"rowData": rows, "rowCount": frame.height}
+
+
+def records(frame: pl.DataFrame) -> list[dict]:
+    return [{k: _jsonable(v) for k, v in r.items()} for r in frame.to_dicts()]

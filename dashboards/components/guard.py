@@ -1,0 +1,54 @@
+"""The callback error wrapper: an exception inside a page's callback is logged with its traceback
+on the server and the user sees a short Chinese message in its place, never a traceback."""
+
+from __future__ import annotations
+
+import functools
+import logging
+
+from dash import no_update
+from dash.exceptions import PreventUpdate
+
+from dashboards import data
+from dashboards.components.empty import error_state, no_warehouse
+from warehouse.db import WarehouseBusy
+
+log = logging.getLogger("dashboards")
+
+
+def _lang_in(args, kwargs) -> str | None:
+    for value in list(args) + list(kwargs.values()):
+        if isinstance(value, dict) and "lang" in value:
+            return value.get("lang")
+        if isinstance(value, dict) and isinstance(value.get("params"), dict):
+            return value["params"].get("lang")
+    return None
+
+
+def guarded(outputs: int = 1, *, fallback: str = "message"):
+    """Wrap a callback. fallback="message": the first output becomes a message (others no_update);
+    fallback="none": every output is left as it was (for grids, downloads, navigation)."""
+    def deco(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            except PreventUpdate:
+                raise
+            except Exception as exc:  # noqa: BLE001 — the whole point: nothing escapes to the user
+                lang = _lang_in(args, kwargs)
+                if isinstance(exc, data.NoWarehouse):
+                    shown = no_warehouse(lang)
+                elif isinstance(exc, WarehouseBusy):
+                    log.warning("warehouse busy in %s: %s", fn.__name__, exc)
+                    shown = error_state(lang, busy=True)
+                else:
+                    log.exception("callback %s failed", fn.__name__)
+                    shown = error_state(lang)
+                if fallback == "none":
+                    return no_update if outputs == 1 else tuple([no_update] * outputs)
+                if outputs == 1:
+                    return shown
+                return (shown, *([no_update] * (outputs - 1)))
+        return wrapper
+    return deco

@@ -1,0 +1,232 @@
+"""The frame of every page, rendered from the URL: header with navigation and language switch, the
+global filter bar, the data-as-of banner with the page's caveats, then the page's content.
+
+Everything here is a function of the URL parameters, so the back button and a shared link show
+exactly the same view. A filter change writes the URL (one callback, below); the page router then
+renders the page for the new URL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import dash
+import dash_mantine_components as dmc
+from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+from dash.exceptions import PreventUpdate
+
+from dashboards import data, i18n, state
+from dashboards.components.guard import guarded
+from warehouse import queries
+from warehouse.analytics_config import TIERS
+
+# Navigation labels of the core pages; any other page registered with an `order` (and no path
+# template) joins the navigation in that order, labelled with its `name` (and `name_en` in English).
+NAV_LABELS = {"/": "nav.overview", "/vendors": "nav.vendors", "/overdue": "nav.overdue",
+              "/submissions": "nav.submissions"}
+
+
+def nav_pages() -> list[dict]:
+    pages = [p for p in dash.page_registry.values()
+             if p.get("order") is not None and not p.get("path_template") and not p["module"].endswith("not_found_404")]
+    return sorted(pages, key=lambda p: (p["order"], p["path"]))
+
+
+def _nav_key(path: str) -> str:
+    return path.strip("/") or "overview"
+
+
+def page_href(path: str, params: dict, **changes) -> str:
+    return state.href(path, params, **changes)
+
+
+# -- header -----------------------------------------------------------------------------------------
+
+def header(active: str, params: dict, path: str) -> html.Header:
+    lang = state.lang_of(params)
+    code = data.jurisdiction()
+    links = []
+    for page in nav_pages():
+        key, href = _nav_key(page["path"]), page["path"]
+        label = (i18n.t(NAV_LABELS[href], lang) if href in NAV_LABELS
+                 else (page.get("name_en") or page["name"]) if lang == "en" else page["name"])
+        links.append(dcc.Link(label, href=page_href(href, params),
+                              className="nav-link active" if key == active else "nav-link", id=f"nav-{key}"))
+    other = "en" if lang == "zh" else None
+    switch = dcc.Link(i18n.t("lang.switch", lang), id="lang-switch", className="lang-switch",
+                      href=path + state.to_search(state.carry(params, keep_page_options=True), lang=other),
+                      title="Switch language / 切换语言")
+    title = html.Div([
+        dcc.Link(i18n.t("app.title", lang), href=page_href("/", params), className="brand"),
+        html.Span(i18n.t("jurisdiction", lang, name=data.jurisdiction_name(code)) if code else
+                  i18n.t("app.subtitle", lang), className="brand-sub"),
+    ], className="brand-block")
+    return html.Header([title, html.Nav(links, className="nav"), switch], className="app-header")
+
+
+# -- filter bar -------------------------------------------------------------------------------------
+
+def period_options(today: dt.date, lang: str) -> list[dict]:
+    options = [{"value": "", "label": i18n.t("filter.default_period", lang)}]
+    qs = queries.quarter_start(today)
+    for i in range(12):
+        s = queries.add_months(qs, -3 * i)
+        label = f"{s.year}-Q{(s.month - 1) // 3 + 1}"
+        options.append({"value": label, "label": i18n.fmt_period(label, lang)})
+    for year in range(today.year, today.year - 5, -1):
+        options.append({"value": str(year), "label": i18n.fmt_period(str(year), lang)})
+    return options
+
+
+def _select(name: str, label: str, options: list[dict], value, lang: str, *, width: int = 170,
+            disabled: bool = False, searchable: bool = False) -> dmc.Select:
+    return dmc.Select(id={"type": "flt", "name": name}, label=label, data=options, value=value,
+                      clearable=name != "period", placeholder=i18n.t("filter.all", lang), w=width, size="xs",
+                      disabled=disabled, searchable=searchable, allowDeselect=False, comboboxProps={"zIndex": 400},
+                      nothingFoundMessage="—")
+
+
+def split_region(region: str | None, jurisdiction: str | None) -> tuple[str | None, str | None]:
+    """(the first-level choice, the district) of a region code inside the jurisdiction."""
+    if not region:
+        return None, None
+    firsts = {c for c, _ in data.region_children(jurisdiction)}
+    if region in firsts:
+        return region, None
+    for first in firsts:
+        if first.endswith("00") and region.startswith(first[:4]) and not region.endswith("00"):
+            return first, region
+        if first.endswith("0000") and region.startswith(first[:2]):
+            return first, region
+    return None, region
+
+
+def filter_bar(params: dict, show: tuple[str, ...] = state.GLOBAL_KEYS, extra: list | None = None) -> html.Div:
+    lang = state.lang_of(params)
+    controls = []
+    code = data.jurisdiction()
+    if "period" in show:
+        controls.append(_select("period", i18n.t("filter.period", lang), period_options(data.today(), lang),
+                                params.get("period", ""), lang, width=150))
+    if "region" in show and code:
+        first, district = split_region(params.get("region"), code)
+        firsts = data.region_children(code)
+        controls.append(_select("region", i18n.t("filter.region", lang),
+                                [{"value": c, "label": n} for c, n in firsts], first, lang, searchable=True))
+        districts = data.region_children(first) if first else []
+        controls.append(_select("district", i18n.t("filter.district", lang),
+                                [{"value": c, "label": n} for c, n in districts], district, lang,
+                                disabled=not districts, searchable=True))
+    if "service" in show:
+        controls.append(_select("service", i18n.t("filter.service", lang),
+                                [{"value": s, "label": i18n.service(s, lang)} for s in state.SERVICE_TYPES],
+                                params.get("service"), lang, width=210))
+    if "tier" in show:
+        controls.append(_select("tier", i18n.t("filter.tier", lang),
+                                [{"value": t_, "label": i18n.tier(t_, lang)} for t_ in TIERS],
+                                params.get("tier"), lang, width=120))
+    controls += extra or []
+    active = any(params.get(k) for k in state.GLOBAL_KEYS)
+    if active:
+        controls.append(dcc.Link(i18n.t("filter.reset", lang), id="filter-reset", className="filter-reset",
+                                 href=state.to_search({"lang": params.get("lang")}) or "?"))
+    return html.Div(dmc.Group(controls, gap="sm", align="flex-end"), className="filter-bar", id="filter-bar")
+
+
+def option_control(name: str, label: str, options: list[tuple[str, str]], value: str) -> html.Div:
+    """A page option (view, status …) bound to the URL like the filters."""
+    return html.Div([dmc.Text(label, size="xs", fw=500, mb=2),
+                     dmc.SegmentedControl(id={"type": "flt", "name": name}, value=value, size="xs",
+                                          data=[{"value": v, "label": lbl} for v, lbl in options])])
+
+
+def search_control(params: dict, placeholder: str) -> dmc.TextInput:
+    lang = state.lang_of(params)
+    return dmc.TextInput(id={"type": "flt", "name": "q"}, label=i18n.t("filter.search", lang), value=params.get("q", ""),
+                         placeholder=placeholder, size="xs", w=200, debounce=500)
+
+
+@callback(Output("url", "href"),
+          Input({"type": "flt", "name": ALL}, "value"),
+          State({"type": "flt", "name": ALL}, "id"),
+          State("url", "pathname"), State("url", "search"),
+          prevent_initial_call=True)
+@guarded(fallback="none")
+def filters_to_url(values, ids, pathname, search):
+    """A filter or page option changed: write it into the URL (the router renders the new view)."""
+    trigger = ctx.triggered_id
+    if not trigger or not isinstance(trigger, dict):
+        raise PreventUpdate
+    name = trigger["name"]
+    vals = {i["name"]: v for i, v in zip(ids, values)}
+    params = state.parse_search(search)
+    new = dict(params)
+    if name == "region":
+        new["region"] = vals.get("region") or None
+    elif name == "district":
+        new["region"] = vals.get("district") or vals.get("region") or None
+    else:
+        value = vals.get(name)
+        new[name] = value if value not in ("", None) else None
+    new = state.clean({k: v for k, v in new.items() if v is not None})
+    if new == params:
+        raise PreventUpdate
+    target = (pathname or "/") + state.to_search(new)
+    return target if target != (pathname or "/") + (search or "") else no_update
+
+
+# -- data as of and caveats ---------------------------------------------------------------------------
+
+def as_of_banner(params: dict, caveats: list[str]) -> html.Div:
+    lang = state.lang_of(params)
+    try:
+        info = data.marts_as_of()
+    except data.NoWarehouse:
+        info = None
+    if not info:
+        head = dmc.Text(i18n.t("asof.none", lang), fw=600, size="sm")
+        detail = None
+    else:
+        as_of = info["today"]
+        head = dmc.Text(i18n.t("asof.title", lang, date=i18n.fmt_date(as_of, lang)), fw=600, size="sm",
+                        id="as-of-date")
+        detail = dmc.Text(i18n.t("asof.detail", lang, loaded=i18n.fmt_datetime(info["refreshed_at"], lang),
+                                 load_id=info["load_id"], today=i18n.fmt_date(as_of, lang)), size="xs", c="dimmed")
+        stale = (data.today() - as_of).days
+        if stale > 45:
+            caveats = [i18n.t("asof.stale", lang, days=stale), *caveats]
+    notes = html.Details([html.Summary(i18n.t("asof.caveats", lang)),
+                          html.Ul([html.Li(c) for c in caveats])], className="caveats") if caveats else None
+    return html.Div([c for c in (head, detail, notes) if c is not None], className="asof-banner")
+
+
+# -- the frame --------------------------------------------------------------------------------------
+
+def frame(active: str, params: dict, path: str, content, *, title: str, caveats: list[str],
+          show_filters: tuple[str, ...] = state.GLOBAL_KEYS, extra_filters: list | None = None,
+          subtitle=None) -> html.Div:
+    lang = state.lang_of(params)
+    head = [html.H1(title, className="page-title")]
+    if subtitle is not None:
+        head.append(subtitle)
+    body = [html.Div(head, className="page-head")]
+    if show_filters or extra_filters:
+        body.append(filter_bar(params, show_filters, extra_filters))
+    body.append(as_of_banner(params, caveats))
+    body.append(html.Div(content, className="page-body"))
+    return html.Div([header(active, params, path), html.Main(body, className="app-main", lang=
+                     "en" if lang == "en" else "zh-CN")], className="app-frame")
+
+
+def section(title: str, body, *, section_id: str | None = None, note: str | None = None, span: int = 12):
+    children = [html.H2(title, className="section-title")]
+    if note:
+        children.append(dmc.Text(note, size="xs", c="dimmed", mb=4))
+    children.append(html.Div(body, id=section_id) if section_id else body)
+    return dmc.GridCol(dmc.Paper(children, withBorder=True, radius="md", p="sm", className="section"),
+                       span={"base": 12, "md": span})
+
+
+def loading(section_id: str):
+    """The placeholder a section shows until its callback answers."""
+    return dcc.Loading(html.Div(id=section_id, className="section-body"), type="dot", delay_show=300)

@@ -1,0 +1,20 @@
+"""The page for an address that matches no page."""
+
+from __future__ import annotations
+
+import dash
+import dash_mantine_components as dmc
+from dash import dcc
+
+from dashboards import i18n, state
+from dashboards.components.shell import frame
+
+dash.register_page(__name__, path="/404", name="404", title="找不到该页面 · 档案外包监管分析")
+
+
+def layout(**kwargs):
+    params = state.clean(kwargs)
+    lang = state.lang_of(params)
+    body = dmc.Stack([dmc.Text(i18n.t("notfound.body", lang)),
+                      dcc.Link(i18n.t("notfound.home", lang), href=state.href("/", params))], gap="sm")
+    return frame("", params, "/404", body, title=i18n.t("notfound.title", lang), caveats=[], show_filters=())

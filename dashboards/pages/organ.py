@@ -1,0 +1,259 @@
+"""Organ profile (/organs/<code>): the organ's tier and check schedule, its projects and vendors,
+inspections and findings, rectifications, incidents and submissions."""
+
+from __future__ import annotations
+
+import dash
+import dash_mantine_components as dmc
+import plotly.graph_objects as go
+import polars as pl
+from dash import Input, Output, callback, dcc, html
+
+from dashboards import data, i18n, state
+from dashboards.components import figures
+from dashboards.components.empty import empty_state, not_available
+from dashboards.components.grid import Col, grid, records
+from dashboards.components.guard import guarded
+from dashboards.components.shell import frame, loading, section
+from dashboards.components.tables import incident_grid
+from warehouse import queries
+
+dash.register_page(__name__, path_template="/organs/<code>", name="机关档案", title="机关档案 · 档案外包监管分析")
+
+TIER_COLOR = {"A": "green", "B": "blue", "C": "orange", "D": "red"}
+
+
+def caveats(lang: str) -> list[str]:
+    return [
+        i18n.pick(lang, "机关等级决定例行检查间隔（D 6个月、C 12个月、B 24个月、A 60个月）；新项目开始后30日内、"
+                        "服务机构发生较大及以上事件后30日内也应检查。",
+                  "The organ's tier sets the routine interval (D 6, C 12, B 24, A 60 months); a new project is due "
+                  "within 30 days of its start, and so is every organ of a vendor after a major incident."),
+        i18n.pick(lang, "报送情况按季度统计：每个在办项目每季度应报一份服务评价，季度结束后15日内报送为按时。",
+                  "Submissions per quarter: one evaluation per active project, due within 15 days of the quarter's end."),
+        i18n.pick(lang, "本页数据来自该机关和检查人员的报送，被退回的行不在其中。",
+                  "Data from the organ's and inspectors' submissions; rejected rows are not shown."),
+    ]
+
+
+def _fact(label: str, value) -> list:
+    return [html.Dt(label), html.Dd(value if value not in (None, "") else "—")]
+
+
+def layout(code: str | None = None, **kwargs):
+    params = state.clean(kwargs)
+    lang = state.lang_of(params)
+    p = lambda zh, en: i18n.pick(lang, zh, en)  # noqa: E731
+    path = f"/organs/{code}"
+    row = data.organ_row(code, data.today()) if code else None
+    if row is None:
+        body = empty_state(lang, p(f"没有找到代码为 {code} 的机关。它可能尚未装载，或代码有误。",
+                                   f"No organ with code {code}: not loaded yet, or a wrong code."),
+                           action=(i18n.t("nav.overview", lang), state.href("/", params)))
+        return frame("", params, path, body, title=p("机关档案", "Organ profile"), caveats=caveats(lang), show_filters=())
+    facts = html.Dl([
+        *_fact(p("统一社会信用代码", "Credit code"), row["organ_code"]),
+        *_fact(p("地区", "Region"), row.get("region_name")),
+        *_fact(p("层级", "Level"), row.get("admin_level")),
+        *_fact(p("等级依据", "Why this tier"), row.get("tier_reason")),
+        *_fact(p("检查次数", "Inspections"), i18n.fmt_int(row.get("inspections"), lang)),
+        *_fact(p("最近检查", "Last inspected"),
+               f"{i18n.fmt_date(row.get('last_inspected_on'), lang)} {i18n.grade(row.get('last_grade'), lang) if row.get('last_inspection_code') else ''}"),
+        *_fact(p("下次应检", "Next check due"), i18n.fmt_date(row.get("next_due_on"), lang)),
+        *_fact(p("应检原因", "Why due"), row.get("due_reason")),
+        *_fact(p("检查状态", "Check status"), i18n.status(row.get("status"), lang)
+               + (i18n.pick(lang, f"（逾期 {row['days_overdue']} 天）", f" ({row['days_overdue']} days overdue)")
+                  if row.get("days_overdue") else "")),
+        *_fact(p("项目（在办）", "Projects (active)"), f"{row.get('projects')}（{row.get('active_projects')}）"),
+    ], className="profile-facts", id="op-facts")
+    subtitle = dmc.Badge(i18n.tier(row["tier"], lang), color=TIER_COLOR.get(row["tier"], "gray"), size="lg", id="op-tier")
+    store = {**params, "code": code, "region": None}
+    store = {k: v for k, v in store.items() if v is not None}
+    store["organ_region"] = row.get("region_code")
+    content = [
+        dcc.Store(id="op-params", data=store),
+        dmc.Grid([
+            section(p("基本情况与检查安排", "Identity and check schedule"), facts, span=12),
+            section(p("外包项目与服务机构", "Projects and vendors"), loading("op-projects"), span=12),
+            section(p("检查与发现的问题", "Inspections and findings"), loading("op-inspections"), span=7),
+            section(p("反复出现的问题", "Repeat findings"), loading("op-repeats"), span=5),
+            section(p("整改", "Rectifications"), loading("op-rects"), span=12),
+            section(p("事件", "Incidents"), loading("op-incidents"), span=6),
+            section(p("等级变化记录", "Tier history"), loading("op-history"), span=6),
+            section(p("报送情况", "Submissions"), loading("op-submissions"), span=12),
+        ], gutter="md"),
+    ]
+    return frame("", params, path, content, title=row["organ_name"], caveats=caveats(lang), show_filters=(),
+                 subtitle=subtitle)
+
+
+def _scope(params) -> queries.Filters:
+    region = params.get("organ_region")
+    return data.organ_filters({"region_code": region}, data.today())
+
+
+def _mine(frame_: pl.DataFrame, params, column: str = "organ_code") -> pl.DataFrame:
+    return frame_.filter(pl.col(column) == params["code"]) if frame_.height else frame_
+
+
+def _vendor_link(params):
+    search = state.to_search(state.carry(params))
+    return pl.when(pl.col("vendor_code").is_not_null()).then(
+        pl.format("[{}](/vendors/{}{})", pl.coalesce(pl.col("vendor_name"), pl.col("vendor_code")).str.replace_all(r"[\[\]]", ""),
+                  pl.col("vendor_code"), pl.lit(search)))
+
+
+@callback(Output("op-projects", "children"), Input("op-params", "data"))
+@guarded()
+def projects_panel(params):
+    lang = state.lang_of(params)
+    p = lambda zh, en: i18n.pick(lang, zh, en)  # noqa: E731
+    projects = data.projects(organ_code=params["code"])
+    if not projects.height:
+        return empty_state(lang, p("该机关没有登记外包项目。", "The organ registered no outsourcing project."))
+    projects = projects.with_columns(vendor_link=_vendor_link(params),
+                                     classified=pl.when(pl.col("involves_classified"))
+                                     .then(pl.lit(i18n.t("common.yes", lang))).otherwise(pl.lit("")))
+    cols = [Col("project_code", p("项目编号", "Project"), width=140), Col("vendor_link", p("服务机构", "Vendor"), "link"),
+            Col("service_type", p("服务类型", "Service")), Col("start_on", p("开始", "Start"), "date", width=130),
+            Col("planned_end_on", p("计划结束", "Planned end"), "date", width=130),
+            Col("classified", p("涉密", "Classified"), width=80)]
+    if "inspections" in projects.columns:
+        cols += [Col("inspections", p("检查次数", "Inspections"), "int", width=96),
+                 Col("last_inspected_on", p("最近检查", "Last inspected"), "date", width=130)]
+    return grid("op-projects-grid", cols, records(projects), lang, height=300)
+
+
+@callback(Output("op-inspections", "children"), Input("op-params", "data"))
+@guarded()
+def inspections_panel(params):
+    lang = state.lang_of(params)
+    p = lambda zh, en: i18n.pick(lang, zh, en)  # noqa: E731
+    insp = data.q_optional("inspections", _scope(params), organ_code=params["code"])
+    if insp is not None:
+        if not insp.height:
+            return empty_state(lang, p("该机关还没有检查记录。", "No inspection of this organ yet."))
+        cols = [Col("inspection_code", p("检查编号", "Inspection"), width=140),
+                Col("inspected_on", p("日期", "Date"), "date", width=130), Col("inspection_kind", p("方式", "Kind")),
+                Col("score", p("得分", "Score"), "num"), Col("grade", p("结论", "Grade"), "grade", width=90),
+                Col("n_fail", p("不符合", "Failed"), "int"), Col("n_partial", p("部分符合", "Partial"), "int")]
+        return grid("op-inspections-grid", cols, records(insp), lang, height=300)
+    rect = _mine(data.q("rectifications", _scope(params)), params)
+    if not rect.height:
+        return dmc.Stack([empty_state(lang, p("没有需要整改的检查发现。", "No finding that needed a rectification.")),
+                          not_available(lang, p("该机关全部检查的清单", "The full list of the organ's inspections"))], gap=4)
+    by_insp = rect.group_by("inspection_code", "inspected_on").agg(
+        pl.len().alias("findings"), pl.col("veto").sum().alias("veto"),
+        pl.col("status").is_in(["overdue", "due_soon", "open"]).sum().alias("open"),
+        pl.col("item_code").sort().str.join("、").alias("items")).sort("inspected_on", descending=True)
+    cols = [Col("inspection_code", p("检查编号", "Inspection"), width=140),
+            Col("inspected_on", p("日期", "Date"), "date", width=130),
+            Col("findings", p("需整改事项", "Findings"), "int", width=100),
+            Col("veto", p("否决项", "Veto"), "int", width=80), Col("open", p("未完成", "Open"), "int", width=80),
+            Col("items", p("事项编号", "Items"), "long")]
+    return dmc.Stack([grid("op-inspections-grid", cols, records(by_insp), lang, height=320),
+                      dmc.Text(p("列出有整改要求的检查；全部检查清单待接入。",
+                                 "Inspections with rectification orders; the full list is pending."), size="xs", c="dimmed")],
+                     gap=4)
+
+
+@callback(Output("op-repeats", "children"), Input("op-params", "data"))
+@guarded()
+def repeats_panel(params):
+    lang = state.lang_of(params)
+    p = lambda zh, en: i18n.pick(lang, zh, en)  # noqa: E731
+    rep = _mine(data.q("repeat_findings", _scope(params), scope="organ"), params, "entity_code")
+    if not rep.height:
+        return empty_state(lang, p("近 12 个季度没有连续检查中重复出现的问题。",
+                                   "No item found wanting in consecutive inspections in the last 12 quarters."))
+    rep = rep.sort("streak", "inspected_on", descending=True).unique("item_code", keep="first", maintain_order=True)
+    cols = [Col("item_zh", p("检查事项", "Item"), "long"), Col("streak", p("连续次数", "Streak"), "int", width=90),
+            Col("inspected_on", p("最近一次", "Latest"), "date", width=130)]
+    return grid("op-repeats-grid", cols, records(rep), lang, height=300)
+
+
+@callback(Output("op-rects", "children"), Input("op-params", "data"))
+@guarded()
+def rectifications_panel(params):
+    lang = state.lang_of(params)
+    p = lambda zh, en: i18n.pick(lang, zh, en)  # noqa: E731
+    rect = _mine(data.q("rectifications", _scope(params)), params)
+    if not rect.height:
+        return empty_state(lang, p("该机关没有整改事项。", "The organ has no rectification."))
+    rect = rect.with_columns(status_text=pl.col("status").map_elements(lambda s: i18n.status(s, lang),
+                                                                       return_dtype=pl.String),
+                             vendor_link=_vendor_link(params))
+    cols = [Col("inspection_code", p("检查", "Inspection"), width=130), Col("item_zh", p("整改事项", "Item"), "long"),
+            Col("vendor_link", p("服务机构", "Vendor"), "link"),
+            Col("due_on", p("应完成", "Due"), "date", width=130), Col("closed_on", p("完成", "Closed"), "date", width=130),
+            Col("days_overdue", p("逾期天数", "Days overdue"), "int", width=100),
+            Col("status_text", p("状态", "Status"), width=100)]
+    return grid("op-rects-grid", cols, records(rect), lang, height=360)
+
+
+@callback(Output("op-incidents", "children"), Input("op-params", "data"))
+@guarded()
+def incidents_panel(params):
+    lang = state.lang_of(params)
+    p = lambda zh, en: i18n.pick(lang, zh, en)  # noqa: E731
+    incidents = data.incidents(_scope(params), organ_code=params["code"])
+    row = data.organ_row(params["code"], data.today()) or {}
+    parts = []
+    if row.get("followup_incident_code"):
+        parts.append(dmc.Text(p(f"因服务机构事件 {row['followup_incident_code']} 需跟进检查，应于 "
+                                f"{i18n.fmt_date(row.get('followup_due_on'), lang)} 前完成。",
+                                f"Follow-up check after vendor incident {row['followup_incident_code']}, due "
+                                f"{i18n.fmt_date(row.get('followup_due_on'), lang)}."), size="sm"))
+    if not incidents.height:
+        parts.append(empty_state(lang, p("该机关没有事件报告。", "The organ reported no incident.")))
+    else:
+        parts.append(incident_grid("op-incidents-grid", incidents, lang, who="vendor_name"))
+    return dmc.Stack(parts, gap=4)
+
+
+@callback(Output("op-history", "children"), Input("op-params", "data"))
+@guarded()
+def history_panel(params):
+    lang = state.lang_of(params)
+    hist = data.q("organ_tier_history", params["code"])
+    if not hist.height:
+        return empty_state(lang, i18n.pick(lang, "还没有等级记录。", "No tier recorded yet."))
+    items = [dmc.TimelineItem([dmc.Text(i18n.fmt_date(r["effective_on"], lang), size="xs", c="dimmed"),
+                               dmc.Text(r["reason_zh"], size="sm")],
+                              title=i18n.tier(r["tier"], lang) + (f" ← {i18n.tier(r['previous_tier'], lang)}"
+                                                                   if r["previous_tier"] else ""))
+             for r in hist.iter_rows(named=True)]
+    return dmc.Timeline(items, active=0, bulletSize=14, lineWidth=2)
+
+
+@callback(Output("op-submissions", "children"), Input("op-params", "data"))
+@guarded()
+def submissions_panel(params):
+    lang = state.lang_of(params)
+    p = lambda zh, en: i18n.pick(lang, zh, en)  # noqa: E731
+    f = _scope(params)
+    subs = _mine(data.q("submission_completeness", f), params).sort("quarter_start")
+    seen = _mine(data.q("data_as_of", f, by="organ"), params)
+    parts = []
+    if seen.height:
+        r = seen.row(0, named=True)
+        parts.append(dmc.Text(p(f"首次出现于 {i18n.fmt_date(r['first_seen_on'], lang)}；最近一次收到该机关数据："
+                                f"{i18n.fmt_date(r['last_loaded_on'], lang)}（{r['days_since_load']} 天前）。",
+                                f"First seen {i18n.fmt_date(r['first_seen_on'], lang)}; last data received "
+                                f"{i18n.fmt_date(r['last_loaded_on'], lang)} ({r['days_since_load']} days ago)."),
+                              size="sm", id="op-last-seen"))
+    if not subs.height:
+        parts.append(empty_state(lang, p("该机关近 20 个季度没有应报的服务评价。", "Nothing was due from this organ in the last 20 quarters.")))
+        return dmc.Stack(parts, gap=4)
+    x = [i18n.fmt_period(q_, lang, short=True) for q_ in subs["quarter"]]
+    fig = go.Figure([
+        go.Bar(x=x, y=subs["received"].to_list(), name=p("已报", "Received"), marker={"color": "#2f9e44"}),
+        go.Bar(x=x, y=subs["missing"].to_list(), name=p("缺报", "Missing"), marker={"color": "#e03131"}),
+        go.Scatter(x=x, y=subs["late"].to_list(), name=p("迟报", "Late"), mode="markers",
+                   marker={"color": "#f08c00", "size": 10, "symbol": "diamond"}),
+    ])
+    fig.update_layout(barmode="stack")
+    figures.style(fig, height=260)
+    fig.update_yaxes(rangemode="tozero", dtick=1, title_text=p("服务评价（份）", "Evaluations"))
+    parts.append(figures.graph(fig, "op-submissions-graph"))
+    return dmc.Stack(parts, gap=4)

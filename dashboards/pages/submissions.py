@@ -1,0 +1,448 @@
+"""数据报送 Submissions desk: upload files in the browser, see what the checks found (counts per
+file and every row error), download the error report an organ corrects its file from, and confirm
+to load; the load history, rejected rows, and the completeness matrix (organs × quarters).
+
+An upload is checked with the loader itself (etl.pipeline.run(write=False)); confirming runs the
+same load with write=True, which waits for any other writer and swaps the warehouse file in when it
+commits. Browsing meanwhile keeps reading the previous file, and the next request sees the new one.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+import logging
+import os
+import re
+import shutil
+import time
+import uuid
+from dataclasses import replace
+from pathlib import Path
+
+import dash
+import dash_mantine_components as dmc
+import plotly.graph_objects as go
+import polars as pl
+from dash import Input, Output, State, callback, dcc, html
+from dash.exceptions import PreventUpdate
+
+from dashboards import data, i18n, state
+from dashboards.components import figures
+from dashboards.components.empty import empty_state, not_available
+from dashboards.components.grid import Col, grid, records
+from dashboards.components.guard import guarded
+from dashboards.components.shell import frame, loading, section
+from schemas.kinds import BY_NAME
+from schemas.rules import STATUS_ZH
+from warehouse import queries
+
+dash.register_page(__name__, path="/submissions", name="数据报送", title="数据报送 · 档案外包监管分析", order=3)
+
+PATH = "/submissions"
+SUFFIXES = (".xlsx", ".xls", ".csv")
+STATUS_EN = {"loaded": "loaded", "validated": "checked (not loaded)", "rejected": "rejected whole",
+             "already_loaded": "already loaded (same content)"}
+TOKEN = re.compile(r"^[0-9a-f]{32}$")
+MAX_ISSUES_SHOWN = 2000
+log = logging.getLogger("dashboards")
+
+
+def caveats(lang: str) -> list[str]:
+    return [
+        i18n.pick(lang, "上传后先校验、不写入；确认后才装载。一次装载是一个事务：要么全部写入，要么不写入。",
+                  "An upload is checked first and nothing is written; only the confirmation loads. A load is one "
+                  "transaction: all of it is written, or nothing."),
+        i18n.pick(lang, "被退回的行不会装载，其余合格行照常装载；整体退回的文件（无法读取、缺少必填列等）什么也不装载。",
+                  "Rejected rows are not loaded and the good rows still are; a file rejected whole (unreadable, a "
+                  "required column missing …) loads nothing."),
+        i18n.pick(lang, "内容完全相同的文件只装载一次，再次上传显示“已装载过”。",
+                  "A file with exactly the same content loads once; uploading it again says \"already loaded\"."),
+        i18n.pick(lang, "报送完整性：每个在办项目每季度应报一份服务评价，季度结束后15日内为按时。",
+                  "Completeness: one evaluation per active project and quarter, due 15 days after the quarter ends."),
+        i18n.pick(lang, f"单次上传不超过 {data.MAX_UPLOAD_BYTES // (1024 * 1024)} MB，支持 .xlsx、.xls、.csv。",
+                  f"Up to {data.MAX_UPLOAD_BYTES // (1024 * 1024)} MB per upload; .xlsx, .xls and .csv."),
+    ]
+
+
+def layout(**kwargs):
+    params = state.clean(kwargs)
+    lang = state.lang_of(params)
+    p = lambda zh, en: i18n.pick(lang, zh, en)  # noqa: E731
+    upload = dcc.Upload(
+        id="sub-upload", multiple=True, accept=",".join(SUFFIXES), max_size=data.MAX_UPLOAD_BYTES,
+        className="upload-box",
+        children=html.Div([
+            dmc.Text(p("把报送文件拖到这里，或点击选择文件", "Drop submission files here, or click to choose"), fw=600),
+            dmc.Text(p("支持 .xlsx、.xls、.csv，可一次选择多个文件（合计不超过 50 MB）；先校验，确认后才装载。",
+                       ".xlsx, .xls and .csv, several at once (50 MB in all); checked first, loaded only when you confirm."),
+                     size="xs", c="dimmed"),
+        ]))
+    actions = dmc.Group([
+        dmc.Button(p("下载问题报告", "Download the error report"), id="sub-report", disabled=True, variant="light",
+                   size="sm"),
+        dmc.Button(p("确认装载", "Confirm and load"), id="sub-confirm", disabled=True, size="sm", color="blue"),
+        dmc.Button(p("下载空白报送模板", "Download the blank template"), id="sub-template", variant="subtle", size="sm"),
+    ], gap="sm")
+    content = [
+        dcc.Store(id="sub-params", data=params),
+        dcc.Store(id="sub-token", data=None),
+        dcc.Store(id="sub-loaded", data=None),
+        dcc.Download(id="sub-report-dl"), dcc.Download(id="sub-template-dl"),
+        dmc.Grid([
+            section(p("上传报送文件", "Upload submission files"), dmc.Stack([
+                upload, actions,
+                dcc.Loading(html.Div(id="sub-check"), type="dot"),
+                dcc.Loading(html.Div(id="sub-load"), type="dot"),
+            ], gap="sm"), span=12),
+            section(p("装载记录", "Load history"), loading("sub-history"), span=6),
+            section(p("被退回的行", "Rejected rows"), loading("sub-rejected"), span=6),
+            section(p("报送完整性（机关 × 季度）", "Completeness (organs × quarters)"), loading("sub-matrix"), span=12),
+        ], gutter="md"),
+    ]
+    return frame("submissions", params, PATH, content, title=i18n.t("nav.submissions", lang), caveats=caveats(lang),
+                 show_filters=("period", "region"))
+
+
+# -- upload, check, load -----------------------------------------------------------------------------
+
+def _token_dir(token: str) -> Path:
+    if not token or not TOKEN.match(token):
+        raise ValueError("bad upload token")
+    return data.upload_root() / token
+
+
+def _clean_old_uploads(max_age_s: float = 24 * 3600) -> None:
+    root = data.upload_root()
+    if not root.exists():
+        return
+    now = time.time()
+    for child in root.iterdir():
+        try:
+            if child.is_dir() and TOKEN.match(child.name) and now - child.stat().st_mtime > max_age_s:
+                shutil.rmtree(child, ignore_errors=True)
+        except OSError:
+            pass
+
+
+def _safe_name(name: str, taken: set[str]) -> str:
+    base = Path(str(name).replace("\\", "/")).name.strip() or "upload"
+    base = re.sub(r"[\x00-\x1f]", "", base)[:120]
+    candidate, i = base, 1
+    while candidate in taken:
+        stem, suffix = os.path.splitext(base)
+        candidate = f"{stem}({i}){suffix}"
+        i += 1
+    taken.add(candidate)
+    return candidate
+
+
+def save_upload(contents: list[str], filenames: list[str]) -> tuple[str, list[str], list[str]]:
+    """Write the uploaded files to a fresh folder; returns (token, saved names, refused messages)."""
+    _clean_old_uploads()
+    token = uuid.uuid4().hex
+    folder = data.upload_root() / token / "files"
+    folder.mkdir(parents=True, exist_ok=True)
+    saved, refused, taken, total = [], [], set(), 0
+    for content, name in zip(contents or [], filenames or []):
+        suffix = os.path.splitext(str(name))[1].lower()
+        if suffix not in SUFFIXES:
+            refused.append(f"{name}：不支持的文件类型（只接受 .xlsx、.xls、.csv）")
+            continue
+        try:
+            payload = base64.b64decode(content.split(",", 1)[1], validate=False)
+        except (IndexError, binascii.Error, AttributeError):
+            refused.append(f"{name}：文件内容无法读取")
+            continue
+        total += len(payload)
+        if total > data.MAX_UPLOAD_BYTES:
+            refused.append(f"{name}：超过单次上传上限 {data.MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
+            continue
+        safe = _safe_name(name, taken)
+        (folder / safe).write_bytes(payload)
+        saved.append(safe)
+    return token, saved, refused
+
+
+def _settings(jurisdiction: str | None):
+    from etl import pipeline
+    return pipeline.Settings(data.warehouse_path(), jurisdiction, data.today(), user="dashboard")
+
+
+def check_upload(token: str) -> dict:
+    """Check the uploaded files without writing; keep the result beside them for the next steps."""
+    from etl import pipeline
+    folder = _token_dir(token)
+    jurisdiction = data.jurisdiction() or os.environ.get("OVERSIGHT_JURISDICTION")
+    result = pipeline.run([folder / "files"], _settings(jurisdiction), write=False)
+    result.issues.write_parquet(folder / "issues.parquet")
+    summary = result.summary()
+    (folder / "result.json").write_text(json.dumps(summary, ensure_ascii=False, default=str), encoding="utf-8")
+    return {"summary": summary, "issues": result.issues, "jurisdiction": jurisdiction}
+
+
+def load_upload(token: str) -> dict:
+    from etl import pipeline
+    folder = _token_dir(token)
+    jurisdiction = data.jurisdiction() or os.environ.get("OVERSIGHT_JURISDICTION")
+    if not jurisdiction:
+        raise RuntimeError("no jurisdiction")
+    result = pipeline.run([folder / "files"], _settings(jurisdiction), write=True)
+    return {"summary": result.summary(), "load_id": result.load_id, "issues": result.issues}
+
+
+def _files_grid(grid_id: str, summary: dict, lang: str):
+    p = lambda zh, en: i18n.pick(lang, zh, en)  # noqa: E731
+    rows = []
+    for f in summary["files"]:
+        kind = BY_NAME[f["kind"]].zh if f.get("kind") in BY_NAME else (f.get("kind") or "—")
+        status = (STATUS_EN if lang == "en" else STATUS_ZH).get(f["status"], f["status"])
+        rows.append({"file": Path(f["path"]).name, "sheet": f.get("sheet") or "", "kind": kind,
+                     "rows_read": f["rows_read"], "rows_loaded": f["rows_loaded"], "rows_rejected": f["rows_rejected"],
+                     "rows_warned": f.get("rows_warned", 0), "status": status,
+                     "message": (f.get("rule") or "") + (" " + f["message"] if f.get("message") else "")})
+    cols = [Col("file", p("文件", "File"), width=220), Col("sheet", p("工作表", "Sheet"), width=120),
+            Col("kind", p("类型", "Kind"), width=110), Col("rows_read", p("读取行", "Read"), "int", width=90),
+            Col("rows_loaded", p("合格行", "Good"), "int", width=90),
+            Col("rows_rejected", p("退回行", "Rejected"), "int", width=90),
+            Col("rows_warned", p("警告行", "Warned"), "int", width=90), Col("status", p("状态", "Status"), width=150),
+            Col("message", p("说明", "Message"), "long")]
+    return grid(grid_id, cols, rows, lang, height=None)
+
+
+def _issues_grid(issues: pl.DataFrame, lang: str):
+    p = lambda zh, en: i18n.pick(lang, zh, en)  # noqa: E731
+    shown = issues.sort(pl.col("severity") != "error", "source_file", "sheet", "source_row").head(MAX_ISSUES_SHOWN)
+    shown = shown.with_columns(
+        file=pl.col("source_file").map_elements(lambda s: Path(s).name, return_dtype=pl.String),
+        severity_text=pl.when(pl.col("severity") == "error").then(pl.lit(p("错误（退回）", "error (rejected)")))
+        .otherwise(pl.lit(p("警告", "warning"))))
+    cols = [Col("file", p("文件", "File"), width=200), Col("sheet", p("工作表", "Sheet"), width=110),
+            Col("source_row", p("行号", "Row"), "int", width=80), Col("column_zh", p("列", "Column"), width=130),
+            Col("value", p("填写值", "Value"), width=140), Col("rule", p("规则", "Rule"), width=170),
+            Col("severity_text", p("性质", "Severity"), width=110), Col("message", p("说明", "Message"), "long")]
+    parts = [grid("sub-issues-grid", cols, records(shown.drop("row_values", strict=False)), lang, height=420, page_size=50)]
+    if issues.height > MAX_ISSUES_SHOWN:
+        parts.append(dmc.Text(p(f"共 {issues.height} 条问题，此处显示前 {MAX_ISSUES_SHOWN} 条；完整清单请下载问题报告。",
+                                f"{issues.height} problems; the first {MAX_ISSUES_SHOWN} are shown, download the report "
+                                f"for all."), size="xs", c="dimmed"))
+    return parts
+
+
+@callback(Output("sub-check", "children"), Output("sub-token", "data"), Output("sub-confirm", "disabled"),
+          Output("sub-report", "disabled"), Output("sub-load", "children"),
+          Input("sub-upload", "contents"), State("sub-upload", "filename"), State("sub-params", "data"),
+          prevent_initial_call=True, running=[(Output("sub-upload", "disabled"), True, False)])
+@guarded(outputs=5)
+def on_upload(contents, filenames, params):
+    lang = state.lang_of(params)
+    p = lambda zh, en: i18n.pick(lang, zh, en)  # noqa: E731
+    if not contents:
+        raise PreventUpdate
+    if isinstance(contents, str):
+        contents, filenames = [contents], [filenames]
+    token, saved, refused = save_upload(contents, filenames)
+    notes = [dmc.Alert("\n".join(refused), color="red", title=p("未接收的文件", "Files not accepted"),
+                       style={"whiteSpace": "pre-line"})] if refused else []
+    if not saved:
+        return notes or [empty_state(lang, p("没有可校验的文件。", "No file to check."))], None, True, True, None
+    checked = check_upload(token)
+    summary, issues = checked["summary"], checked["issues"]
+    errors = int((issues["severity"] == "error").sum()) if issues.height else 0
+    loadable = summary["rows_loaded"] > 0
+    head = dmc.Alert(
+        p(f"读取 {summary['rows_read']} 行：合格 {summary['rows_loaded']} 行，退回 {summary['rows_rejected']} 行，"
+          f"共 {errors} 个错误、{issues.height - errors} 个警告。"
+          + ("确认后装载合格行；退回的行请按问题报告修改后重新报送。" if loadable else "没有可装载的行。"),
+          f"Read {summary['rows_read']} rows: {summary['rows_loaded']} good, {summary['rows_rejected']} rejected; "
+          f"{errors} errors and {issues.height - errors} warnings. "
+          + ("Confirm to load the good rows; fix the rejected ones from the error report and resend." if loadable
+             else "Nothing can be loaded.")),
+        title=p("校验结果", "Check result"), color="green" if not summary["rows_rejected"] and loadable else "orange",
+        id="sub-check-summary")
+    if not checked["jurisdiction"]:
+        notes.append(dmc.Alert(p("仓库还没有辖区：首次装载请在命令行用 oversight load --jurisdiction 指定辖区。",
+                                 "The warehouse has no jurisdiction yet: make the first load with "
+                                 "`oversight load --jurisdiction`."), color="red"))
+        loadable = False
+    parts = [*notes, head, dmc.Text(p("各文件", "Per file"), fw=600, size="sm"), _files_grid("sub-files-grid", summary, lang)]
+    if issues.height:
+        parts += [dmc.Text(p("行级问题", "Row problems"), fw=600, size="sm"), *_issues_grid(issues, lang)]
+    return parts, {"token": token}, not loadable, not issues.height, None
+
+
+@callback(Output("sub-load", "children", allow_duplicate=True), Output("sub-confirm", "disabled", allow_duplicate=True),
+          Output("sub-loaded", "data"),
+          Input("sub-confirm", "n_clicks"), State("sub-token", "data"), State("sub-params", "data"),
+          prevent_initial_call=True, running=[(Output("sub-confirm", "loading"), True, False)])
+@guarded(outputs=3)
+def on_confirm(n_clicks, token, params):
+    lang = state.lang_of(params)
+    p = lambda zh, en: i18n.pick(lang, zh, en)  # noqa: E731
+    if not n_clicks or not token:
+        raise PreventUpdate
+    loaded = load_upload(token["token"])
+    summary = loaded["summary"]
+    shutil.rmtree(_token_dir(token["token"]), ignore_errors=True)
+    statuses = {f["status"] for f in summary["files"]}
+    if statuses == {"already_loaded"}:
+        text = p("这些文件此前已装载过（内容相同），本次没有写入。", "These files were loaded before (same content); nothing was written.")
+        color = "yellow"
+    else:
+        text = p(f"已装载 {summary['rows_loaded']} 行，退回 {summary['rows_rejected']} 行（第 {loaded['load_id']} 次装载）。"
+                 "各页面已显示新数据。",
+                 f"Loaded {summary['rows_loaded']} rows, rejected {summary['rows_rejected']} (load #{loaded['load_id']}). "
+                 "Every page now shows the new data.")
+        color = "green"
+    body = [dmc.Alert(text, title=p("装载完成", "Load committed"), color=color, id="sub-load-summary"),
+            _files_grid("sub-loaded-grid", summary, lang),
+            dcc.Link(p("查看总览", "Go to the overview"), href=state.href("/", params))]
+    return body, True, loaded["load_id"]
+
+
+@callback(Output("sub-report-dl", "data"), Input("sub-report", "n_clicks"), State("sub-token", "data"),
+          prevent_initial_call=True)
+@guarded(fallback="none")
+def on_report(n_clicks, token):
+    from etl.report import write_error_report
+    if not n_clicks or not token:
+        raise PreventUpdate
+    folder = _token_dir(token["token"])
+    issues = pl.read_parquet(folder / "issues.parquet")
+    summary = json.loads((folder / "result.json").read_text(encoding="utf-8"))
+    path = write_error_report(issues, folder / "问题报告.xlsx", files=summary["files"])
+    return dcc.send_file(str(path), filename=f"问题报告_{data.today().isoformat()}.xlsx")
+
+
+@callback(Output("sub-template-dl", "data"), Input("sub-template", "n_clicks"), prevent_initial_call=True)
+@guarded(fallback="none")
+def on_template(n_clicks):
+    from etl.template import template_bytes
+    if not n_clicks:
+        raise PreventUpdate
+    return dcc.send_bytes(template_bytes(), "报送模板.xlsx")
+
+
+# -- history, rejected rows, completeness ----------------------------------------------------------
+
+@callback(Output("sub-history", "children"), Input("sub-params", "data"), Input("sub-loaded", "data"))
+@guarded()
+def history_panel(params, _loaded):
+    lang = state.lang_of(params)
+    p = lambda zh, en: i18n.pick(lang, zh, en)  # noqa: E731
+    history = data.q_optional("load_history")
+    if history is not None and history.height:
+        cols = [Col("load_id", p("装载", "Load"), "int", width=80),
+                Col("finished_at", p("完成时间", "Finished"), "datetime", width=170),
+                Col("files", p("文件", "Files"), "int", width=80), Col("rows_loaded", p("装载行", "Loaded"), "int"),
+                Col("rows_rejected", p("退回行", "Rejected"), "int"), Col("status", p("状态", "Status"), width=100)]
+        return grid("sub-history-grid", cols, records(history), lang, height=300)
+    kinds = data.q("data_as_of", state.filters({}, data.today()), by="kind")
+    if not kinds.height or kinds["last_load_id"].is_null().all():
+        return empty_state(lang, p("还没有装载过数据。上传文件并确认装载后，这里会列出记录。",
+                                   "Nothing loaded yet. Upload files and confirm; the loads will be listed here."))
+    kinds = kinds.with_columns(kind_zh=pl.col("kind").map_elements(
+        lambda k: (BY_NAME[k].zh if lang == "zh" else k) if k in BY_NAME else k, return_dtype=pl.String))
+    cols = [Col("kind_zh", p("数据类型", "Kind"), width=120),
+            Col("last_loaded_at", p("最近装载", "Last loaded"), "datetime", width=170),
+            Col("last_load_id", p("装载序号", "Load #"), "int", width=90),
+            Col("rows_in_last_load", p("该次装载行数", "Rows in that load"), "int"),
+            Col("loads", p("装载次数", "Loads"), "int", width=90),
+            Col("rows_current", p("现有行数", "Rows now"), "int")]
+    return dmc.Stack([grid("sub-history-grid", cols, records(kinds), lang, height=None),
+                      dmc.Text(p("按数据类型列出最近一次装载；逐次装载记录待接入。",
+                                 "The last load of each kind; the per-load history is pending."), size="xs", c="dimmed")],
+                     gap=4)
+
+
+@callback(Output("sub-rejected", "children"), Input("sub-params", "data"), Input("sub-loaded", "data"))
+@guarded()
+def rejected_panel(params, _loaded):
+    lang = state.lang_of(params)
+    p = lambda zh, en: i18n.pick(lang, zh, en)  # noqa: E731
+    rejected = data.q_optional("rejected_rows", state.filters(params, data.today()))
+    if rejected is None:
+        return dmc.Stack([
+            dmc.Text(p("上传时被退回的行显示在上方的校验结果中，可下载问题报告交报送单位修改。",
+                       "Rows rejected at upload are listed in the check result above; download the error report for "
+                       "the organ to correct."), size="sm"),
+            not_available(lang, p("历次装载中被退回的行（按机关查询和下载问题报告）",
+                                  "Rows rejected by past loads (by organ, with its error report)"))], gap=4)
+    if not rejected.height:
+        return empty_state(lang, p("没有被退回的行。", "No rejected row."))
+    cols = [Col("source_file", p("文件", "File"), width=200), Col("source_row", p("行号", "Row"), "int", width=80),
+            Col("column_zh", p("列", "Column"), width=120), Col("rule", p("规则", "Rule"), width=160),
+            Col("message", p("说明", "Message"), "long")]
+    return grid("sub-rejected-grid", cols, records(rejected.drop("row_values", strict=False).head(2000)), lang,
+                height=360, page_size=50)
+
+
+MATRIX_ORGANS = 40
+MATRIX_QUARTERS = 8
+CELL_STATUS = {0: ("无需报送", "nothing due", "#e9ecef"), 1: ("按时", "on time", "#2f9e44"),
+               2: ("迟报", "late", "#fab005"), 3: ("部分缺报", "partly missing", "#f76707"),
+               4: ("未报", "none received", "#e03131")}
+
+
+@callback(Output("sub-matrix", "children"), Input("sub-params", "data"), Input("sub-loaded", "data"))
+@guarded()
+def matrix_panel(params, _loaded):
+    lang = state.lang_of(params)
+    p = lambda zh, en: i18n.pick(lang, zh, en)  # noqa: E731
+    f = state.filters(params, data.today())
+    if f.period is None:  # the last MATRIX_QUARTERS completed quarters
+        end = queries.quarter_start(data.today()) - dt.timedelta(days=1)
+        f = replace(f, period=(queries.add_months(queries.quarter_start(end), -3 * (MATRIX_QUARTERS - 1)), end))
+    subs = data.q("submission_completeness", f)
+    subs = subs.filter(pl.col("due_on") <= data.today())  # quarters whose submissions are due by now
+    if not subs.height:
+        return empty_state(lang, p("所选范围内没有应报的服务评价。", "No evaluation was due in this scope."))
+    subs = subs.with_columns(cell=pl.when(pl.col("expected") == 0).then(0)
+                             .when((pl.col("received") == 0) & (pl.col("missing") > 0)).then(4)
+                             .when(pl.col("missing") > 0).then(3)
+                             .when(pl.col("late") > 0).then(2).otherwise(1))
+    per_organ = subs.group_by("organ_code", "organ_name").agg(
+        pl.col("missing").sum(), pl.col("late").sum(), pl.col("expected").sum(),
+        (pl.col("cell") == 4).sum().alias("silent_quarters")).sort(["missing", "late", "organ_code"],
+                                                                   descending=[True, True, False])
+    top = per_organ.head(MATRIX_ORGANS)
+    quarters = subs.select("quarter", "quarter_start").unique().sort("quarter_start")["quarter"].to_list()
+    lookup = {(r["organ_code"], r["quarter"]): r for r in subs.iter_rows(named=True)}
+    z, hover = [], []
+    for org in top.iter_rows(named=True):
+        zr, hr = [], []
+        for q_ in quarters:
+            r = lookup.get((org["organ_code"], q_))
+            cell = r["cell"] if r else 0
+            zr.append(cell)
+            zh, en, _ = CELL_STATUS[cell]
+            detail = (p(f"应报 {r['expected']}，已报 {r['received']}，缺报 {r['missing']}，迟报 {r['late']}",
+                        f"due {r['expected']}, received {r['received']}, missing {r['missing']}, late {r['late']}")
+                      if r else "")
+            hr.append(f"{org['organ_name']}<br>{i18n.fmt_period(q_, lang)}<br>{en if lang == 'en' else zh} {detail}")
+        z.append(zr)
+        hover.append(hr)
+    scale = []
+    for k in range(5):
+        color = CELL_STATUS[k][2]
+        scale += [[k / 5, color], [(k + 1) / 5, color]]
+    names = [n if len(n) <= 14 else n[:13] + "…" for n in top["organ_name"].fill_null("").to_list()]
+    fig = go.Figure(go.Heatmap(z=z, x=[i18n.fmt_period(q_, lang, compact=True) for q_ in quarters], y=names,
+                               zmin=-0.5, zmax=4.5, colorscale=scale, showscale=False, text=hover,
+                               hoverinfo="text", xgap=2, ygap=2))
+    figures.style(fig, height=max(240, 22 * len(names) + 100), legend=False)
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(margin={"l": 200})
+    legend = html.Div([html.Span([html.I(style={"background": c}), en if lang == "en" else zh])
+                       for zh, en, c in CELL_STATUS.values()], className="legend-row matrix-legend")
+    silent_last = subs.filter((pl.col("quarter") == quarters[-1]) & (pl.col("cell") == 4)).height
+    summary = dmc.Text(p(f"共 {per_organ.height} 个机关有应报服务评价；{int(per_organ['missing'].sum())} 份缺报、"
+                         f"{int(per_organ['late'].sum())} 份迟报；{i18n.fmt_period(quarters[-1], lang)} 有 {silent_last} 个机关未报送任何评价。"
+                         f"下图为缺报最多的 {top.height} 个机关。",
+                         f"{per_organ.height} organs owed evaluations; {int(per_organ['missing'].sum())} missing, "
+                         f"{int(per_organ['late'].sum())} late; {silent_last} organs sent nothing for "
+                         f"{i18n.fmt_period(quarters[-1], lang)}. The chart shows the {top.height} organs with most missing."),
+                       size="sm", id="sub-matrix-summary")
+    return dmc.Stack([summary, legend, figures.graph(fig, "sub-matrix-graph")], gap=4)

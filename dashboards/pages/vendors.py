@@ -1,0 +1,124 @@
+"""风险服务机构 Risky vendors: every vendor ranked by its risk score, with its tier and the score's
+seven components as a stacked bar; a click on a name opens the vendor's profile. The grid pages
+on the server."""
+
+from __future__ import annotations
+
+import dash
+import dash_mantine_components as dmc
+import polars as pl
+from dash import Input, Output, State, callback, dcc, html
+
+from dashboards import data, i18n, state
+from dashboards.components import figures
+from dashboards.components.empty import empty_state
+from dashboards.components.grid import Col, rows_response, server_grid
+from dashboards.components.guard import guarded
+from dashboards.components.shell import frame, loading, search_control, section
+from warehouse.analytics_config import COMPONENT_ZH, COMPONENTS, TIERS
+
+dash.register_page(__name__, path="/vendors", name="风险服务机构", title="风险服务机构 · 档案外包监管分析", order=1)
+
+PATH = "/vendors"
+
+
+def caveats(lang: str) -> list[str]:
+    return [
+        i18n.pick(lang, "风险分（0–100，越高风险越大）由七个分项相加：检查结果、服务评价、事件、资质状态、合规标记、逾期整改、集中度；"
+                        "等级按分数切分，底线规则（如承接涉密项目却无保密资质）可把等级直接定为更高一级。",
+                  "The risk score (0–100, higher is riskier) adds seven components: inspections, evaluations, "
+                  "incidents, qualifications, compliance flags, overdue rectifications and concentration; tiers cut the "
+                  "score, and floor rules (e.g. classified work without a secrecy qualification) can set a higher tier."),
+        i18n.pick(lang, "风险分按最近一次装载时计算，期间筛选不适用；地区和服务类型筛选保留在该地区或该类型有项目的服务机构。",
+                  "Scores are as of the last load; the period filter does not apply. Region and service type keep "
+                  "vendors with a project there or of that type."),
+        i18n.pick(lang, "风险等级只用于安排检查资源，不是处罚依据，也不对外公开（不评价、不惩戒、不公开、不免抽）。",
+                  "The tier only allocates inspection effort: it is not a sanction and is not published."),
+    ]
+
+
+def layout(**kwargs):
+    params = state.clean(kwargs)
+    lang = state.lang_of(params)
+    p = lambda zh, en: i18n.pick(lang, zh, en)  # noqa: E731
+    legend = html.Div([html.Span([html.I(style={"background": figures.COMPONENT_COLORS[c]}), i18n.component(c, COMPONENT_ZH[c], lang)])
+                       for c in COMPONENTS], className="legend-row")
+    cols = [Col("rank", p("名次", "Rank"), "int", width=76, pinned=True),
+            Col("vendor_link", p("服务机构", "Vendor"), "link", width=260, pinned=True),
+            Col("score", p("风险分", "Score"), "num", width=96),
+            Col("tier", p("等级", "Tier"), "tier", width=104),
+            Col("components", p("分项构成", "Components"), "bar", width=220),
+            Col("organs_served", p("服务机关", "Organs"), "int", width=96),
+            Col("active_projects", p("在办项目", "Active projects"), "int", width=100),
+            Col("incidents_counted", p("计分事件", "Incidents"), "int", width=96),
+            Col("floor_reason", p("底线规则", "Floor rule"), "text"),
+            Col("tier_since", p("等级起始", "Tier since"), "date", width=130),
+            Col("vendor_code", p("统一社会信用代码", "Credit code"), "text", width=190)]
+    content = [
+        dcc.Store(id="vr-params", data=params),
+        dmc.Grid([
+            section(p("各等级服务机构数", "Vendors per tier"), loading("vr-tiers"), span=12),
+            section(p("服务机构风险排序", "Vendors by risk score"),
+                    dmc.Stack([legend, html.Div(id="vr-count"),
+                               server_grid("vr-grid", cols, lang, height=620, row_id="vendor_code")], gap=6),
+                    span=12, note=p("点击名称查看服务机构档案。可点击列标题排序。",
+                                    "Click a name to open the vendor's profile. Click a column header to sort.")),
+        ], gutter="md"),
+    ]
+    return frame("vendors", params, PATH, content, title=i18n.t("nav.vendors", lang), caveats=caveats(lang),
+                 show_filters=("region", "service", "tier"),
+                 extra_filters=[search_control(params, p("名称或信用代码", "Name or credit code"))])
+
+
+def vendor_frame(params: dict, *, with_tier: bool = True) -> pl.DataFrame:
+    f = state.filters(params, data.today(), with_period=False, with_tier=with_tier)
+    frame_ = data.q("vendor_risk", f)
+    text = params.get("q")
+    if text:
+        frame_ = frame_.filter(pl.col("vendor_name").str.contains(text, literal=True)
+                               | pl.col("vendor_code").str.contains(text.upper(), literal=True))
+    return frame_
+
+
+@callback(Output("vr-tiers", "children"), Input("vr-params", "data"))
+@guarded()
+def tiers_panel(params):
+    lang = state.lang_of(params)
+    frame_ = vendor_frame(params, with_tier=False)
+    if not frame_.height:
+        return empty_state(lang)
+    counts = dict(frame_.group_by("tier").len().iter_rows())
+    cards = []
+    for t_ in reversed(TIERS):
+        href = state.href(PATH, params, tier=t_) if params.get("tier") != t_ else state.href(PATH, params, tier=None)
+        cards.append(dcc.Link(dmc.Card([
+            dmc.Text(i18n.tier(t_, lang), size="sm", c="dimmed"),
+            html.Div(i18n.fmt_int(counts.get(t_, 0), lang), className=f"kpi-value tier-cell tier-{t_}"),
+        ], withBorder=True, padding="sm", radius="md",
+            style={"outline": "2px solid #1c7ed6"} if params.get("tier") == t_ else None),
+            href=href, style={"textDecoration": "none"}, id=f"vr-tier-{t_}"))
+    return dmc.SimpleGrid(cards, cols={"base": 2, "sm": 4}, spacing="sm")
+
+
+def _display(frame_: pl.DataFrame, params: dict) -> pl.DataFrame:
+    frame_ = frame_.with_row_index("rank", offset=1)
+    search = state.to_search(state.carry(params))
+    return frame_.with_columns(
+        vendor_link=pl.format("[{}](/vendors/{}{})", pl.col("vendor_name").str.replace_all(r"[\[\]]", ""),
+                              pl.col("vendor_code"), pl.lit(search)),
+    )
+
+
+@callback(Output("vr-grid", "getRowsResponse"), Output("vr-count", "children"),
+          Input("vr-grid", "getRowsRequest"), State("vr-params", "data"))
+@guarded(outputs=2, fallback="none")
+def grid_rows(request, params):
+    lang = state.lang_of(params)
+    frame_ = _display(vendor_frame(params), params)
+    response = rows_response(frame_, request, sort_keys={"vendor_link": "vendor_name"})
+    labels = {c: i18n.component(c, COMPONENT_ZH[c], lang) for c in COMPONENTS}
+    for row in response["rowData"]:
+        row["component_labels"] = labels
+    count = dmc.Text(i18n.t("common.rows", lang, n=i18n.fmt_int(frame_.height, lang)), size="xs", c="dimmed",
+                     id="vr-total")
+    return response, count

@@ -1,0 +1,121 @@
+"""Helpers shared by the dashboard tests (Flask test client and browser): a demo warehouse built
+from the seeded sample, submission files with known good and bad rows, and a Dash callback caller."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from etl import pipeline
+from etl import sample as gen
+from schemas.identifiers import make_uscc
+
+TODAY = dt.date(2026, 11, 25)
+JURISDICTION = "330000"
+
+
+def build_demo_warehouse(folder: Path, today: dt.date = TODAY, **options) -> tuple[Path, dict]:
+    """The `oversight demo` warehouse in `folder`: seeded sample submissions, loaded."""
+    submissions, warehouse = folder / "submissions", folder / "oversight.duckdb"
+    manifest = gen.generate(submissions, today=today, **options)
+    pipeline.run([submissions], pipeline.Settings(warehouse, manifest["jurisdiction"], today), write=True)
+    return warehouse, manifest
+
+
+NEW_ORGAN_CODE = make_uscc("11", "330100", "99887766")
+NEW_ORGAN_NAME = "杭州市测试档案馆"
+
+
+def organs_csv_with_bad_rows() -> bytes:
+    """An organ registry with one good row and two bad ones (a malformed credit code, a region
+    outside the jurisdiction), as an organ would send it: UTF-8 with BOM."""
+    rows = [
+        "统一社会信用代码,机关名称,行政区划代码,机关层级",
+        f"{NEW_ORGAN_CODE},{NEW_ORGAN_NAME},330102,县级",
+        "113301XX,格式错误的机关,330102,县级",
+        f"{make_uscc('11', '320100', '55443322')},外省的机关,320102,县级",
+    ]
+    return ("\ufeff" + "\r\n".join(rows) + "\r\n").encode("utf-8")
+
+
+# -- calling Dash callbacks through Flask's test client ------------------------------------------
+
+ROUTER_OUTPUT = ".._pages_content.children..._pages_store.data.."
+
+
+def _registered_output(client, output: str) -> str:
+    """The callback's output key as registered (outputs with allow_duplicate carry an @hash)."""
+    if not hasattr(client, "_dash_outputs"):
+        client._dash_outputs = [d["output"] for d in client.get("/_dash-dependencies").get_json()]
+    def parts(key: str) -> list[str]:
+        inner = key[2:-2].split("...") if key.startswith("..") else [key]
+        return [p.split("@")[0] for p in inner]
+    plain = parts(output)
+    for registered in client._dash_outputs:
+        if parts(registered) == plain:
+            return registered
+    return output
+
+
+def call(client, outputs: list[tuple[str, str]], inputs: list[tuple[str, str, object]],
+         state: list[tuple[str, str, object]] | None = None, changed: list[str] | None = None):
+    """POST /_dash-update-component the way the browser does; returns (status, json or text)."""
+    def _id(i):
+        return json.dumps(i, sort_keys=True, separators=(",", ":")) if isinstance(i, dict) else i
+
+    outs = [{"id": i, "property": p} for i, p in outputs]
+    if len(outs) == 1:
+        output, outputs_field = f"{_id(outputs[0][0])}.{outputs[0][1]}", outs[0]
+    else:
+        output, outputs_field = ".." + "...".join(f"{_id(i)}.{p}" for i, p in outputs) + "..", outs
+    body = {"output": _registered_output(client, output), "outputs": outputs_field,
+            "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
+            "state": [{"id": i, "property": p, "value": v} for i, p, v in (state or [])],
+            "changedPropIds": changed or [f"{_id(inputs[0][0])}.{inputs[0][1]}"] if inputs else []}
+    response = client.post("/_dash-update-component", json=body)
+    if response.status_code == 204:
+        return 204, None
+    try:
+        return response.status_code, response.get_json()
+    except Exception:  # noqa: BLE001
+        return response.status_code, response.get_data(as_text=True)
+
+
+def route(client, path: str, search: str = ""):
+    """The page layout the router renders for a URL."""
+    status, body = call(client, [("_pages_content", "children"), ("_pages_store", "data")],
+                        [("_pages_location", "pathname", path), ("_pages_location", "search", search)])
+    return status, body
+
+
+def texts(node) -> list[str]:
+    """Every string inside a JSON component tree."""
+    out: list[str] = []
+    if isinstance(node, str):
+        out.append(node)
+    elif isinstance(node, dict):
+        for v in node.values():
+            out += texts(v)
+    elif isinstance(node, list):
+        for v in node:
+            out += texts(v)
+    return out
+
+
+def find_id(node, wanted):
+    """The component with id `wanted` inside a JSON component tree (None if absent)."""
+    if isinstance(node, dict):
+        props = node.get("props")
+        if isinstance(props, dict) and props.get("id") == wanted:
+            return node
+        for v in node.values():
+            found = find_id(v, wanted)
+            if found is not None:
+                return found
+    elif isinstance(node, list):
+        for v in node:
+            found = find_id(v, wanted)
+            if found is not None:
+                return found
+    return None

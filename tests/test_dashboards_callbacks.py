@@ -1,0 +1,284 @@
+"""The dashboards' callbacks through Flask's test client (no browser): pages render in Chinese and
+English, numbers change with the filters, grids page on the server, the export is a real workbook,
+an upload shows its row errors and loads on confirmation, and failures show a Chinese message."""
+
+from __future__ import annotations
+
+import base64
+import io
+import shutil
+
+import openpyxl
+import pytest
+
+from tests.dash_support import (NEW_ORGAN_CODE, TODAY, build_demo_warehouse, call, find_id, organs_csv_with_bad_rows,
+                                route, texts)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    warehouse, manifest = build_demo_warehouse(tmp_path_factory.mktemp("dash"))
+    return warehouse, manifest
+
+
+@pytest.fixture(scope="module")
+def client(demo):
+    mp = pytest.MonkeyPatch()
+    mp.setenv("OVERSIGHT_WAREHOUSE", str(demo[0]))
+    mp.setenv("OVERSIGHT_TODAY", TODAY.isoformat())
+    mp.setenv("OVERSIGHT_UPLOAD_DIR", str(demo[0].parent / "uploads"))
+    from dashboards.app import app  # built once for the whole run (Dash pages: one app per process)
+    yield app.server.test_client()
+    mp.undo()
+
+
+def section(client, output: str, store: str, params: dict):
+    status, body = call(client, [(output, "children")], [(store, "data", params)])
+    assert status == 200, body
+    return body["response"][output]["children"]
+
+
+def kpi_values(client, params: dict) -> dict[str, str]:
+    panel = section(client, "ov-kpis", "ov-params", params)
+    values = {}
+    for kpi in ("organs_supervised", "active_projects", "inspections", "pass_rate", "open_incidents",
+                "overdue_checks", "overdue_rectifications"):
+        card = find_id(panel, f"kpi-{kpi}-value")
+        assert card is not None, kpi
+        values[kpi] = card["props"]["children"]
+    return values
+
+
+# -- pages ----------------------------------------------------------------------------------------
+
+def test_index_health_and_assets_are_local(client):
+    page = client.get("/")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "档案外包监管分析" in html
+    assert "cdn" not in html.lower() and "https://" not in html
+    assert client.get("/health").status_code == 200
+    assert client.get("/assets/style.css").status_code == 200
+
+
+@pytest.mark.parametrize("path,title", [("/", "总览"), ("/vendors", "风险服务机构"), ("/overdue", "检查与整改"),
+                                        ("/submissions", "数据报送")])
+def test_every_page_renders_in_chinese(client, path, title):
+    status, body = route(client, path)
+    assert status == 200
+    words = texts(body)
+    assert title in words and "档案外包监管分析" in words
+    assert not any("Traceback" in w for w in words)
+
+
+def test_english_switch(client):
+    status, body = route(client, "/", "?lang=en")
+    assert status == 200
+    words = texts(body)
+    assert "Overview" in words and "Risky vendors" in words
+    assert "中文" in words  # the switch back
+    panel = section(client, "ov-kpis", "ov-params", {"lang": "en"})
+    assert "Organs supervised" in texts(panel)
+
+
+def test_profiles_render_and_unknown_codes_say_so(client, demo):
+    vendors = section(client, "ov-vendors", "ov-params", {})
+    top = find_id(vendors, "ov-top-vendors") or vendors
+    href = top["props"]["children"][0]["props"]["children"][0]["props"]["href"]
+    code = href.split("/vendors/")[1].split("?")[0]
+    status, body = route(client, f"/vendors/{code}")
+    assert status == 200 and "风险分构成" in texts(body)
+    status, body = route(client, "/vendors/NOSUCHVENDOR")
+    assert status == 200 and any("没有找到" in w for w in texts(body))
+    status, body = route(client, "/organs/NOSUCHORGAN")
+    assert status == 200 and any("没有找到" in w for w in texts(body))
+
+
+# -- filters change the numbers --------------------------------------------------------------------
+
+def test_kpis_change_with_filters(client):
+    everything = kpi_values(client, {})
+    hangzhou = kpi_values(client, {"region": "330100"})
+    older = kpi_values(client, {"period": "2025-Q2"})
+    assert everything["organs_supervised"] != hangzhou["organs_supervised"]
+    assert everything["inspections"] != older["inspections"] or everything["pass_rate"] != older["pass_rate"]
+    tier_d = kpi_values(client, {"tier": "D"})
+    assert tier_d["organs_supervised"] != everything["organs_supervised"]
+
+
+def test_trend_breaks_down_one_level_below_the_selection(client):
+    province = section(client, "ov-trend-region", "ov-params", {})
+    city = section(client, "ov-trend-region", "ov-params", {"region": "330100"})
+    y_province = province["props"]["figure"]["data"][0]["y"]
+    y_city = city["props"]["figure"]["data"][0]["y"]
+    assert "杭州市" in y_province and "宁波市" in y_province
+    assert "宁波市" not in y_city and "杭州市（市本级）" in y_city and "上城区" in y_city
+
+
+@pytest.mark.parametrize("output", ["ov-trend", "ov-grades", "ov-categories", "ov-incidents", "ov-regions"])
+def test_overview_sections_render(client, output):
+    body = section(client, output, "ov-params", {"period": "2026"})
+    words = texts(body)
+    assert not any("出错了" in w for w in words), words[:20]
+
+
+def test_region_comparison_says_it_is_not_a_ranking(client):
+    body = section(client, "ov-regions", "ov-params", {})
+    assert "这不是排名。" in texts(body)
+
+
+def test_vendor_grid_pages_on_the_server_and_filters(client):
+    def rows(params, start=0, end=10, sort=None):
+        status, body = call(client, [("vr-grid", "getRowsResponse"), ("vr-count", "children")],
+                            [("vr-grid", "getRowsRequest", {"startRow": start, "endRow": end, "sortModel": sort or []})],
+                            [("vr-params", "data", params)])
+        assert status == 200, body
+        return body["response"]["vr-grid"]["getRowsResponse"]
+    everything = rows({})
+    assert len(everything["rowData"]) == 10 and everything["rowCount"] > 10
+    scores = [r["score"] for r in everything["rowData"]]
+    assert scores == sorted(scores, reverse=True)
+    second = rows({}, 10, 20)
+    assert second["rowData"][0]["rank"] == 11
+    ascending = rows({}, sort=[{"colId": "score", "sort": "asc"}])
+    assert ascending["rowData"][0]["score"] <= scores[-1]
+    tier_d = rows({"tier": "D"}, 0, 100)
+    assert 0 < tier_d["rowCount"] < everything["rowCount"] and {r["tier"] for r in tier_d["rowData"]} == {"D"}
+    assert "](/vendors/" in everything["rowData"][0]["vendor_link"]
+
+
+def test_overdue_grid_and_export_hold_the_same_selection(client):
+    params = {"view": "rectifications", "status": "overdue", "region": "330100"}
+    status, body = call(client, [("od-grid", "getRowsResponse"), ("od-count", "children")],
+                        [("od-grid", "getRowsRequest", {"startRow": 0, "endRow": 50, "sortModel": []})],
+                        [("od-params", "data", params)])
+    assert status == 200
+    grid = body["response"]["od-grid"]["getRowsResponse"]
+    assert grid["rowCount"] > 0
+    assert all(r["status"] == "overdue" and r["region_code"].startswith("3301") for r in grid["rowData"])
+    days = [r["days_overdue"] for r in grid["rowData"]]
+    assert days == sorted(days, reverse=True)
+    status, body = call(client, [("od-download", "data")], [("od-export", "n_clicks", 1)], [("od-params", "data", params)])
+    assert status == 200
+    download = body["response"]["od-download"]["data"]
+    assert download["filename"].endswith(".xlsx")
+    workbook = openpyxl.load_workbook(io.BytesIO(base64.b64decode(download["content"])))
+    sheet = workbook.active
+    values = [[c for c in row] for row in sheet.iter_rows(values_only=True)]
+    header_row = next(i for i, row in enumerate(values) if row and "逾期天数" in row)
+    data_rows = [r for r in values[header_row + 1:] if any(v is not None for v in r)]
+    assert len(data_rows) == grid["rowCount"]
+
+
+def test_filter_controls_write_the_url(client):
+    ids = [{"type": "flt", "name": n} for n in ("period", "region", "district", "service", "tier")]
+
+    def change(name, values, search):
+        body = {"output": "url.href", "outputs": {"id": "url", "property": "href"},
+                "inputs": [[{"id": i, "property": "value", "value": v} for i, v in zip(ids, values)]],
+                "state": [[{"id": i, "property": "id", "value": i} for i in ids],
+                          {"id": "url", "property": "pathname", "value": "/overdue"},
+                          {"id": "url", "property": "search", "value": search}],
+                "changedPropIds": [f'{{"name":"{name}","type":"flt"}}.value']}
+        response = client.post("/_dash-update-component", json=body)
+        assert response.status_code == 200
+        return response.get_json()["response"]["url"]["href"]
+
+    search = "?period=2025-Q3&tier=D&view=rectifications"
+    href = change("region", ["2025-Q3", "330100", None, None, "D"], search)
+    assert href == "/overdue?period=2025-Q3&region=330100&tier=D&view=rectifications"
+    href = change("district", ["2025-Q3", "330100", "330106", None, "D"], href.split("/overdue")[1])
+    assert "region=330106" in href
+    href = change("region", ["2025-Q3", None, None, None, "D"], href.split("/overdue")[1])
+    assert "region" not in href and "tier=D" in href
+
+
+# -- uploads --------------------------------------------------------------------------------------
+
+def test_upload_shows_row_errors_and_loads_on_confirmation(client, demo, tmp_path, monkeypatch):
+    copy = tmp_path / "oversight.duckdb"
+    shutil.copyfile(demo[0], copy)
+    monkeypatch.setenv("OVERSIGHT_WAREHOUSE", str(copy))
+    before = kpi_values(client, {})["organs_supervised"]
+    content = "data:text/csv;base64," + base64.b64encode(organs_csv_with_bad_rows()).decode()
+    status, body = call(client, [("sub-check", "children"), ("sub-token", "data"), ("sub-confirm", "disabled"),
+                                 ("sub-report", "disabled"), ("sub-load", "children")],
+                        [("sub-upload", "contents", [content])],
+                        [("sub-upload", "filename", ["机关名录.csv"]), ("sub-params", "data", {})])
+    assert status == 200, body
+    response = body["response"]
+    words = texts(response["sub-check"]["children"])
+    assert any("合格 1 行，退回 2 行" in w for w in words)
+    assert "ROW_USCC" in words and "ROW_JURISDICTION" in words
+    assert response["sub-confirm"]["disabled"] is False and response["sub-report"]["disabled"] is False
+    token = response["sub-token"]["data"]
+
+    status, body = call(client, [("sub-report-dl", "data")], [("sub-report", "n_clicks", 1)],
+                        [("sub-token", "data", token)])
+    assert status == 200
+    report = openpyxl.load_workbook(io.BytesIO(base64.b64decode(body["response"]["sub-report-dl"]["data"]["content"])))
+    assert len(report.sheetnames) >= 2
+
+    status, body = call(client, [("sub-load", "children"), ("sub-confirm", "disabled"), ("sub-loaded", "data")],
+                        [("sub-confirm", "n_clicks", 1)], [("sub-token", "data", token), ("sub-params", "data", {})])
+    assert status == 200, body
+    assert any("已装载 1 行，退回 2 行" in w for w in texts(body["response"]["sub-load"]["children"]))
+    after = kpi_values(client, {})["organs_supervised"]
+    assert int(after.replace(",", "")) == int(before.replace(",", "")) + 1
+    status, page = route(client, f"/organs/{NEW_ORGAN_CODE}")
+    assert "杭州市测试档案馆" in texts(page)
+
+
+def test_upload_refuses_other_file_types(client):
+    content = "data:application/pdf;base64," + base64.b64encode(b"%PDF-1.4").decode()
+    status, body = call(client, [("sub-check", "children"), ("sub-token", "data"), ("sub-confirm", "disabled"),
+                                 ("sub-report", "disabled"), ("sub-load", "children")],
+                        [("sub-upload", "contents", [content])],
+                        [("sub-upload", "filename", ["报告.pdf"]), ("sub-params", "data", {})])
+    assert status == 200
+    assert any("不支持的文件类型" in w for w in texts(body["response"]["sub-check"]["children"]))
+    assert body["response"]["sub-confirm"]["disabled"] is True
+
+
+# -- failures never show a traceback --------------------------------------------------------------
+
+def test_missing_warehouse_says_what_to_do(client, tmp_path, monkeypatch):
+    monkeypatch.setenv("OVERSIGHT_WAREHOUSE", str(tmp_path / "none.duckdb"))
+    words = texts(section(client, "ov-kpis", "ov-params", {}))
+    assert any("还没有可用的数据" in w for w in words)
+    status, body = route(client, "/vendors")
+    assert status == 200 and "风险服务机构" in texts(body)
+
+
+def test_a_failing_query_shows_a_chinese_message(client, monkeypatch):
+    from warehouse import queries
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("boom: secret internals")
+    monkeypatch.setattr(queries, "grade_distribution", broken)
+    monkeypatch.setenv("OVERSIGHT_DASH_CACHE", "0")
+    from dashboards import data
+    data.CACHE.clear()
+    words = texts(section(client, "ov-grades", "ov-params", {"period": "2024"}))
+    assert "出错了" in words
+    assert not any("boom" in w or "Traceback" in w for w in words)
+
+
+def test_url_state_round_trips():
+    from dashboards import state
+    params = {"period": "2025-Q3", "region": "330106", "service": "档案整理", "tier": "D", "view": "rectifications",
+              "status": "all", "q": "档案", "lang": "en"}
+    assert state.parse_search(state.to_search(params)) == params
+    assert state.parse_search("?period=nonsense&tier=Z&region=12&lang=fr&view=x") == {}
+    assert state.parse_search("?period=2025年第三季度") == {"period": "2025-Q3"}
+
+
+def test_chinese_number_and_date_formats():
+    from dashboards import i18n
+    assert i18n.fmt_int(12345, "zh", compact=True) == "1.2万"
+    assert i18n.fmt_int(345678901, "zh", compact=True) == "3.5亿"
+    assert i18n.fmt_int(12345, "en", compact=False) == "12,345"
+    assert i18n.fmt_date("2025-03-05", "zh") == "2025年3月5日"
+    assert i18n.fmt_date("2025-03-05", "en") == "5 Mar 2025"
+    assert i18n.fmt_period("2025-Q3", "zh") == "2025年第3季度"
+    assert i18n.fmt_pct(0.8125) == "81.3%"

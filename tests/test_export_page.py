@@ -1,0 +1,90 @@
+"""The 导出 page through Flask's test client: start a background export, poll its progress, download
+the workbook and the snapshot."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import time
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from tests.export_support import TODAY, YEAR, sample_warehouse
+
+
+@pytest.fixture(scope="module")
+def warehouse_path(tmp_path_factory) -> Path:
+    return sample_warehouse(tmp_path_factory.getbasetemp() / "export_sample")
+
+
+@pytest.fixture
+def client(warehouse_path, tmp_path, monkeypatch):
+    monkeypatch.setenv("OVERSIGHT_WAREHOUSE", str(warehouse_path))
+    monkeypatch.setenv("OVERSIGHT_TODAY", TODAY.isoformat())
+    from dashboards.app import app      # built once per process (engineering.md D1)
+    from dashboards.pages import export as page
+    monkeypatch.setattr(page.RUNNER, "folder", tmp_path / "exports")
+    return app.server.test_client()
+
+
+def outputs_of(client, first_output: str):
+    """The output key and outputs of the callback whose first output is `first_output`, as Dash
+    registered them (a multi-output key is "..a.b...c.d..", a single one "a.b")."""
+    for dep in client.get("/_dash-dependencies").get_json():
+        outs = dep["output"].strip(".").split("...")
+        if outs[0].split("@")[0] == first_output:
+            specs = [{"id": o.split(".")[0], "property": o.split(".", 1)[1]} for o in outs]
+            return dep["output"], specs if dep["output"].startswith("..") else specs[0]
+    raise AssertionError(f"no callback for {first_output}")
+
+
+def call(client, first_output: str, inputs: list[dict], state: list[dict], changed: list[str]) -> dict:
+    output, outs = outputs_of(client, first_output)
+    body = {"output": output, "outputs": outs, "inputs": inputs, "state": state, "changedPropIds": changed}
+    response = client.post("/_dash-update-component", json=body)
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    return response.get_json()["response"]
+
+
+def test_export_page_runs_in_background_and_downloads(client):
+    assert client.get("/export").status_code == 200
+    from dashboards.pages import export as page
+    layout = json.dumps(page.layout(), default=lambda o: o.to_plotly_json(), ensure_ascii=False)
+    assert "ex-start" in layout and "年度导出" in layout and f"{YEAR}年" in layout
+
+    started = call(client, "ex-started.children",
+                   inputs=[{"id": "ex-start", "property": "n_clicks", "value": 1}],
+                   state=[{"id": "ex-year", "property": "value", "value": str(YEAR)},
+                          {"id": "ex-kinds", "property": "value", "value": ["workbook", "snapshot"]},
+                          {"id": "ex-params", "property": "data", "value": {"region": "330100"}}],
+                   changed=["ex-start.n_clicks"])
+    job = started["ex-job"]["data"]
+    assert started["ex-poll"]["disabled"] is False and len(job["id"]) == 12
+
+    progress, deadline = 0, time.time() + 60
+    while time.time() < deadline:
+        polled = call(client, "ex-status.children", inputs=[{"id": "ex-poll", "property": "n_intervals", "value": 1}],
+                      state=[{"id": "ex-job", "property": "data", "value": job}], changed=["ex-poll.n_intervals"])
+        progress = polled["ex-progress"]["value"]
+        if polled["ex-poll"]["disabled"]:
+            break
+        time.sleep(0.2)
+    assert progress == 100, polled
+    assert "导出完成" in json.dumps(polled["ex-status"]["children"], ensure_ascii=False)
+
+    def download(kind: str) -> bytes:
+        got = call(client, "ex-download.data",
+                   inputs=[[{"id": {"type": "ex-get", "kind": kind}, "property": "n_clicks", "value": 1}]],
+                   state=[{"id": "ex-job", "property": "data", "value": job}],
+                   changed=[json.dumps({"kind": kind, "type": "ex-get"}, separators=(",", ":")) + ".n_clicks"])
+        payload = got["ex-download"]["data"]
+        return base64.b64decode(payload["content"]) if payload.get("base64") else payload["content"].encode()
+
+    wb = openpyxl.load_workbook(io.BytesIO(download("workbook")))
+    assert wb.sheetnames[0] == "摘要" and "杭州市" in wb["摘要"].cell(1, 1).value
+    manifest = json.loads(zipfile.ZipFile(io.BytesIO(download("snapshot"))).read("manifest.json"))
+    assert manifest["region"] == "330100" and manifest["year"] == YEAR

@@ -1,0 +1,127 @@
+"""The 检查计划 page through Flask's test client: draw a plan (and be refused a re-draw without a
+reason), show it (summary, calendar, visits, unstaffed reasons, plan against achieved), download
+the plan workbook and the 公示 list, in Chinese and English."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from tests.dash_support import texts
+from tests.planning_registry import T0, build_province
+from tests.factories import organ_code
+
+
+@pytest.fixture(scope="module")
+def warehouse_path(tmp_path_factory) -> Path:
+    return build_province(tmp_path_factory.mktemp("planning_page"))
+
+
+@pytest.fixture
+def client(warehouse_path, monkeypatch):
+    monkeypatch.setenv("OVERSIGHT_WAREHOUSE", str(warehouse_path))
+    monkeypatch.setenv("OVERSIGHT_TODAY", T0.isoformat())
+    from dashboards.app import app      # built once per process (engineering.md D1)
+    return app.server.test_client()
+
+
+def outputs_of(client, first_output: str):
+    for dep in client.get("/_dash-dependencies").get_json():
+        outs = dep["output"].strip(".").split("...")
+        if outs[0].split("@")[0] == first_output:
+            specs = [{"id": o.split(".")[0], "property": o.split(".", 1)[1].split("@")[0]} for o in outs]
+            return dep["output"], specs if dep["output"].startswith("..") else specs[0]
+    raise AssertionError(f"no callback for {first_output}")
+
+
+def call(client, first_output: str, inputs: list[dict], state: list[dict], changed: list[str]) -> dict:
+    output, outs = outputs_of(client, first_output)
+    body = {"output": output, "outputs": outs, "inputs": inputs, "state": state, "changedPropIds": changed}
+    response = client.post("/_dash-update-component", json=body)
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    return response.get_json()["response"]
+
+
+def draw(client, *, seed=7, reason=None, redraw=False, params=None) -> dict:
+    return call(client, "pl-draw-result.children",
+                inputs=[{"id": "pl-draw", "property": "n_clicks", "value": 1}],
+                state=[{"id": "pl-period", "property": "value", "value": "2026-Q1"},
+                       {"id": "pl-seed", "property": "value", "value": seed},
+                       {"id": "pl-reason", "property": "value", "value": reason},
+                       {"id": "pl-redraw", "property": "checked", "value": redraw},
+                       {"id": "pl-params", "property": "data", "value": params or {}}],
+                changed=["pl-draw.n_clicks"])
+
+
+def show(client, value, params=None) -> dict:
+    return call(client, "pl-summary.children", inputs=[{"id": "pl-plan", "property": "value", "value": value}],
+                state=[{"id": "pl-params", "property": "data", "value": params or {}}], changed=["pl-plan.value"])
+
+
+def download(client, which: str) -> tuple[str, bytes]:
+    button = "pl-get-plan" if which == "plan" else "pl-get-public"
+    got = call(client, "pl-download.data",
+               inputs=[{"id": "pl-get-plan", "property": "n_clicks", "value": 1 if which == "plan" else None},
+                       {"id": "pl-get-public", "property": "n_clicks", "value": 1 if which != "plan" else None}],
+               state=[{"id": "pl-plan", "property": "value", "value": "1"}], changed=[f"{button}.n_clicks"])
+    payload = got["pl-download"]["data"]
+    content = base64.b64decode(payload["content"]) if payload.get("base64") else payload["content"].encode()
+    return payload["filename"], content
+
+
+def test_the_planning_page_draws_shows_and_downloads(client):
+    assert client.get("/planning").status_code == 200
+    from dashboards.pages import planning as page
+    layout = json.dumps(page.layout(), default=lambda o: o.to_plotly_json(), ensure_ascii=False)
+    for wanted in ("pl-draw", "pl-seed", "pl-reason", "pl-plan", "pl-get-plan", "pl-get-public", "2026年第1季度"):
+        assert wanted in layout, wanted
+    assert "尚无检查计划" in " ".join(texts(show(client, None)))
+
+    drawn = draw(client)
+    assert drawn["pl-plan"]["value"] == "1"
+    assert "已抽取2026-Q1检查计划：第1号，种子7" in " ".join(texts(drawn["pl-draw-result"]["children"]))
+    assert [o["value"] for o in drawn["pl-plan"]["data"]] == ["1"]
+    again = draw(client, seed=99)
+    assert "未重新抽取" in " ".join(texts(again["pl-draw-result"]["children"])) and again["pl-plan"]["value"] == "1"
+    refused = draw(client, redraw=True)
+    assert "须说明原因" in " ".join(texts(refused["pl-draw-result"]["children"]))
+    assert "pl-plan" not in refused  # nothing re-drawn, the chosen plan stays
+
+    shown = show(client, "1")
+    words = " ".join(texts(shown))
+    assert "现行计划" in words and "首次抽取" in words
+    figure = shown["pl-calendar"]["children"]["props"]["children"]["props"]["figure"]
+    bars = {trace["name"]: trace for trace in figure["data"]}
+    assert "必检" in bars and "未能派员" in bars  # organ 1 staffed (forced), organ 4 without a team
+    assert bars["必检"]["base"][0] == "2026-01-01"
+    grid = shown["pl-visits"]["children"]["props"]
+    rows = {r["organ_code"]: r for r in grid["rowData"]}
+    assert {organ_code(1), organ_code(4)} <= set(rows)
+    assert rows[organ_code(1)]["selection_text"] == "必检" and "丙" not in rows[organ_code(1)]["inspectors"]
+    assert rows[organ_code(4)]["staffing_text"] == "未能派员" and rows[organ_code(4)]["achieved_text"] == "待检查"
+    assert "仅余1名，每次检查须至少2名检查人员，本次检查暂未派员" in " ".join(texts(shown["pl-unstaffed"]))
+    assert "完成率" in " ".join(texts(shown["pl-achieved"]))
+
+    name, content = download(client, "plan")
+    assert name == "检查计划_2026-Q1_第1号.xlsx"
+    assert openpyxl.load_workbook(io.BytesIO(content)).sheetnames == ["检查任务", "未能派员", "检查人员任务", "抽取说明"]
+    name, content = download(client, "public")
+    assert name == "抽查公示名单_2026-Q1_第1号.xlsx"
+    cells = [str(c.value) for row in openpyxl.load_workbook(io.BytesIO(content))["公示名单"].iter_rows()
+             for c in row if c.value is not None]
+    assert not any(n in c for c in cells for n in ("甲", "乙", "丙", "丁", "戊"))
+
+    english = show(client, "1", {"lang": "en"})
+    words = " ".join(texts(english))
+    assert "In force" in words and "Only 1 of 5 active inspectors can go" in words
+    assert "Must check" in {t["name"] for t in english["pl-calendar"]["children"]["props"]["children"]["props"]
+                            ["figure"]["data"]}
+    redo = draw(client, seed=8, reason="名录更正", redraw=True, params={"lang": "en"})
+    assert redo["pl-plan"]["value"] == "2" and "Plan #2 drawn" in " ".join(texts(redo["pl-draw-result"]))
+    labels = [o["label"] for o in redo["pl-plan"]["data"]]
+    assert labels[0].startswith("#2") and "superseded by #2" in labels[1]

@@ -1,0 +1,211 @@
+"""Refresh the analytics marts (warehouse/sql/marts/NN_*.sql, in file order) after a load.
+
+Called by the loader inside its transaction, right after the derivations (scores, flags):
+
+    marts.refresh(con, load_id=load_id, today=settings.today)
+
+Cost is kept proportional to what the load changed where the data is big, and to the number of
+organs and vendors where it is not:
+- inspection-grained marts (categories, item exceptions, inspections, repeat findings,
+  rectifications) are rebuilt only for the inspections this load touched: those whose row, items or
+  rectifications it wrote, and those of organs or projects it rewrote. Checklist items are read only
+  for inspections whose items it wrote, and only from this load's batches (found through the
+  batch_id zone maps) unless some of an inspection's items came earlier;
+- entity-grained marts (facts, tiers, check events, schedule, vendor risk, submissions, loads) are
+  recomputed from the compact marts, for every organ and vendor when "today" or the configuration
+  changed since the last refresh (windows, decay and "overdue" move with the date), else only for
+  the organs and vendors the load affected (sql/marts/09_scope.sql). Loads of the same day are
+  therefore cheap; the first load of a new day (or a nightly `rebuild`) pays for the date change.
+The inspection marts are rebuilt whole ("full") the first time, when asked, or when the load touched
+most inspections.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+
+import duckdb
+import polars as pl
+
+from schemas.checklist import CHECKLIST_VERSION
+from schemas.rules import FLAGS
+from warehouse import analytics_config, sqlfiles
+from warehouse.analytics_config import AnalyticsConfig
+
+FOLDER = "marts"
+# Marts kept incrementally (by inspection): emptied before a full refresh.
+INSPECTION_MARTS = ("mart_item_exceptions", "mart_inspection_categories", "mart_inspections", "mart_repeat_findings",
+                    "mart_rectifications")
+# A load writing the items of more than this share of all inspections (and of at least FULL_MIN
+# inspections) rebuilds the inspection marts whole: one pass over everything beats many lookups.
+FULL_SHARE = 0.2
+FULL_MIN = 10_000
+
+
+@dataclass
+class RefreshStats:
+    load_id: int
+    today: dt.date
+    mode: str
+    touched_inspections: int
+    scope_organs: int
+    scope_vendors: int
+    seconds: float
+    steps: dict[str, float]
+
+
+def refresh(con: duckdb.DuckDBPyConnection, *, load_id: int, today: dt.date,
+            config: AnalyticsConfig | None = None, full: bool | None = None) -> RefreshStats:
+    """(Re)build the marts inside the caller's transaction (no BEGIN/COMMIT here).
+
+    full=None decides: inspection marts are rebuilt whole the first time or when the load touched
+    most inspections; entity marts are recomputed for every organ and vendor when `today` or the
+    configuration differs from the last refresh, else only for those the load affected."""
+    started = time.perf_counter()
+    cfg = config or analytics_config.active()
+    _drop_temp(con)
+    _register_config(con, cfg)
+    lo, hi = con.execute("SELECT min(batch_id), max(batch_id) FROM load_batches WHERE load_id = $id",
+                         {"id": load_id}).fetchall()[0]
+    span = {"lo": lo if lo is not None else -1, "hi": hi if hi is not None else -1}
+    last = con.execute("SELECT today, config_hash FROM mart_refresh_log "
+                       "ORDER BY refreshed_at DESC, load_id DESC LIMIT 1").fetchall()
+    if full is None:
+        full = not last or _needs_full(con, lo, hi)
+    entity_full = full or not last or last[0][0] != today or last[0][1] != cfg.fingerprint
+    if full:
+        for table in INSPECTION_MARTS:
+            con.execute(f"DELETE FROM {table}")
+    _touched(con, full, lo, hi)
+    touched = con.execute("SELECT count(*) FROM _touched").fetchall()[0][0]
+    params = {**cfg.mart_params(), **span, "today": today, "load_id": load_id, "entity_full": entity_full,
+              "checklist_version": CHECKLIST_VERSION, "checklist_size": _checklist_size(con)}
+    steps = {"prepare": time.perf_counter() - started}
+    # Rows written in the caller's transaction carry no statistics yet: the planner would estimate
+    # them as empty and run ASOF joins as nested loops (minutes instead of seconds). Never do that.
+    threshold = con.execute("SELECT current_setting('asof_loop_join_threshold')").fetchall()[0][0]
+    con.execute("SET asof_loop_join_threshold = 0")
+    try:
+        for name in sqlfiles.names(FOLDER):
+            t = time.perf_counter()
+            sqlfiles.run_file(con, FOLDER, name, params)
+            steps[name] = time.perf_counter() - t
+    finally:
+        con.execute(f"SET asof_loop_join_threshold = {int(threshold)}")
+    organs, vendors = con.execute("SELECT (SELECT count(*) FROM _scope_organs), "
+                                  "(SELECT count(*) FROM _scope_vendors)").fetchall()[0]
+    seconds = time.perf_counter() - started
+    mode = "full" if full else "incremental"
+    con.execute("INSERT INTO mart_refresh_log VALUES ($load_id, $today, $mode, $touched, $organs, $vendors, "
+                "$config, $seconds, now())",
+                {"load_id": load_id, "today": today, "mode": mode, "touched": touched, "organs": organs,
+                 "vendors": vendors, "config": cfg.fingerprint, "seconds": seconds})
+    _drop_temp(con)
+    return RefreshStats(load_id, today, mode, touched, organs, vendors, seconds, steps)
+
+
+def rebuild(con: duckdb.DuckDBPyConnection, *, today: dt.date, config: AnalyticsConfig | None = None) -> RefreshStats:
+    """Rebuild every mart from the current rows (e.g. after the configuration changed), as of `today`,
+    attributed to the latest load."""
+    load_id = con.execute("SELECT coalesce(max(load_id), 0) FROM loads").fetchall()[0][0]
+    return refresh(con, load_id=load_id, today=today, config=config, full=True)
+
+
+def advance(con: duckdb.DuckDBPyConnection, *, today: dt.date, config: AnalyticsConfig | None = None) -> RefreshStats:
+    """Bring the date-dependent marts (tiers, schedule, vendor risk, submissions) to a new `today`
+    without a load — e.g. a nightly job, so that the day's loads stay incremental. The inspection
+    marts are kept; the last load's own inspections are re-touched, which is harmless."""
+    load_id = con.execute("SELECT coalesce(max(load_id), 0) FROM loads").fetchall()[0][0]
+    return refresh(con, load_id=load_id, today=today, config=config, full=False)
+
+
+def _needs_full(con: duckdb.DuckDBPyConnection, lo: int | None, hi: int | None) -> bool:
+    if lo is None:
+        return False
+    total = con.execute("SELECT count(*) FROM inspections").fetchall()[0][0]
+    written = con.execute("SELECT count(DISTINCT inspection_code) FROM inspection_items "
+                          "WHERE batch_id BETWEEN $lo AND $hi", {"lo": lo, "hi": hi}).fetchall()[0][0]
+    return written > max(FULL_SHARE * total, FULL_MIN)
+
+
+def _touched(con: duckdb.DuckDBPyConnection, full: bool, lo: int | None, hi: int | None) -> None:
+    """_touched (inspections whose mart rows are rebuilt), _touched_items (whose items are
+    re-aggregated), _items (those items), and the empty _touched_organs/_touched_vendors."""
+    con.execute("CREATE OR REPLACE TEMP TABLE _touched_organs (organ_code VARCHAR)")
+    con.execute("CREATE OR REPLACE TEMP TABLE _touched_vendors (vendor_code VARCHAR)")
+    if full:
+        con.execute("CREATE OR REPLACE TEMP TABLE _touched AS SELECT DISTINCT inspection_code FROM inspections")
+        con.execute("CREATE OR REPLACE TEMP TABLE _touched_items AS SELECT inspection_code FROM _touched")
+        con.execute("CREATE OR REPLACE TEMP VIEW _items AS "
+                    "SELECT inspection_code, item_code, result, finding FROM inspection_items")
+        _partial_items(con, "inspection_items")
+        return
+    span = {"lo": lo if lo is not None else -1, "hi": hi if hi is not None else -1}
+    con.execute("CREATE OR REPLACE TEMP TABLE _items AS SELECT inspection_code, item_code, result, finding "
+                "FROM inspection_items WHERE batch_id BETWEEN $lo AND $hi", span)
+    con.execute("CREATE OR REPLACE TEMP TABLE _touched_items AS SELECT DISTINCT inspection_code FROM _items")
+    # Inspections some of whose items came in earlier loads: fetch those too (a full scan, rare).
+    partial = con.execute(
+        "SELECT count(*) FROM (SELECT inspection_code, count(*) AS n FROM _items GROUP BY 1) t "
+        "JOIN inspections i USING (inspection_code) WHERE i.items_count <> t.n").fetchall()[0][0]
+    if partial:
+        con.execute(
+            "INSERT INTO _items SELECT inspection_code, item_code, result, finding FROM inspection_items "
+            "WHERE inspection_code IN (SELECT t.inspection_code FROM (SELECT inspection_code, count(*) AS n "
+            "  FROM _items GROUP BY 1) t JOIN inspections i USING (inspection_code) WHERE i.items_count <> t.n) "
+            "AND NOT (batch_id BETWEEN $lo AND $hi)", span)
+    _partial_items(con, "_items")
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _touched AS
+        SELECT inspection_code FROM _touched_items
+        UNION SELECT inspection_code FROM inspections WHERE batch_id BETWEEN $lo AND $hi
+        UNION SELECT inspection_code FROM rectifications WHERE batch_id BETWEEN $lo AND $hi
+        UNION SELECT i.inspection_code FROM inspections i
+              JOIN (SELECT organ_code FROM organs WHERE batch_id BETWEEN $lo AND $hi) o USING (organ_code)
+        UNION SELECT i.inspection_code FROM inspections i
+              JOIN (SELECT organ_code, project_code FROM projects WHERE batch_id BETWEEN $lo AND $hi) p
+                ON p.organ_code = i.organ_code AND p.project_code = i.project_code
+    """, span)
+
+
+def _partial_items(con: duckdb.DuckDBPyConnection, source: str) -> None:
+    """_partial_items: the items of touched inspections that did not record the whole checklist (their
+    categories cannot be derived from exceptions alone). Read only when there are such inspections."""
+    con.execute("CREATE OR REPLACE TEMP TABLE _partial_items (inspection_code VARCHAR, item_code VARCHAR, "
+                "result VARCHAR)")
+    size = _checklist_size(con)
+    partial = ("SELECT inspection_code FROM inspections WHERE items_count BETWEEN 1 AND $n - 1 "
+               "AND inspection_code IN (SELECT inspection_code FROM _touched_items)")
+    if con.execute(f"SELECT count(*) FROM ({partial})", {"n": size}).fetchall()[0][0]:
+        con.execute(f"INSERT INTO _partial_items SELECT inspection_code, item_code, result FROM {source} "
+                    f"WHERE inspection_code IN ({partial})", {"n": size})
+
+
+def _checklist_size(con: duckdb.DuckDBPyConnection) -> int:
+    return con.execute("SELECT count(*) FROM checklist_items WHERE checklist_version = $v",
+                       {"v": CHECKLIST_VERSION}).fetchall()[0][0]
+
+
+def _register_config(con: duckdb.DuckDBPyConnection, cfg: AnalyticsConfig) -> None:
+    labels = pl.DataFrame({"kind": ["flag"] * len(FLAGS), "key": list(FLAGS),
+                           "label_zh": [zh for zh, _en in FLAGS.values()]})
+    for name, frame in (("cfg_tier_conditions", cfg.tier_conditions()), ("cfg_intervals", cfg.intervals()),
+                        ("cfg_points", cfg.points()), ("cfg_labels", labels)):
+        con.register("_cfg_frame", frame)
+        try:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _cfg_frame")
+        finally:
+            con.unregister("_cfg_frame")
+
+
+TEMP_RELATIONS = ("_items", "_partial_items", "_touched", "_touched_items", "_touched_organs", "_touched_vendors", "_inspection_dims",
+                  "_organ_tiers", "_ripple_vendors", "_scope_vendors", "_scope_organs", "cfg_tier_conditions",
+                  "cfg_intervals", "cfg_points", "cfg_labels")
+
+
+def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
+    views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE temporary").fetchall()}
+    for name in TEMP_RELATIONS:
+        con.execute(f"DROP {'VIEW' if name in views else 'TABLE'} IF EXISTS {name}")

@@ -1,0 +1,661 @@
+"""THE query layer: every page, export and plan reads the warehouse through these functions.
+
+Each function takes a connection (or a cursor: one per request/thread) and a `Filters`, runs one
+SQL file of warehouse/sql/queries/ with the filters bound as `$name` parameters, and returns a
+polars DataFrame with English snake_case columns (the pages translate). The SQL reads the marts
+refreshed by each load (warehouse/marts.py), never the 30-million-row checklist table. What every
+function and column means, its grain and its window: docs/analytics.md.
+
+    con = queries.connect(path)                       # read-only; the one way to open the warehouse
+    f = queries.Filters(period="2025-Q3", region="330100", today=date(2025, 10, 8))
+    queries.compliance_trend(con, f, by=("quarter", "county"))
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import duckdb
+import polars as pl
+
+from schemas.checklist import CHECKLIST_VERSION
+from schemas.identifiers import region_prefix, region_table
+from warehouse import analytics_config, db, sqlfiles
+from warehouse.analytics_config import COMPONENT_ZH, COMPONENTS, TIERS, AnalyticsConfig
+
+FOLDER = "queries"
+TIME_DIMS = ("quarter", "year")
+REGION_DIMS = ("province", "city", "county")
+DIMENSIONS = TIME_DIMS + REGION_DIMS + ("service_type",)
+GRADE_ORDER = ("优秀", "良好", "合格", "不合格")
+_CN_QUARTER = {"一": 1, "二": 2, "三": 3, "四": 4}
+
+
+def connect(path: str | Path, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse for reading. The single connect point of the analytics layer: it goes
+    through warehouse.db.connect, so a shared catalog can replace the single file there."""
+    return db.connect(path, read_only=read_only)
+
+
+# -- filters --------------------------------------------------------------------------------------
+
+def quarter_start(day: dt.date) -> dt.date:
+    return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """Same day `months` later (or earlier); the month's last day when it is shorter."""
+    m = day.year * 12 + day.month - 1 + months
+    year, month = divmod(m, 12)
+    month += 1
+    last = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
+    return dt.date(year, month, min(day.day, last))
+
+
+def quarter_end(day: dt.date) -> dt.date:
+    return add_months(quarter_start(day), 3) - dt.timedelta(days=1)
+
+
+def parse_period(period: str | tuple[dt.date, dt.date]) -> tuple[dt.date, dt.date, str]:
+    """(start, end, kind) of a period: "2025", "2025-Q3" (also "2025Q3", "2025年第3季度", "2025年第三季度"),
+    "2025-07" (a month), or a (start, end) pair of dates, both included."""
+    if isinstance(period, tuple):
+        start, end = period
+        if end < start:
+            raise ValueError(f"period ends before it starts: {start} – {end}")
+        return start, end, "range"
+    text = period.strip().upper()
+    if m := re.fullmatch(r"(\d{4})", text):
+        y = int(m[1])
+        return dt.date(y, 1, 1), dt.date(y, 12, 31), "year"
+    if m := (re.fullmatch(r"(\d{4})-?Q([1-4])", text) or re.fullmatch(r"(\d{4})年第([1-4一二三四])季度", period.strip())):
+        y, q = int(m[1]), _CN_QUARTER.get(m[2]) or int(m[2])
+        start = dt.date(y, 3 * q - 2, 1)
+        return start, quarter_end(start), "quarter"
+    if m := re.fullmatch(r"(\d{4})-(\d{1,2})", text):
+        start = dt.date(int(m[1]), int(m[2]), 1)
+        return start, add_months(start, 1) - dt.timedelta(days=1), "month"
+    raise ValueError(f"not a period: {period!r} (use 2025, 2025-Q3, 2025-07 or a pair of dates)")
+
+
+def period_label(start: dt.date, end: dt.date) -> str:
+    if start.month == 1 and start.day == 1 and end == dt.date(start.year, 12, 31):
+        return str(start.year)
+    if start == quarter_start(start) and end == quarter_end(start):
+        return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+    if start.day == 1 and end == add_months(start, 1) - dt.timedelta(days=1):
+        return f"{start.year}-{start.month:02d}"
+    return f"{start.isoformat()}~{end.isoformat()}"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The filter set every query function takes.
+
+    period       "2025", "2025-Q3", "2025-07" or a (start, end) pair of dates (both included); None =
+                 the function's stated default window
+    region       a region code or prefix: province (330000 or 33), city (330100 or 3301), county
+                 (330102); matches the organ's region
+    service_type a service type (档案整理 …, or 超范围)
+    vendor_code  a vendor's credit code
+    tier         A, B, C or D: the organ's tier (the vendor's for vendor functions)
+    today        the day the answer is for (overdue, due soon, open); defaults to the real date
+    """
+
+    period: str | tuple[dt.date, dt.date] | None = None
+    region: str | None = None
+    service_type: str | None = None
+    vendor_code: str | None = None
+    tier: str | None = None
+    today: dt.date = field(default_factory=dt.date.today)
+
+    def __post_init__(self) -> None:
+        if self.period is not None:
+            parse_period(self.period)
+        if self.tier is not None and self.tier not in TIERS:
+            raise ValueError(f"tier must be one of {TIERS}")
+        if self.region is not None and not re.fullmatch(r"\d{2}(\d{2}(\d{2})?)?", self.region):
+            raise ValueError(f"region must be a region code or prefix (2, 4 or 6 digits): {self.region!r}")
+
+    @property
+    def bounds(self) -> tuple[dt.date, dt.date] | None:
+        if self.period is None:
+            return None
+        start, end, _kind = parse_period(self.period)
+        return start, end
+
+    @property
+    def region_prefix(self) -> str | None:
+        if not self.region:
+            return None
+        return region_prefix(self.region) if len(self.region) == 6 else self.region
+
+    def previous(self) -> "Filters":
+        """The same filters for the period before (previous year, quarter, month, or range of equal length)."""
+        if self.period is None:
+            raise ValueError("no period to go back from")
+        start, end, kind = parse_period(self.period)
+        if kind == "year":
+            return replace(self, period=str(start.year - 1))
+        if kind == "quarter":
+            s = add_months(start, -3)
+            return replace(self, period=f"{s.year}-Q{(s.month - 1) // 3 + 1}")
+        if kind == "month":
+            s = add_months(start, -1)
+            return replace(self, period=f"{s.year}-{s.month:02d}")
+        length = end - start
+        new_end = start - dt.timedelta(days=1)
+        return replace(self, period=(new_end - length, new_end))
+
+    def params(self, window: tuple[dt.date, dt.date] | None = None) -> dict:
+        start, end = self.bounds or window or (None, None)
+        return {"start": start, "end": end, "region": self.region_prefix, "service_type": self.service_type,
+                "vendor": self.vendor_code, "tier": self.tier, "today": self.today,
+                "checklist_version": CHECKLIST_VERSION}
+
+
+def _cfg(config: AnalyticsConfig | None) -> AnalyticsConfig:
+    return config or analytics_config.active()
+
+
+def default_window(f: Filters, grain: str = "quarter", config: AnalyticsConfig | None = None) -> tuple[dt.date, dt.date]:
+    """The stated window used when no period is given: the last `trend_quarters` quarters (or
+    `trend_years` years) ending with the one that contains `today`."""
+    cfg = _cfg(config)
+    if grain == "year":
+        n = int(cfg["windows"]["trend_years"])
+        return dt.date(f.today.year - n + 1, 1, 1), dt.date(f.today.year, 12, 31)
+    n = int(cfg["windows"]["trend_quarters"])
+    start = add_months(quarter_start(f.today), -3 * (n - 1))
+    return start, quarter_end(f.today)
+
+
+def window(f: Filters, grain: str = "quarter", config: AnalyticsConfig | None = None) -> tuple[dt.date, dt.date]:
+    """The (start, end) a function uses: the filter's period, else the default window."""
+    return f.bounds or default_window(f, grain, config)
+
+
+def _run(con, name: str, params: dict) -> pl.DataFrame:
+    return sqlfiles.query(con, FOLDER, name, params).pl()
+
+
+def _dims(by: Iterable[str]) -> dict:
+    by = tuple(by)
+    unknown = set(by) - set(DIMENSIONS)
+    if unknown:
+        raise ValueError(f"unknown dimension(s) {sorted(unknown)}; use {DIMENSIONS}")
+    times = [d for d in by if d in TIME_DIMS]
+    regions = [d for d in by if d in REGION_DIMS]
+    if len(times) > 1 or len(regions) > 1:
+        raise ValueError("at most one time dimension (quarter | year) and one region level")
+    return {"time_grain": times[0] if times else None, "region_level": regions[0] if regions else None,
+            "by_service": "service_type" in by}
+
+
+def _period_columns(frame: pl.DataFrame, grain: str | None, today: dt.date) -> pl.DataFrame:
+    if grain is None:
+        return frame.drop("period_start")
+    months = 12 if grain == "year" else 3
+    ends = [add_months(s, months) - dt.timedelta(days=1) for s in frame["period_start"]]
+    return frame.with_columns(
+        period=pl.Series([period_label(s, e) for s, e in zip(frame["period_start"], ends)], dtype=pl.String),
+        period_end=pl.Series(ends, dtype=pl.Date),
+        partial=pl.Series([e >= today for e in ends], dtype=pl.Boolean),
+    )
+
+
+def _region_names() -> pl.DataFrame:
+    """GB/T 2260 names (the reference data the warehouse's `regions` table is loaded from)."""
+    return region_table().select("region_code", "region_name")
+
+
+def _with_region_names(_con, frame: pl.DataFrame, level: str | None) -> pl.DataFrame:
+    if level is None:
+        return frame.drop("region_code")
+    return frame.join(_region_names(), on="region_code", how="left")
+
+
+def _order(frame: pl.DataFrame, first: Sequence[str]) -> pl.DataFrame:
+    cols = [c for c in first if c in frame.columns]
+    return frame.select(cols + [c for c in frame.columns if c not in cols])
+
+
+# -- compliance -----------------------------------------------------------------------------------
+
+def compliance_trend(con, f: Filters, by: Sequence[str] = ("quarter",), *,
+                     config: AnalyticsConfig | None = None) -> pl.DataFrame:
+    """Inspections and results per quarter or year (default quarter), optionally by region level
+    (province | city | county) and service type. Window: the period, else the last 12 quarters (5
+    years) to today's. Every period of the window appears, with zeros when nothing was inspected.
+
+    Columns: period, period_start, period_end, partial (the period contains today), [region_code,
+    region_name], [service_type], inspections, graded, mean_score, n_excellent, n_good, n_pass,
+    n_fail, share_fail, pass_rate, veto_failures, items_failed, items_partial, repeat_findings,
+    organs_inspected."""
+    dims = _dims(by)
+    grain = dims["time_grain"] or "quarter"
+    dims["time_grain"] = grain
+    start, end = window(f, grain, config)
+    frame = _run(con, "compliance_trend.sql", {**f.params((start, end)), **dims})
+    keys = [c for c in ("region_code", "service_type") if (c == "region_code" and dims["region_level"])
+            or (c == "service_type" and dims["by_service"])]
+    # every period of the window, for every combination of the other dimensions that occurs
+    months = 12 if grain == "year" else 3
+    first = dt.date(start.year, 1, 1) if grain == "year" else quarter_start(start)
+    spine = []
+    s = first
+    while s <= end:
+        spine.append(s)
+        s = add_months(s, months)
+    periods = pl.DataFrame({"period_start": spine}, schema={"period_start": pl.Date})
+    combos = frame.select(keys).unique() if keys and frame.height else None
+    grid = periods.join(combos, how="cross") if combos is not None else periods
+    if keys and combos is None:
+        grid = grid.with_columns([pl.lit(None, pl.String).alias(k) for k in keys])
+    frame = grid.join(frame, on=["period_start", *keys], how="left", nulls_equal=True)
+    counts = ["inspections", "graded", "n_excellent", "n_good", "n_pass", "n_fail", "veto_failures",
+              "items_failed", "items_partial", "repeat_findings", "organs_inspected"]
+    frame = frame.with_columns([pl.col(c).fill_null(0).cast(pl.Int64) for c in counts])
+    passing = set(_cfg(config)["grades"]["passing"])
+    passed = sum(pl.col(c) for c, g in zip(("n_excellent", "n_good", "n_pass", "n_fail"), GRADE_ORDER)
+                 if g in passing)
+    frame = frame.with_columns(
+        share_fail=pl.when(pl.col("graded") > 0).then((pl.col("n_fail") / pl.col("graded")).round(4)),
+        pass_rate=pl.when(pl.col("graded") > 0).then((passed / pl.col("graded")).round(4)),
+    )
+    frame = _period_columns(frame, grain, f.today)
+    frame = _with_region_names(con, frame, dims["region_level"])
+    frame = frame.sort(["period_start", *keys], nulls_last=True)
+    return _order(frame, ["period", "period_start", "period_end", "partial", "region_code", "region_name",
+                          "service_type", "inspections", "graded", "mean_score", "n_excellent", "n_good",
+                          "n_pass", "n_fail", "share_fail", "pass_rate", "veto_failures"])
+
+
+def grade_distribution(con, f: Filters, by: Sequence[str] = (), *,
+                       config: AnalyticsConfig | None = None) -> pl.DataFrame:
+    """Inspections per grade (优秀, 良好, 合格, 不合格; NULL = not graded) and their share, optionally
+    per period and region level and service type. Window: as compliance_trend.
+
+    Columns: [period, period_start, period_end, partial], [region_code, region_name], [service_type],
+    grade, inspections, share (of the inspections in the same group)."""
+    dims = _dims(by)
+    frame = _run(con, "grade_distribution.sql", {**f.params(window(f, dims["time_grain"] or "quarter", config)),
+                                                  **dims})
+    keys = [k for k, on in (("period_start", dims["time_grain"]), ("region_code", dims["region_level"]),
+                            ("service_type", dims["by_service"])) if on]
+    total = pl.col("inspections").sum().over(keys) if keys else pl.col("inspections").sum()
+    frame = frame.with_columns(share=(pl.col("inspections") / total).round(4))
+    order = {g: i for i, g in enumerate(GRADE_ORDER)}
+    frame = frame.with_columns(_g=pl.col("grade").replace_strict(order, default=len(order), return_dtype=pl.Int32))
+    frame = frame.sort([*keys, "_g"], nulls_last=True).drop("_g")
+    frame = _period_columns(frame, dims["time_grain"], f.today)
+    frame = _with_region_names(con, frame, dims["region_level"])
+    if not dims["by_service"]:
+        frame = frame.drop("service_type")
+    return _order(frame, ["period", "period_start", "period_end", "partial", "region_code", "region_name",
+                          "service_type", "grade", "inspections", "share"])
+
+
+def failing_categories(con, f: Filters, by: Sequence[str] = (), *,
+                       config: AnalyticsConfig | None = None) -> pl.DataFrame:
+    """Checklist results per category, most failed first, optionally per period, region level and
+    service type. Window: as compliance_trend.
+
+    Columns: [period…], [region_code, region_name], [service_type], category_code, category_zh,
+    category_en, inspections_assessed, mean_category_score, items_failed, items_partial, items_na,
+    inspections_with_failure, share_with_failure, veto_failures."""
+    dims = _dims(by)
+    frame = _run(con, "failing_categories.sql", {**f.params(window(f, dims["time_grain"] or "quarter", config)),
+                                                  **dims})
+    keys = [k for k, on in (("period_start", dims["time_grain"]), ("region_code", dims["region_level"]),
+                            ("service_type", dims["by_service"])) if on]
+    frame = frame.sort([*keys, "items_failed", "category_code"], descending=[False] * len(keys) + [True, False],
+                       nulls_last=True)
+    frame = _period_columns(frame, dims["time_grain"], f.today)
+    frame = _with_region_names(con, frame, dims["region_level"])
+    if not dims["by_service"]:
+        frame = frame.drop("service_type")
+    return _order(frame, ["period", "period_start", "period_end", "partial", "region_code", "region_name",
+                          "service_type", "category_code", "category_zh", "category_en", "inspections_assessed",
+                          "mean_category_score", "items_failed", "items_partial", "items_na",
+                          "inspections_with_failure", "share_with_failure", "veto_failures"])
+
+
+def most_failed_items(con, f: Filters, limit: int = 10, *, config: AnalyticsConfig | None = None) -> pl.DataFrame:
+    """The items most often 不符合 (then 部分符合). Window: the period, else the last 12 quarters.
+
+    Columns: item_code, item_zh, item_en, category_code, category_zh, weight, veto, times_failed,
+    times_partial, times_na, inspections_with_items, inspections_assessed (with items, item not
+    不适用), failure_rate (times_failed / inspections_assessed), organs_affected, repeat_findings."""
+    return _run(con, "most_failed_items.sql", {**f.params(window(f, "quarter", config)), "limit": int(limit)})
+
+
+def repeat_findings(con, f: Filters, scope: str = "organ", *, limit: int | None = None,
+                    config: AnalyticsConfig | None = None) -> pl.DataFrame:
+    """The same item found wanting (部分符合/不符合) again in consecutive inspections of the same organ
+    (scope="organ") or on the same vendor's projects (scope="vendor"). Window: the period (of the
+    later inspection), else the last 12 quarters.
+
+    Columns: scope, entity_code, entity_name, item_code, item_zh, category_code, veto,
+    inspection_code, inspected_on, result, prev_inspection_code, prev_inspected_on, prev_result,
+    streak (consecutive inspections with the finding, ≥ 2), organ_code, vendor_code, region_code,
+    service_type."""
+    if scope not in ("organ", "vendor"):
+        raise ValueError("scope is organ or vendor")
+    return _run(con, "repeat_findings.sql", {**f.params(window(f, "quarter", config)), "scope": scope,
+                                              "limit": limit})
+
+
+# -- vendor risk ----------------------------------------------------------------------------------
+
+def vendor_risk(con, f: Filters, *, limit: int | None = None) -> pl.DataFrame:
+    """Vendors by risk score, highest first. The score is as of the last load (as_of); the period
+    filter does not apply. Region / service type keep vendors with a project at an organ in the
+    region / of that type; tier filters the vendor's tier.
+
+    Columns: vendor_code, vendor_name, region_code, score, tier, score_tier, floor_tier, floor_reason,
+    pts_inspections, pts_evaluations, pts_incidents, pts_qualifications, pts_flags,
+    pts_rectifications, pts_exposure, inspections_counted, evaluations_counted, incidents_counted,
+    organs_served, active_projects, previous_tier, tier_since, tier_change_reason, as_of."""
+    return _run(con, "vendor_risk.sql", {**f.params(), "limit": limit})
+
+
+def vendor_risk_components(con, vendor_code: str, *, config: AnalyticsConfig | None = None) -> pl.DataFrame:
+    """The seven components of one vendor's score, in a fixed order; points add up to the score.
+
+    Columns: component, component_zh, points, max_points, raw_points (sum of the evidence before the
+    cap), capped, evidence_rows, share_of_score."""
+    cfg = _cfg(config)
+    evidence = vendor_risk_evidence(con, vendor_code)
+    risk = _run(con, "vendor_risk.sql", {**Filters(vendor_code=vendor_code).params(), "limit": None})
+    if not risk.height:
+        raise KeyError(f"no such vendor: {vendor_code}")
+    row = risk.row(0, named=True)
+    raw = evidence.group_by("component").agg(pl.col("raw_points").sum().alias("raw_points"),
+                                              pl.len().alias("evidence_rows"))
+    frame = pl.DataFrame({
+        "component": list(COMPONENTS),
+        "component_zh": [COMPONENT_ZH[c] for c in COMPONENTS],
+        "points": [float(row[f"pts_{c}"]) for c in COMPONENTS],
+        "max_points": [cfg.max_points[c] for c in COMPONENTS],
+    }).join(raw, on="component", how="left", maintain_order="left")
+    score = float(row["score"])
+    return frame.with_columns(
+        pl.col("raw_points").fill_null(0.0).round(4),
+        pl.col("evidence_rows").fill_null(0).cast(pl.Int64),
+        capped=(pl.col("raw_points").fill_null(0.0) > pl.col("max_points") + 1e-9),
+        share_of_score=pl.when(pl.lit(score) > 0).then((pl.col("points") / score).round(4)),
+    ).select("component", "component_zh", "points", "max_points", "raw_points", "capped", "evidence_rows",
+             "share_of_score")
+
+
+def vendor_risk_evidence(con, vendor_code: str, component: str | None = None) -> pl.DataFrame:
+    """The evidence rows behind a vendor's score (or one component of it).
+
+    Columns: vendor_code, component, evidence_kind, evidence_code, evidence_on, organ_code,
+    project_code, factor (weight or decay), raw_points, detail_zh."""
+    if component is not None and component not in COMPONENTS:
+        raise ValueError(f"component is one of {COMPONENTS}")
+    return _run(con, "vendor_risk_evidence.sql", {"vendor": vendor_code, "component": component})
+
+
+def vendor_tier_history(con, vendor_code: str | None = None) -> pl.DataFrame:
+    """Tier changes of vendors (append-only), newest first.
+
+    Columns: history_id, entity_kind, entity_code, tier, previous_tier, score, previous_score,
+    components (JSON), rules, reason_zh, effective_on, load_id, recorded_at."""
+    return _run(con, "tier_history.sql", {"entity_kind": "vendor", "entity_code": vendor_code})
+
+
+def organ_tier_history(con, organ_code: str | None = None) -> pl.DataFrame:
+    """Tier changes of organs (append-only), newest first; columns as vendor_tier_history."""
+    return _run(con, "tier_history.sql", {"entity_kind": "organ", "entity_code": organ_code})
+
+
+def vendor_next_tier(con, vendor_code: str, *, today: dt.date | None = None,
+                     config: AnalyticsConfig | None = None) -> pl.DataFrame:
+    """What would move this vendor to the next tier, down (better) and up (worse): each lever with
+    the change of score it makes on its own, whether that alone is enough, and for time the date
+    from which it would be enough (incident decay, a floor's window ending). Computed from the
+    components and evidence of the last refresh, everything else unchanged.
+
+    Columns: direction (lower | higher), current_tier, target_tier, score, points_needed (score
+    change needed), lever, component, description_zh, points_change, sufficient, available_on."""
+    from warehouse import levers
+    return levers.next_tier(con, vendor_code, today=today, config=_cfg(config))
+
+
+# -- schedule, rectifications, submissions, coverage ----------------------------------------------
+
+def organ_schedule(con, f: Filters, *, status: str | None = None, limit: int | None = None,
+                   config: AnalyticsConfig | None = None) -> pl.DataFrame:
+    """The check schedule, most overdue first: each organ's tier (and why), last inspection, next
+    check due (and why), days overdue and status as of f.today (overdue | due_soon | scheduled |
+    not_due). A period keeps the organs due by its end (overdue ones included).
+
+    Columns: organ_code, organ_name, region_code, region_name, admin_level, tier, tier_reason,
+    tier_rules, inspections, last_inspection_code, last_inspected_on, last_grade, interval_months,
+    next_due_on, due_source (routine | new_project | incident_followup), due_reason, days_overdue,
+    status, tier_due_on, project_due_on, project_due_code, followup_due_on, followup_incident_code,
+    projects, active_projects, as_of."""
+    cfg = _cfg(config)
+    frame = _run(con, "organ_schedule.sql", {**f.params(), "status": status, "limit": limit,
+                                             "due_soon_days": int(cfg["windows"]["schedule_due_soon_days"])})
+    frame = frame.join(_region_names(), on="region_code", how="left", maintain_order="left")
+    return _order(frame, ["organ_code", "organ_name", "region_code", "region_name"])
+
+
+def rectifications(con, f: Filters, status: str | None = None, *, limit: int | None = None,
+                   config: AnalyticsConfig | None = None) -> pl.DataFrame:
+    """Rectifications with their status as of f.today: closed, closed_late, superseded (the organ was
+    inspected again with a full checklist before it closed), overdue, due_soon (open, due within 7
+    days), open. The period filters the due date (all when none).
+
+    Columns: inspection_code, item_code, item_zh, category_code, veto, organ_code, organ_name,
+    region_code, project_code, vendor_code, vendor_name, service_type, inspected_on, due_on,
+    completed_on, verified_on, verification, superseded_on, superseded_by, closed_on, days_to_close,
+    status, days_overdue, days_closed_late."""
+    cfg = _cfg(config)
+    return _run(con, "rectifications.sql", {**f.params(), "status": status, "limit": limit,
+                                            "due_soon_days": int(cfg["rectifications"]["due_soon_days"])})
+
+
+def rectification_status(con, f: Filters, by: Sequence[str] = (), *,
+                         config: AnalyticsConfig | None = None) -> pl.DataFrame:
+    """Rectifications counted by status as of f.today, optionally by region level and service type.
+    The period filters the due date (all when none).
+
+    Columns: [region_code, region_name], [service_type], total, open, due_soon, overdue,
+    escalation_candidates (overdue > 30 days), closed, closed_on_time, closed_late, superseded,
+    mean_days_to_close, median_days_to_close, max_days_overdue."""
+    dims = _dims(by)
+    if dims["time_grain"]:
+        raise ValueError("rectification_status has no time dimension; filter by period instead")
+    cfg = _cfg(config)
+    frame = _run(con, "rectification_status.sql", {
+        **f.params(), "region_level": dims["region_level"], "by_service": dims["by_service"],
+        "due_soon_days": int(cfg["rectifications"]["due_soon_days"]),
+        "escalation_days": int(cfg["rectifications"]["escalation_days"])})
+    keys = [k for k, on in (("region_code", dims["region_level"]), ("service_type", dims["by_service"])) if on]
+    frame = frame.sort(keys, nulls_last=True) if keys else frame
+    frame = _with_region_names(con, frame, dims["region_level"])
+    if not dims["by_service"]:
+        frame = frame.drop("service_type")
+    if not frame.height and not keys:
+        zero = {c: [0] for c in ("total", "open", "due_soon", "overdue", "escalation_candidates", "closed",
+                                 "closed_on_time", "closed_late", "superseded")}
+        frame = pl.DataFrame({**zero, "mean_days_to_close": [None], "median_days_to_close": [None],
+                              "max_days_overdue": [None]},
+                             schema_overrides={"mean_days_to_close": pl.Float64, "median_days_to_close": pl.Float64,
+                                               "max_days_overdue": pl.Int64})
+    return _order(frame, ["region_code", "region_name", "service_type"])
+
+
+def escalation_candidates(con, f: Filters, *, limit: int | None = None,
+                          config: AnalyticsConfig | None = None) -> pl.DataFrame:
+    """Rectifications open more than 30 days (configurable) past their due date as of f.today:
+    candidates for 约谈. Most overdue first; superseded ones (re-inspected) are not candidates.
+
+    Columns: inspection_code, item_code, item_zh, category_code, veto, organ_code, organ_name,
+    region_code, vendor_code, vendor_name, project_code, inspected_on, due_on, completed_on,
+    verification, days_overdue, suggested_action."""
+    cfg = _cfg(config)
+    return _run(con, "escalation_candidates.sql",
+                {**f.params(), "limit": limit, "escalation_days": int(cfg["rectifications"]["escalation_days"])})
+
+
+def submission_completeness(con, f: Filters, *, only_silent: bool = False, limit: int | None = None) -> pl.DataFrame:
+    """Per organ and completed quarter (the quarters starting in the period; the mart's window of 20
+    quarters when none): evaluations expected (one per active project) against received, missing,
+    late (days late after quarter end + 15 days), evaluations covering the quarter, rows loaded and
+    rejected in the quarter's loads, rejection rate, and whether the organ sent nothing.
+    only_silent keeps the organ-quarters that sent nothing.
+
+    Columns: organ_code, organ_name, region_code, quarter, quarter_start, quarter_end, due_on,
+    expected, received, missing, late, max_days_late, mean_days_late, evaluations, rows_loaded,
+    rows_rejected, rejection_rate, sent_nothing, missing_projects."""
+    return _run(con, "submission_completeness.sql", {**f.params(), "only_silent": only_silent, "limit": limit})
+
+
+def coverage(con, f: Filters, by_kind: bool = False) -> pl.DataFrame:
+    """Checks due against checks achieved, by tier (the FSA's interventions due vs achieved) and,
+    with by_kind, by kind of check (routine | new_project | incident_followup). Window: the period,
+    else the year of today. A check counts as due once its due date has passed (by today).
+
+    Columns: tier, [event_kind], due, achieved, achieved_on_time, achieved_late, outstanding,
+    coverage_rate (achieved / due), on_time_rate (achieved_on_time / due), due_later, achieved_early,
+    organs_due."""
+    start, end = f.bounds or (dt.date(f.today.year, 1, 1), dt.date(f.today.year, 12, 31))
+    frame = _run(con, "coverage.sql", {**f.params((start, end)), "by_kind": by_kind})
+    keys = ["tier"] + (["event_kind"] if by_kind else [])
+    frame = frame.with_columns(
+        coverage_rate=pl.when(pl.col("due") > 0).then((pl.col("achieved") / pl.col("due")).round(4)),
+        on_time_rate=pl.when(pl.col("due") > 0).then((pl.col("achieved_on_time") / pl.col("due")).round(4)),
+    ).sort(keys)
+    if not by_kind:
+        frame = frame.drop("event_kind")
+    return _order(frame, [*keys, "due", "achieved", "achieved_on_time", "achieved_late", "outstanding",
+                          "coverage_rate", "on_time_rate", "due_later", "achieved_early", "organs_due"])
+
+
+# -- incidents, projects, evaluations ---------------------------------------------------------------
+
+def incidents(con, f: Filters, *, organ_code: str | None = None, limit: int | None = None) -> pl.DataFrame:
+    """Incident reports, most severe first. The period filters the day the incident occurred (all
+    time when none); `open` says whether it was still open (not 已结案) on f.today.
+
+    Columns: incident_code, occurred_at, discovered_at, reported_at, report_delay_hours, organ_code,
+    organ_name, region_code, vendor_code, vendor_name, project_code, service_type, incident_type,
+    severity, records_affected, involves_classified, status, closed_on, description, open."""
+    return _run(con, "incidents.sql", {**f.params(), "organ": organ_code, "limit": limit})
+
+
+def projects(con, f: Filters, *, organ_code: str | None = None, limit: int | None = None) -> pl.DataFrame:
+    """Outsourcing projects with names, newest first; the period keeps projects running at some time
+    in it (all when none); `active` is as of f.today.
+
+    Columns: organ_code, organ_name, region_code, project_code, vendor_code, vendor_name, service_type,
+    service_type_text, involves_classified, confidentiality_agreement, work_site, subcontracted,
+    signed_on, start_on, planned_end_on, actual_end_on, accepted_on, security_confirmed_on, amount_wan,
+    volume, volume_unit, active, inspections, last_inspected_on."""
+    return _run(con, "projects.sql", {**f.params(), "organ": organ_code, "limit": limit})
+
+
+def evaluation_trend(con, f: Filters, by: Sequence[str] = ("quarter",), *,
+                     config: AnalyticsConfig | None = None) -> pl.DataFrame:
+    """Organs' evaluations of vendors per quarter (or year): count and mean scores. Quarterly
+    evaluations count in their quarter and year, annual ones only in the year. Window: the period,
+    else the last 12 quarters (5 years). Only periods with evaluations appear.
+
+    Columns: period, period_start, period_end, partial, evaluations, organs, vendors, overall, quality,
+    timeliness, security, staffing, cooperation."""
+    grain = _dims(by)["time_grain"] or "quarter"
+    frame = _run(con, "evaluation_trend.sql", {**f.params(window(f, grain, config)), "time_grain": grain})
+    frame = _period_columns(frame, grain, f.today)
+    return _order(frame, ["period", "period_start", "period_end", "partial"])
+
+
+# -- headline numbers and data freshness ----------------------------------------------------------
+
+KPI_LABELS = {
+    "organs_supervised": ("监管机关数", "Organs supervised"),
+    "active_projects": ("在办外包项目", "Active projects"),
+    "inspections": ("检查次数", "Inspections"),
+    "pass_rate": ("检查合格率", "Pass rate"),
+    "open_incidents": ("未结案事件", "Open incidents"),
+    "overdue_checks": ("逾期未检机关", "Organs with an overdue check"),
+    "overdue_rectifications": ("逾期未完成整改", "Overdue rectifications"),
+}
+
+
+def kpis(con, f: Filters, *, config: AnalyticsConfig | None = None) -> pl.DataFrame:
+    """The headline numbers of the period (default: the quarter of today) and of the period before.
+    Stocks (organs, active projects, open incidents, overdue checks and rectifications) are counted
+    at the period's end, or today when earlier; flows (inspections, pass rate) over the period to
+    that day. An organ is supervised from its first load, first project or first inspection,
+    whichever came first (so back-filled history reads sensibly).
+
+    Columns: kpi, label_zh, label_en, value, previous_value, change, period, previous_period, as_of,
+    previous_as_of."""
+    cfg = _cfg(config)
+    if f.period is None:
+        qs = quarter_start(f.today)
+        f = replace(f, period=f"{qs.year}-Q{(qs.month - 1) // 3 + 1}")
+    rows = []
+    for which in (f, f.previous()):
+        start, end = which.bounds
+        asof = min(end, f.today)
+        frame = _run(con, "kpis.sql", {**which.params(), "asof": asof, "passing": list(cfg["grades"]["passing"])})
+        rows.append((dict(zip(frame["kpi"], frame["value"])), period_label(start, end), asof))
+    (now, label, asof), (before, prev_label, prev_asof) = rows
+    data = []
+    for kpi, (zh, en) in KPI_LABELS.items():
+        value, previous = now.get(kpi), before.get(kpi)
+        change = None if value is None or previous is None else round(value - previous, 4)
+        data.append({"kpi": kpi, "label_zh": zh, "label_en": en, "value": value, "previous_value": previous,
+                     "change": change, "period": label, "previous_period": prev_label, "as_of": asof,
+                     "previous_as_of": prev_asof})
+    return pl.DataFrame(data, schema={"kpi": pl.String, "label_zh": pl.String, "label_en": pl.String,
+                                      "value": pl.Float64, "previous_value": pl.Float64, "change": pl.Float64,
+                                      "period": pl.String, "previous_period": pl.String, "as_of": pl.Date,
+                                      "previous_as_of": pl.Date})
+
+
+def data_as_of(con, f: Filters, by: str = "kind") -> pl.DataFrame:
+    """When the data was last loaded, for caveat banners.
+
+    by="kind":  kind, last_load_id, last_loaded_on (the load's date), last_loaded_at, rows_in_last_load,
+                sheets_in_last_load, loads, rows_current, days_since_load (to f.today). Filters other
+                than today do not apply (loads are per file).
+    by="organ": organ_code, organ_name, region_code, first_seen_on, known_since, last_load_id,
+                last_loaded_on, last_loaded_at, last_kind, days_since_load; filtered by region,
+                service type, vendor, tier; the organs heard from least recently first."""
+    if by == "kind":
+        return _run(con, "data_as_of_kind.sql", {"today": f.today})
+    if by == "organ":
+        return _run(con, "data_as_of_organ.sql", f.params())
+    raise ValueError("by is kind or organ")
+
+
+def marts_as_of(con) -> dict | None:
+    """The last refresh of the marts: load_id, today (the date scores and tiers are as of), mode,
+    seconds, refreshed_at; None before the first load."""
+    rows = con.sql("SELECT load_id, today, mode, seconds, refreshed_at FROM mart_refresh_log "
+                   "ORDER BY refreshed_at DESC, load_id DESC LIMIT 1").fetchall()
+    if not rows:
+        return None
+    return dict(zip(("load_id", "today", "mode", "seconds", "refreshed_at"), rows[0]))
+
+
+__all__ = [
+    "Filters", "connect", "parse_period", "period_label", "window", "default_window", "add_months",
+    "compliance_trend", "grade_distribution", "failing_categories", "most_failed_items", "repeat_findings",
+    "vendor_risk", "vendor_risk_components", "vendor_risk_evidence", "vendor_tier_history", "organ_tier_history",
+    "vendor_next_tier", "organ_schedule", "rectifications", "rectification_status", "escalation_candidates",
+    "submission_completeness", "coverage", "incidents", "projects", "evaluation_trend", "kpis", "data_as_of",
+    "marts_as_of",
+]

@@ -1,0 +1,38 @@
+-- _inspection_dims (TEMP) — the inspections this refresh rebuilds, with the dimensions every
+-- inspection-grained mart carries: when (quarter, year), where (the organ's region), what (the
+-- project's service type) and who (the vendor: the inspection's own, else its project's), and the
+-- integer keys of the detail marts (md5_number_lower of the codes).
+-- Grain: one row per inspection in _touched. `items_touched` says whether its checklist items are
+-- re-aggregated too (they were written by this load) or only its dimensions are refreshed.
+CREATE OR REPLACE TEMP TABLE _inspection_dims AS
+WITH inspection AS (
+    SELECT i.* FROM inspections i WHERE i.inspection_code IN (SELECT inspection_code FROM _touched)
+),
+dims AS (
+    SELECT i.inspection_code,
+           i.inspected_on,
+           i.organ_code,
+           o.region_code,
+           i.project_code,
+           coalesce(i.vendor_code, p.vendor_code) AS vendor_code,
+           p.service_type,
+           i.inspection_kind,
+           i.score,
+           i.grade,
+           i.veto_failed,
+           i.items_count,
+           i.rectification_due_on
+    FROM inspection i
+    LEFT JOIN organs o USING (organ_code)
+    LEFT JOIN projects p ON p.organ_code = i.organ_code AND p.project_code = i.project_code
+)
+SELECT *,
+       md5_number_lower(inspection_code) AS inspection_key,
+       md5_number_lower(organ_code) AS organ_key,
+       md5_number_lower(vendor_code) AS vendor_key,
+       year(inspected_on)::INTEGER AS year,
+       year(inspected_on) || '-Q' || quarter(inspected_on) AS quarter,
+       date_trunc('year', inspected_on)::DATE AS year_start,
+       date_trunc('quarter', inspected_on)::DATE AS quarter_start,
+       inspection_code IN (SELECT inspection_code FROM _touched_items) AS items_touched
+FROM dims;

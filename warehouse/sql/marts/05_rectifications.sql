@@ -1,0 +1,52 @@
+-- mart_rectifications — every rectification with the inspection it came from and how it ended.
+--   closed_on      completed_on, unless the re-check (复查结果) is 未通过: then it is open again
+--   superseded_on  the organ's next inspection with checklist items after this one, when that came
+--                  before any closing: the item was assessed afresh (if still wanting it is a new
+--                  finding, counted as a repeat finding), so the old rectification stops being
+--                  overdue — shown as superseded, not as closed
+--   resolved_on    the earlier of the two; open means not resolved
+-- days_to_close counts from the inspection to closed_on; closed_late / days_closed_late compare
+-- closed_on with the due date. Open, due soon and overdue depend on "today": the query layer.
+-- Grain: one row per rectification (inspection × item).
+-- Refresh: incremental, for the rectifications of the touched inspections and of every organ whose
+-- inspection sequence changed (a new inspection may supersede older rectifications).
+DELETE FROM mart_rectifications
+WHERE inspection_code IN (SELECT inspection_code FROM _touched)
+   OR organ_code IN (SELECT organ_code FROM _touched_organs);
+
+INSERT INTO mart_rectifications BY NAME
+WITH scope AS (
+    SELECT m.* FROM mart_inspections m
+    WHERE m.inspection_code IN (SELECT inspection_code FROM _touched)
+       OR m.organ_code IN (SELECT organ_code FROM _touched_organs)
+),
+full_checks AS (
+    SELECT organ_code, inspected_on, inspection_code
+    FROM mart_inspections
+    WHERE items_count > 0 AND organ_code IN (SELECT organ_code FROM scope)
+),
+rect AS (
+    SELECT r.*, s.inspected_on, s.organ_code, s.region_code, s.project_code, s.vendor_code, s.service_type,
+           CASE WHEN r.completed_on IS NOT NULL AND coalesce(r.verification, '通过') = '通过'
+                THEN r.completed_on END AS closed_on
+    FROM rectifications r JOIN scope s USING (inspection_code)
+),
+superseding AS (
+    -- the organ's first inspection with checklist items after this one (ASOF: the nearest later)
+    SELECT r.inspection_code, r.item_code, f.inspected_on AS next_check_on, f.inspection_code AS next_check
+    FROM rect r
+    ASOF JOIN full_checks f ON f.organ_code = r.organ_code AND r.inspected_on < f.inspected_on
+)
+SELECT r.inspection_code, r.item_code, c.category_code, c.veto,
+       r.due_on, r.completed_on, r.verified_on, r.verification, r.closed_on,
+       CASE WHEN s.next_check_on < coalesce(r.closed_on, DATE '9999-12-31') THEN s.next_check_on END AS superseded_on,
+       CASE WHEN s.next_check_on < coalesce(r.closed_on, DATE '9999-12-31') THEN s.next_check END AS superseded_by,
+       least(r.closed_on, CASE WHEN s.next_check_on < coalesce(r.closed_on, DATE '9999-12-31')
+                               THEN s.next_check_on END) AS resolved_on,
+       (r.closed_on - r.inspected_on)::INTEGER AS days_to_close,
+       r.closed_on > r.due_on AS closed_late,
+       greatest(r.closed_on - r.due_on, 0)::INTEGER AS days_closed_late,
+       r.inspected_on, r.organ_code, r.region_code, r.project_code, r.vendor_code, r.service_type
+FROM rect r
+LEFT JOIN superseding s USING (inspection_code, item_code)
+LEFT JOIN checklist_items c ON c.item_code = r.item_code AND c.checklist_version = $checklist_version;

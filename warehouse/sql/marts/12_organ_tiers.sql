@@ -1,0 +1,28 @@
+-- _organ_tiers (TEMP) — each organ's tier as of $today and its check interval: the first tier, in
+-- the configured order (D, C, A), with a rule that holds; otherwise the default tier (B). The reason
+-- lists every rule of that tier that holds, with its evidence.
+-- Grain: one row per organ in scope.
+CREATE OR REPLACE TEMP TABLE _organ_tiers AS
+WITH hits AS (
+    SELECT * FROM mart_tier_rule_hits
+    WHERE rule_set = 'organ_tier' AND entity_code IN (SELECT organ_code FROM _scope_organs)
+),
+winning AS (
+    SELECT entity_code, min(tier_order) AS tier_order FROM hits GROUP BY entity_code
+),
+chosen AS (
+    SELECT h.entity_code AS organ_code, any_value(h.tier) AS tier,
+           string_agg(h.reason_text, '；' ORDER BY h.rule_id) AS tier_reason,
+           list(h.rule_id ORDER BY h.rule_id) AS tier_rules
+    FROM hits h JOIN winning w ON w.entity_code = h.entity_code AND w.tier_order = h.tier_order
+    GROUP BY h.entity_code
+)
+SELECT o.organ_code,
+       coalesce(c.tier, $default_tier) AS tier,
+       coalesce(c.tier_reason, $default_reason) AS tier_reason,
+       coalesce(c.tier_rules, []) AS tier_rules,
+       i.months AS interval_months
+FROM organs o
+LEFT JOIN chosen c USING (organ_code)
+JOIN cfg_intervals i ON i.tier = coalesce(c.tier, $default_tier)
+WHERE o.organ_code IN (SELECT organ_code FROM _scope_organs);

@@ -1,0 +1,109 @@
+-- mart_check_events — every check that fell due for an organ, and when it was achieved: the
+-- "interventions due vs achieved" of the FSA, and the source of the check schedule.
+--   routine           after each inspection: due inspection date + interval(tier) months (domain.md
+--                     §3.3); achieved by the organ's next inspection. The tier is the organ's tier at
+--                     the time (tier_history as of the inspection date), the current tier for the
+--                     latest inspection and when no history reaches back that far.
+--   new_project       each project: due start_on + new_project_due_days; achieved by the first
+--                     inspection naming the project, or an organ-level inspection (no project) on or
+--                     after start_on, whichever is first.
+--   incident_followup each incident of severity ≥ incident_followup_min_severity with a known vendor,
+--                     for every organ that had a project with that vendor running at the time
+--                     (started by the report date, not finished before the incident): due report
+--                     date + incident_followup_days; achieved by the organ's first inspection on or
+--                     after the report date.
+-- Month arithmetic keeps the day of the month, or takes the month's last day when it is shorter
+-- (2024-08-31 + 6 months = 2025-02-28; 2024-02-29 + 12 months = 2025-02-28).
+-- Grain: one row per due check (organ × event kind × source).
+-- Refresh: the organs in scope (all when the date or configuration changed).
+DELETE FROM mart_check_events WHERE organ_code IN (SELECT organ_code FROM _scope_organs);
+
+INSERT INTO mart_check_events BY NAME
+WITH organ_history AS (
+    SELECT entity_code AS organ_code, effective_on, tier FROM tier_history WHERE entity_kind = 'organ'
+),
+done AS (
+    SELECT organ_code, inspection_code, inspected_on, project_code
+    FROM mart_inspections
+    WHERE inspected_on <= $today AND organ_code IN (SELECT organ_code FROM _scope_organs)
+),
+sequenced AS (
+    SELECT *,
+           lead(inspection_code) OVER w AS next_code,
+           lead(inspected_on) OVER w AS next_on
+    FROM done
+    WINDOW w AS (PARTITION BY organ_code ORDER BY inspected_on, inspection_code)
+),
+routine AS (
+    SELECT s.organ_code, 'routine' AS event_kind, s.inspection_code AS source_code, s.inspected_on AS source_on,
+           CASE WHEN s.next_code IS NULL THEN t.tier ELSE coalesce(h.tier, t.tier) END AS tier,
+           s.next_on AS achieved_on, s.next_code AS achieved_by
+    FROM sequenced s
+    ASOF LEFT JOIN organ_history h ON h.organ_code = s.organ_code AND s.inspected_on >= h.effective_on
+    JOIN _organ_tiers t ON t.organ_code = s.organ_code
+),
+routine_due AS (
+    SELECT r.*, (r.source_on + to_months(i.months))::DATE AS due_on
+    FROM routine r JOIN cfg_intervals i USING (tier)
+),
+general AS (
+    SELECT organ_code, inspected_on, inspection_code FROM done WHERE project_code IS NULL
+),
+project_first AS (
+    SELECT organ_code, project_code,
+           arg_min(inspection_code, (inspected_on, inspection_code)) AS inspection_code,
+           min(inspected_on) AS inspected_on
+    FROM done WHERE project_code IS NOT NULL
+    GROUP BY organ_code, project_code
+),
+new_project AS (
+    SELECT p.organ_code, 'new_project' AS event_kind, p.project_code AS source_code, p.start_on AS source_on,
+           coalesce(h.tier, t.tier) AS tier,
+           (p.start_on + $new_project_due_days)::DATE AS due_on,
+           CASE WHEN g.inspected_on IS NULL OR (pf.inspected_on IS NOT NULL AND pf.inspected_on <= g.inspected_on)
+                THEN pf.inspected_on ELSE g.inspected_on END AS achieved_on,
+           CASE WHEN g.inspected_on IS NULL OR (pf.inspected_on IS NOT NULL AND pf.inspected_on <= g.inspected_on)
+                THEN pf.inspection_code ELSE g.inspection_code END AS achieved_by
+    FROM (SELECT * FROM projects WHERE organ_code IN (SELECT organ_code FROM _scope_organs)) p
+    LEFT JOIN project_first pf ON pf.organ_code = p.organ_code AND pf.project_code = p.project_code
+    ASOF LEFT JOIN general g ON g.organ_code = p.organ_code AND p.start_on <= g.inspected_on
+    ASOF LEFT JOIN organ_history h ON h.organ_code = p.organ_code AND p.start_on >= h.effective_on
+    JOIN _organ_tiers t ON t.organ_code = p.organ_code
+),
+serious AS (
+    SELECT i.incident_code, coalesce(i.vendor_code, p.vendor_code) AS vendor_code,
+           i.occurred_at::DATE AS occurred_on, i.reported_at::DATE AS reported_on
+    FROM incidents i
+    JOIN cfg_points s ON s.kind = 'severity_rank' AND s.key = i.severity
+    LEFT JOIN projects p ON p.organ_code = i.organ_code AND p.project_code = i.project_code
+    WHERE s.value <= $followup_rank AND coalesce(i.vendor_code, p.vendor_code) IS NOT NULL
+      AND i.reported_at::DATE <= $today
+),
+users AS (
+    SELECT DISTINCT s.incident_code, s.reported_on, p.organ_code
+    FROM serious s
+    JOIN projects p ON p.vendor_code = s.vendor_code
+    WHERE p.start_on <= s.reported_on AND (p.actual_end_on IS NULL OR p.actual_end_on >= s.occurred_on)
+      AND p.organ_code IN (SELECT organ_code FROM _scope_organs)
+),
+followup AS (
+    SELECT u.organ_code, 'incident_followup' AS event_kind, u.incident_code AS source_code,
+           u.reported_on AS source_on, coalesce(h.tier, t.tier) AS tier,
+           (u.reported_on + $followup_days)::DATE AS due_on,
+           d.inspected_on AS achieved_on, d.inspection_code AS achieved_by
+    FROM users u
+    ASOF LEFT JOIN done d ON d.organ_code = u.organ_code AND u.reported_on <= d.inspected_on
+    ASOF LEFT JOIN organ_history h ON h.organ_code = u.organ_code AND u.reported_on >= h.effective_on
+    JOIN _organ_tiers t ON t.organ_code = u.organ_code
+),
+events AS (
+    SELECT organ_code, event_kind, source_code, source_on, tier, due_on, achieved_on, achieved_by FROM routine_due
+    UNION ALL
+    SELECT organ_code, event_kind, source_code, source_on, tier, due_on, achieved_on, achieved_by FROM new_project
+    UNION ALL
+    SELECT organ_code, event_kind, source_code, source_on, tier, due_on, achieved_on, achieved_by FROM followup
+)
+SELECT e.organ_code, o.region_code, e.event_kind, e.source_code, e.source_on, e.tier, e.due_on,
+       e.achieved_on, e.achieved_by
+FROM events e
+JOIN organs o USING (organ_code);

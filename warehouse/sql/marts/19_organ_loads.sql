@@ -1,0 +1,37 @@
+-- mart_organ_loads — when data about each organ last arrived (for "data as of" caveats): the
+-- latest load that wrote a row of the organ (its registry row, projects, inspections, evaluations,
+-- incidents), that load's date and time and the kind of row; the date of the first load that
+-- brought the organ (first_seen_on); and known_since, the earliest of that date, its first project's
+-- start and its first inspection — when it came under supervision, also for back-filled history.
+-- The current load counts (it commits with this refresh).
+-- Grain: one row per organ.
+-- Refresh: the organs in scope.
+DELETE FROM mart_organ_loads WHERE organ_code IN (SELECT organ_code FROM _scope_organs);
+
+INSERT INTO mart_organ_loads BY NAME
+WITH arrived AS (
+    SELECT organ_code, batch_id, 'organs' AS kind FROM organs
+    UNION ALL SELECT organ_code, batch_id, 'organs' FROM organs_history
+    UNION ALL SELECT organ_code, batch_id, 'projects' FROM projects
+    UNION ALL SELECT organ_code, batch_id, 'inspections' FROM inspections
+    UNION ALL SELECT organ_code, batch_id, 'evaluations' FROM evaluations
+    UNION ALL SELECT organ_code, batch_id, 'incidents' FROM incidents
+),
+dated AS (
+    SELECT a.organ_code, a.kind, l.load_id, l.today, coalesce(l.finished_at, l.started_at) AS loaded_at
+    FROM (SELECT * FROM arrived WHERE organ_code IN (SELECT organ_code FROM _scope_organs)) a
+    JOIN load_batches b USING (batch_id)
+    JOIN loads l USING (load_id)
+)
+SELECT o.organ_code,
+       min(d.today) AS first_seen_on,
+       least(min(d.today), (SELECT min(start_on) FROM projects p WHERE p.organ_code = o.organ_code),
+             (SELECT min(inspected_on) FROM inspections i WHERE i.organ_code = o.organ_code)) AS known_since,
+       max(d.load_id) AS last_load_id,
+       arg_max(d.today, (d.load_id, d.kind)) AS last_loaded_on,
+       arg_max(d.loaded_at, (d.load_id, d.kind)) AS last_loaded_at,
+       arg_max(d.kind, (d.load_id, d.kind)) AS last_kind
+FROM organs o
+LEFT JOIN dated d USING (organ_code)
+WHERE o.organ_code IN (SELECT organ_code FROM _scope_organs)
+GROUP BY o.organ_code;

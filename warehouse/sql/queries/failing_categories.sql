@@ -1,0 +1,39 @@
+-- failing_categories — checklist results per category: inspections that assessed the category
+-- (at least one applicable item), mean category score, items 不符合 / 部分符合 / 不适用, inspections
+-- with a failed item, veto failures; optionally per period, region level and service type.
+-- Grain: one row per dimension values and category. Source: mart_inspection_categories.
+WITH scoped AS (
+    SELECT *
+    FROM mart_inspection_categories
+    WHERE inspected_on BETWEEN $start AND $end
+      AND ($region IS NULL OR starts_with(region_code, $region))
+      AND ($service_type IS NULL OR service_type = $service_type)
+      AND ($vendor IS NULL OR vendor_key = md5_number_lower($vendor))
+      AND ($tier IS NULL OR organ_key IN (SELECT organ_key FROM mart_organ_schedule WHERE tier = $tier))
+),
+per_category AS (
+    SELECT CASE $time_grain WHEN 'year' THEN date_trunc('year', inspected_on)::DATE
+                            WHEN 'quarter' THEN date_trunc('quarter', inspected_on)::DATE END AS period_start,
+           CASE $region_level WHEN 'province' THEN left(region_code, 2) || '0000'
+                              WHEN 'city' THEN left(region_code, 4) || '00'
+                              WHEN 'county' THEN region_code END AS region_code,
+           CASE WHEN $by_service THEN service_type END AS service_type,
+           category_code,
+           count(*) FILTER (WHERE possible > 0) AS inspections_assessed,
+           round(avg(category_score), 2) AS mean_category_score,
+           sum(n_fail)::BIGINT AS items_failed,
+           sum(n_partial)::BIGINT AS items_partial,
+           sum(n_na)::BIGINT AS items_na,
+           count(*) FILTER (WHERE n_fail > 0) AS inspections_with_failure,
+           count(*) FILTER (WHERE veto_failed) AS veto_failures
+    FROM scoped
+    GROUP BY ALL
+),
+categories AS (
+    SELECT category_code, any_value(category_zh) AS category_zh, any_value(category_en) AS category_en
+    FROM checklist_items GROUP BY category_code
+)
+SELECT p.*, c.category_zh, c.category_en,
+       round(p.inspections_with_failure / nullif(p.inspections_assessed, 0), 4) AS share_with_failure
+FROM per_category p
+LEFT JOIN categories c USING (category_code)
