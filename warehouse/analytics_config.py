@@ -21,6 +21,7 @@ from typing import Any
 import polars as pl
 
 from schemas.enums import SEVERITY_RANK
+from warehouse.config_files import ConfigError, merge, need  # noqa: F401 (ConfigError re-exported)
 
 TIERS = ("A", "B", "C", "D")
 TIER_ZH = {"A": "低", "B": "一般", "C": "较高", "D": "高"}
@@ -42,9 +43,6 @@ SIGNALS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
     "new_vendor": (("months",), {}),
 }
 
-
-class ConfigError(ValueError):
-    """The analytics configuration is wrong; the message names the key."""
 
 
 @dataclass(frozen=True)
@@ -162,25 +160,8 @@ class AnalyticsConfig:
     def with_overrides(self, **sections: dict[str, Any]) -> "AnalyticsConfig":
         """A copy with some keys replaced (tests, what-if): `with_overrides(vendor_risk={"cut_points": {...}})`."""
         data = copy.deepcopy(self.data)
-        _merge(data, sections)
+        merge(data, sections)
         return AnalyticsConfig(_checked(data, self.source), self.source + " (overridden)")
-
-
-def _merge(into: dict, new: dict) -> None:
-    for k, v in new.items():
-        if isinstance(v, dict) and isinstance(into.get(k), dict):
-            _merge(into[k], v)
-        else:
-            into[k] = v
-
-
-def _need(d: dict, path: str) -> Any:
-    node: Any = d
-    for part in path.split("."):
-        if not isinstance(node, dict) or part not in node:
-            raise ConfigError(f"missing key {path}")
-        node = node[part]
-    return node
 
 
 def _check_rule(rule: dict, where: str) -> None:
@@ -214,17 +195,17 @@ def _check_rule(rule: dict, where: str) -> None:
 
 
 def _checked(data: dict, source: str) -> dict:
-    ot = _need(data, "organ_tiers")
+    ot = need(data, "organ_tiers")
     if ot.get("default_tier") not in TIERS:
         raise ConfigError("organ_tiers.default_tier must be one of A, B, C, D")
     for t in TIERS:
-        months = _need(data, f"organ_tiers.interval_months.{t}")
+        months = need(data, f"organ_tiers.interval_months.{t}")
         if not isinstance(months, int) or months <= 0:
             raise ConfigError(f"organ_tiers.interval_months.{t} must be a whole number of months > 0")
-    order = _need(data, "organ_tiers.order")
+    order = need(data, "organ_tiers.order")
     if len(set(order)) != len(order) or not set(order) <= set(TIERS) or ot["default_tier"] in order:
         raise ConfigError("organ_tiers.order: distinct tiers, not including the default tier")
-    for rule in _need(data, "organ_tiers.rules"):
+    for rule in need(data, "organ_tiers.rules"):
         _check_rule(rule, "organ_tiers.rules")
         if rule["tier"] not in order:
             raise ConfigError(f"organ_tiers.rules {rule['id']}: tier {rule['tier']} is not in organ_tiers.order")
@@ -235,29 +216,29 @@ def _checked(data: dict, source: str) -> dict:
         raise ConfigError("rule ids must be unique")
     if ot.get("incident_followup_min_severity") not in SEVERITY_RANK:
         raise ConfigError("organ_tiers.incident_followup_min_severity must be a severity")
-    mx = _need(data, "vendor_risk.max_points")
+    mx = need(data, "vendor_risk.max_points")
     if set(mx) != set(COMPONENTS):
         raise ConfigError(f"vendor_risk.max_points must name exactly {COMPONENTS}")
     if abs(sum(float(v) for v in mx.values()) - 100) > 1e-9:
         raise ConfigError("vendor_risk.max_points must sum to 100")
-    cuts = [float(_need(data, f"vendor_risk.cut_points.{t}")) for t in ("D", "C", "B")]
+    cuts = [float(need(data, f"vendor_risk.cut_points.{t}")) for t in ("D", "C", "B")]
     if not cuts[0] > cuts[1] > cuts[2] > 0:
         raise ConfigError("vendor_risk.cut_points must fall: D > C > B > 0")
-    share = _need(data, "vendor_risk.inspections.grade_share")
+    share = need(data, "vendor_risk.inspections.grade_share")
     if set(share) != set(GRADES):
         raise ConfigError(f"vendor_risk.inspections.grade_share must name {GRADES}")
-    if not _need(data, "vendor_risk.inspections.recency_weights"):
+    if not need(data, "vendor_risk.inspections.recency_weights"):
         raise ConfigError("vendor_risk.inspections.recency_weights is empty")
-    if set(_need(data, "vendor_risk.incidents.severity_points")) != set(SEVERITY_RANK):
+    if set(need(data, "vendor_risk.incidents.severity_points")) != set(SEVERITY_RANK):
         raise ConfigError(f"vendor_risk.incidents.severity_points must name {list(SEVERITY_RANK)}")
-    if float(_need(data, "vendor_risk.evaluations.good")) <= float(_need(data, "vendor_risk.evaluations.bad")):
+    if float(need(data, "vendor_risk.evaluations.good")) <= float(need(data, "vendor_risk.evaluations.bad")):
         raise ConfigError("vendor_risk.evaluations: good must be above bad")
     for path in ("windows.trend_quarters", "windows.trend_years", "windows.submission_quarters",
                  "windows.schedule_due_soon_days",
                  "rectifications.due_soon_days", "rectifications.escalation_days",
                  "submissions.due_days_after_quarter", "grades.passing", "vendor_risk.flags.points",
                  "vendor_risk.qualifications.expiring_days", "vendor_risk.exposure.organs_full"):
-        _need(data, path)
+        need(data, path)
     return data
 
 

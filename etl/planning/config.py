@@ -16,13 +16,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from warehouse.config_files import ConfigError, merge, need  # noqa: F401 (ConfigError re-exported)
+
 TIERS = ("A", "B", "C", "D")
 LOCALITIES = ("same_region", "same_city", "province", "elsewhere")
 PACKAGED = "warehouse/config/planning.toml"
-
-
-class ConfigError(ValueError):
-    """The planning configuration is wrong; the message names the key."""
 
 
 @dataclass(frozen=True)
@@ -95,29 +93,12 @@ class PlanningConfig:
     def with_overrides(self, **sections: dict[str, Any]) -> "PlanningConfig":
         """A copy with some keys replaced: `with_overrides(team={"capacity_per_quarter": 1})`."""
         data = copy.deepcopy(self.data)
-        _merge(data, sections)
+        merge(data, sections)
         return PlanningConfig(checked(data), self.source + " (overridden)")
 
 
-def _merge(into: dict, new: dict) -> None:
-    for k, v in new.items():
-        if isinstance(v, dict) and isinstance(into.get(k), dict):
-            _merge(into[k], v)
-        else:
-            into[k] = v
-
-
-def _need(d: dict, path: str) -> Any:
-    node: Any = d
-    for part in path.split("."):
-        if not isinstance(node, dict) or part not in node:
-            raise ConfigError(f"missing key {path}")
-        node = node[part]
-    return node
-
-
 def _number(d: dict, path: str, *, lo: float | None = None, hi: float | None = None, whole: bool = False) -> float:
-    value = _need(d, path)
+    value = need(d, path)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or (whole and not isinstance(value, int)):
         raise ConfigError(f"{path} must be a {'whole ' if whole else ''}number")
     if (lo is not None and value < lo) or (hi is not None and value > hi):
@@ -129,7 +110,7 @@ def _number(d: dict, path: str, *, lo: float | None = None, hi: float | None = N
 
 def checked(data: dict) -> dict:
     """The configuration if every key is present and sensible; ConfigError naming the key if not."""
-    ratios = _need(data, "sampling.ratio")
+    ratios = need(data, "sampling.ratio")
     if set(ratios) != set(TIERS):
         raise ConfigError(f"sampling.ratio must name exactly the tiers {TIERS}")
     bands = data["sampling"].get("bands", {})
@@ -141,7 +122,7 @@ def checked(data: dict) -> dict:
                 raise ConfigError(f"sampling.bands.{tier} must be [low, high] within 0–1")
             if not band[0] <= r <= band[1]:
                 raise ConfigError(f"sampling.ratio.{tier} = {r} is outside its band sampling.bands.{tier} = {band}")
-    if not isinstance(_need(data, "forced.due_in_period"), bool):
+    if not isinstance(need(data, "forced.due_in_period"), bool):
         raise ConfigError("forced.due_in_period must be true or false")
     _number(data, "silent.lookback_quarters", lo=0, whole=True)
     _number(data, "silent.share", lo=0, hi=1)
@@ -158,8 +139,8 @@ def checked(data: dict) -> dict:
     _number(data, "preference.expertise", lo=0)
     for level in LOCALITIES:
         _number(data, f"preference.locality.{level}", lo=0.000001)
-    classified = _need(data, "expertise.classified")
-    by_type = _need(data, "expertise.service_type")
+    classified = need(data, "expertise.classified")
+    by_type = need(data, "expertise.service_type")
     for path, value in [("expertise.classified", classified),
                         *((f"expertise.service_type.{k}", v) for k, v in by_type.items())]:
         if not isinstance(value, list) or not all(isinstance(x, str) and x for x in value):
@@ -168,7 +149,7 @@ def checked(data: dict) -> dict:
     _number(data, "windows.due_lead_days", lo=0, whole=True)
     _number(data, "windows.min_days", lo=1, whole=True)
     for key in ("title", "check_item", "check_item_no_projects", "out_of_scope", "method_forced", "method_random"):
-        if not isinstance(_need(data, f"public.{key}"), str):
+        if not isinstance(need(data, f"public.{key}"), str):
             raise ConfigError(f"public.{key} must be text")
     return data
 
