@@ -1,4 +1,4 @@
-# Two commands for a fresh machine: `make demo` (sample data -> warehouse -> summary) and `make test`.
+# Two commands for a fresh machine: `make demo` (sample data -> warehouse -> dashboards) and `make test`.
 VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
@@ -9,7 +9,7 @@ $(BIN)/oversight: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-.PHONY: install demo test bench
+.PHONY: install demo test bench bench-dashboards
 install: $(BIN)/oversight
 
 demo: install
@@ -20,3 +20,6 @@ test: install
 
 bench: install
 	$(BIN)/python -m benchmarks.etl_load
+
+bench-dashboards: install
+	$(BIN)/python -m benchmarks.dashboards

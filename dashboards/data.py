@@ -279,6 +279,20 @@ def organ_row(organ_code: str, today_: dt.date) -> dict | None:
     return None
 
 
+def organ_tiers(region: str | None = None) -> pl.DataFrame:
+    """organ_code, tier, region_name of every organ (in a region): a slim copy of the check schedule,
+    kept in the cache apart from it (the schedule itself is large on a national warehouse)."""
+    ver = version()
+    if ver is None:
+        raise NoWarehouse(str(warehouse_path()))
+    f = queries.Filters(region=region, today=today())
+
+    def compute():
+        with reader() as con:
+            return queries.organ_schedule(con, f).select("organ_code", "tier", "region_name")
+    return CACHE.get((ver, "_organ_tiers", f), compute)
+
+
 def organ_filters(row: dict, today_: dt.date) -> queries.Filters:
     region = row.get("region_code")
     return queries.Filters(region=region if region and re.fullmatch(r"\d{6}", region) else None, today=today_)

@@ -208,6 +208,11 @@ SERVICE_EN = {"档案整理": "Arrangement", "传统载体档案数字化": "Dig
               "纸质档案数字复制件全文识别": "Full-text OCR", "电子档案管理技术支持": "E-records support",
               "超范围": "Out of scope"}
 SEVERITY_EN = {"特别重大": "Extremely serious", "重大": "Serious", "较大": "Major", "一般": "Minor"}
+INCIDENT_TYPE_EN = {"泄密": "Leak of secrets", "档案丢失": "Records lost", "档案损毁": "Records damaged",
+                    "违规拷贝": "Unauthorised copying", "私自带出": "Taken off site", "违规联网": "Forbidden network link",
+                    "违规转包分包": "Unauthorised subcontracting", "数据未销毁": "Data not destroyed",
+                    "人员未备案": "Staff not registered", "资质缺失或过期": "Qualification missing or expired",
+                    "监控缺失": "No surveillance", "其他": "Other"}
 STATUS_TEXT = {
     "overdue": ("逾期", "Overdue"), "due_soon": ("即将到期", "Due soon"), "scheduled": ("已排期", "Scheduled"),
     "not_due": ("暂无应检", "Nothing due"), "open": ("整改中", "Open"), "closed": ("已完成", "Closed"),
@@ -236,6 +241,22 @@ def severity(value: str | None, lang: str | None) -> str:
     if value is None:
         return "—"
     return SEVERITY_EN.get(value, value) if norm_lang(lang) == "en" else value
+
+
+def incident_type(value: str | None, lang: str | None) -> str:
+    if value is None:
+        return "—"
+    return INCIDENT_TYPE_EN.get(value, value) if norm_lang(lang) == "en" else value
+
+
+def fmt_window(start, end, lang: str | None = None) -> str:
+    """A window of quarters: "2024年第1季度至2026年第4季度" / "Q1 2024 – Q4 2026"."""
+    def q(day):
+        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    a, b = fmt_period(q(start), lang), fmt_period(q(end), lang)
+    if a == b:
+        return a
+    return f"{a} – {b}" if norm_lang(lang) == "en" else f"{a}至{b}"
 
 
 def status(value: str | None, lang: str | None) -> str:

@@ -33,6 +33,30 @@ jurisdiction_option = click.option("--jurisdiction", envvar="OVERSIGHT_JURISDICT
                                    help="辖区行政区划代码，如 330000 / jurisdiction region code (OVERSIGHT_JURISDICTION)")
 today_option = click.option("--today", envvar="OVERSIGHT_TODAY",
                             help="装载日，默认今天 / day of loading YYYY-MM-DD (OVERSIGHT_TODAY)")
+as_option = click.option("--as", "acting_as", envvar="OVERSIGHT_USER",
+                         help="以此账户的名义操作并记入审计日志，默认当前登录名 / act as this account (OVERSIGHT_USER)")
+
+
+def _actor(warehouse: Path, acting_as: str | None, permission=None):
+    """The account (or OS user name) a command runs as; refused (exit 2) when its role may not."""
+    from schemas.roles import PermissionDenied
+    from warehouse import access
+    try:
+        return access.resolve_actor(warehouse, acting_as, permission)
+    except PermissionDenied as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def _audit(warehouse: Path, action: str, actor, **kwargs) -> None:
+    """Record the command in the audit log. The only way this fails is a read-only connection to
+    the file in this same process (DuckDB refuses a second configuration): never in a command run
+    on its own, only when the CLI is invoked inside another program; that is said, not hidden."""
+    import duckdb
+    from warehouse import access
+    try:
+        access.audit(warehouse, action, user=actor, wait=1.0, **kwargs)
+    except duckdb.ConnectionException:
+        click.echo(f"警告：审计日志未能写入（{action}），仓库正被本进程以只读方式打开", err=True)
 
 
 class Group(click.Group):
@@ -82,15 +106,22 @@ def _has_settings(con) -> bool:
     return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'settings'").fetchall()[0][0])
 
 
-def _run(paths, warehouse, jurisdiction, today, *, write, as_json, report=None):
+def _run(paths, warehouse, jurisdiction, today, *, write, as_json, report=None, acting_as=None):
     from etl import pipeline
+    from schemas.roles import Permission
     missing = [p for p in paths if not p.exists()]
     if missing:
         raise click.UsageError("找不到：" + "、".join(str(p) for p in missing))
+    actor = _actor(warehouse, acting_as, Permission.LOAD) if write else None
     code = _resolve_jurisdiction(warehouse, jurisdiction, required=write)
     settings = pipeline.Settings(warehouse, code, _today(today))
     with _progress(enabled=not as_json) as progress:
         result = pipeline.run(list(paths), settings, write=write, progress=progress)
+    if write:
+        summary = result.summary()
+        _audit(warehouse, "load", actor, target="、".join(str(p) for p in paths),
+               detail={k: summary.get(k) for k in ("rows_read", "rows_loaded", "rows_rejected")}
+               | {"files": len(summary.get("files", []))})
     if report:
         from etl.report import write_error_report
         write_error_report(result.issues, report, files=[f.as_json() for f in result.files])
@@ -169,9 +200,10 @@ def _file_checking_options(report_help: str):
 
 @main.command()
 @_file_checking_options("另写出问题报告 .xlsx")
-def load(paths, warehouse, jurisdiction, today, as_json, report):
+@as_option
+def load(paths, warehouse, jurisdiction, today, as_json, report, acting_as):
     """装载报送文件（文件或文件夹）到仓库 / load files or folders into the warehouse."""
-    _run(paths, warehouse, jurisdiction, today, write=True, as_json=as_json, report=report)
+    _run(paths, warehouse, jurisdiction, today, write=True, as_json=as_json, report=report, acting_as=acting_as)
 
 
 @main.command()
@@ -353,7 +385,8 @@ plan_json = click.option("--json", "as_json", is_flag=True, help="以JSON输出 
 @click.option("--seed", type=click.IntRange(0, 2 ** 63 - 1), help="随机种子；不填则随机生成并记录 / random seed")
 @click.option("--redraw", is_flag=True, help="重新抽取（须 --reason）；原计划保留并标记为被取代")
 @click.option("--reason", help="抽取或重抽的原因，记入计划 / why (required with --redraw)")
-@click.option("--by", "created_by", envvar="OVERSIGHT_USER", help="抽取人（默认当前登录名）/ who draws")
+@click.option("--by", "--as", "created_by", envvar="OVERSIGHT_USER",
+              help="抽取人（默认当前登录名；为账户时须有抽取权限并记入审计日志）/ who draws")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="同时写出计划工作簿与公示名单到此目录")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="抽取规则配置文件（默认 warehouse/config/planning.toml）")
@@ -375,9 +408,15 @@ def plan(ctx, period, seed, redraw, reason, created_by, out, config_path, wareho
     if not period:
         raise click.UsageError("请用 --period 指定计划期间，如 2026-Q1")
     from etl.planning import service
+    from schemas.roles import Permission
     day = _today(today)
+    actor = _actor(warehouse, created_by, Permission.PLAN) if warehouse.exists() else created_by
+    created_by = actor.username if hasattr(actor, "username") else created_by
     outcome = service.make_plan(warehouse, period, today=day, seed=seed, redraw=redraw, reason=reason,
                                 created_by=created_by, config=_plan_config(config_path))
+    if outcome.created:
+        _audit(warehouse, "plan_draw", actor, target=str(outcome.plan["plan_id"]),
+               detail={"period": period, "seed": outcome.plan.get("seed"), "redraw": redraw, "reason": reason})
     con = _read_only(warehouse)
     try:
         if not as_json:
@@ -518,14 +557,18 @@ def export() -> None:
     """导出年度工作簿、年度报告与审计快照 / annual workbook, report and auditor snapshot."""
 
 
-def _export_scope(warehouse: Path, region: str | None, today: str | None):
+def _export_scope(warehouse: Path, region: str | None, today: str | None, acting_as: str | None = None):
+    """(scope filters, actor): an account's region scope is ANDed with --region (docs/access.md)."""
     from etl.export.annual import scope_filters
+    from schemas.roles import Permission
     if not warehouse.exists():
         raise click.UsageError(f"找不到仓库 {warehouse}；先用 oversight load 装载数据，或用 --warehouse 指定")
+    actor = _actor(warehouse, acting_as, Permission.EXPORT)
     try:
-        return scope_filters(region, _today(today))
+        scope = scope_filters(region, _today(today))
     except ValueError:
         raise click.BadParameter(f"“{region}”不是行政区划代码或前缀（2、4或6位数字）", param_hint="--region") from None
+    return scope.within(getattr(actor, "region_scope", None)), actor
 
 
 region_option = click.option("--region", help="只导出该地区：行政区划代码或前缀，如 330100 或 3301 / region scope")
@@ -543,11 +586,12 @@ year_option = click.option("--year", type=click.IntRange(2000, 2100), required=T
 @region_option
 @warehouse_option
 @today_option
-def export_annual_command(year, out, report, snapshot, region, warehouse, today):
+@as_option
+def export_annual_command(year, out, report, snapshot, region, warehouse, today, acting_as):
     """年度统计工作簿（及年度报告、审计快照） / the annual workbook, optionally the report and snapshot."""
     from etl.export import export_annual
     from warehouse import queries
-    scope = _export_scope(warehouse, region, today)
+    scope, actor = _export_scope(warehouse, region, today, acting_as)
     out = out or Path(f"{year}年报.xlsx")
     if report is not None and report.suffix.lower() != ".docx":
         raise click.BadParameter("年度报告须为 .docx 文件", param_hint="--report")
@@ -558,6 +602,9 @@ def export_annual_command(year, out, report, snapshot, region, warehouse, today)
             result = export_annual(con, year, scope, workbook=out, report=report, snapshot=snapshot, progress=say)
     finally:
         con.close()
+    _audit(warehouse, "export", actor, target=str(result.workbook),
+           detail={"kind": "annual", "year": year, "region": region, "scope": scope.scope,
+                   "report": str(report) if report else None, "snapshot": str(snapshot) if snapshot else None})
     click.echo(f"{result.scope_label} {year}年度统计工作簿已写入 {result.workbook}（数据截至 {result.data_as_of}）")
     if result.report:
         click.echo(f"年度报告已写入 {result.report}")
@@ -573,18 +620,156 @@ def export_annual_command(year, out, report, snapshot, region, warehouse, today)
 @region_option
 @warehouse_option
 @today_option
-def export_snapshot_command(year, out, region, warehouse, today):
+@as_option
+def export_snapshot_command(year, out, region, warehouse, today, acting_as):
     """审计快照：年度数字背后的数据（Parquet）与清单 / the auditor snapshot of a year."""
     from etl.export import snapshot as snap
     from warehouse import queries
-    scope = _export_scope(warehouse, region, today)
+    scope, actor = _export_scope(warehouse, region, today, acting_as)
     con = queries.connect(warehouse)
     try:
         manifest = snap.write_snapshot(con, year, scope, out)
     finally:
         con.close()
     rows = sum(f["rows"] for f in manifest["files"])
+    _audit(warehouse, "export", actor, target=str(out),
+           detail={"kind": "snapshot", "year": year, "region": region, "scope": scope.scope, "rows": rows})
     click.echo(f"审计快照已写入 {out}：{len(manifest['files'])} 个文件，共 {rows} 行（数据截至 {manifest['data_as_of']}）")
+
+
+# -- users (docs/access.md) -----------------------------------------------------------------------
+
+@main.group()
+def users() -> None:
+    """用户与角色：添加、列出、停用、重置密码 / user accounts."""
+
+
+def _new_password(password_stdin: bool, generate: bool) -> tuple[str, bool]:
+    """(password, generated): from stdin, typed twice at a terminal (never echoed), or generated."""
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\r\n"), False
+    if not generate and sys.stdin.isatty():
+        return click.prompt("新密码 / new password", hide_input=True, confirmation_prompt="再输入一次 / repeat"), False
+    from warehouse import access
+    return access.generate_password(), True
+
+
+def _user_errors(fn):
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        from schemas.roles import PermissionDenied
+        from warehouse.access import AccessError
+        try:
+            return fn(*args, **kwargs)
+        except (AccessError, PermissionDenied, ValueError) as exc:
+            raise click.UsageError(str(exc)) from None
+    return wrapper
+
+
+password_options = [
+    click.option("--password-stdin", is_flag=True, help="从标准输入读取密码（一行）/ read the password from stdin"),
+    click.option("--generate", is_flag=True, help="生成随机密码并只显示一次 / generate one and print it once"),
+]
+
+
+def _with(options):
+    def deco(fn):
+        for option in reversed(options):
+            fn = option(fn)
+        return fn
+    return deco
+
+
+@users.command("add")
+@click.argument("username")
+@click.option("--role", required=True, help="领导|leader、检查员|inspector、数据管理员|admin")
+@click.option("--scope", required=True, help="权限范围：行政区划代码，省330000、市330100、县330102，全国100000")
+@click.option("--name", "display_name", help="姓名 / display name")
+@_with(password_options)
+@warehouse_option
+@as_option
+@_user_errors
+def users_add(username, role, scope, display_name, password_stdin, generate, warehouse, acting_as):
+    """添加用户 / add a user."""
+    from schemas.roles import Permission, role_label
+    from warehouse import access
+    actor = _actor(warehouse, acting_as, Permission.MANAGE_USERS)
+    password, generated = _new_password(password_stdin, generate)
+    user = access.add_user(warehouse, username, role, scope, password, display_name=display_name, actor=actor)
+    click.echo(f"已添加用户 {user.username}：{role_label(user.role)}，权限范围 {user.region_scope}")
+    if generated:
+        click.echo(f"初始密码（只显示这一次，请转交本人并要求修改）：{password}")
+
+
+@users.command("list")
+@warehouse_option
+@click.option("--json", "as_json", is_flag=True, help="JSON 输出")
+def users_list(warehouse, as_json):
+    """列出用户（不含密码）/ list users (never a password or hash)."""
+    from warehouse import access
+    if not warehouse.exists():
+        raise click.UsageError(f"找不到仓库 {warehouse}")
+    con = _read_only(warehouse)
+    try:
+        frame = access.list_users(con)
+    finally:
+        con.close()
+    if as_json:
+        click.echo(json.dumps(frame.to_dicts(), ensure_ascii=False, default=str, indent=2))
+        return
+    if not frame.height:
+        click.echo("尚无用户；用 oversight users add 添加")
+    for r in frame.iter_rows(named=True):
+        state = "启用" if r["active"] else "停用"
+        if r["locked_until"] is not None:
+            state += f"，锁定至 {r['locked_until']}"
+        click.echo(f"{r['username']}\t{r['display_name'] or ''}\t{r['role_zh']}（{r['role']}）\t{r['region_scope']}\t{state}")
+
+
+@users.command("disable")
+@click.argument("username")
+@warehouse_option
+@as_option
+@_user_errors
+def users_disable(username, warehouse, acting_as):
+    """停用用户 / disable a user."""
+    from schemas.roles import Permission
+    from warehouse import access
+    user = access.disable_user(warehouse, username, actor=_actor(warehouse, acting_as, Permission.MANAGE_USERS))
+    click.echo(f"已停用用户 {user.username}")
+
+
+@users.command("enable")
+@click.argument("username")
+@warehouse_option
+@as_option
+@_user_errors
+def users_enable(username, warehouse, acting_as):
+    """重新启用用户（并解除锁定）/ enable a user again."""
+    from schemas.roles import Permission
+    from warehouse import access
+    user = access.enable_user(warehouse, username, actor=_actor(warehouse, acting_as, Permission.MANAGE_USERS))
+    click.echo(f"已启用用户 {user.username}")
+
+
+@users.command("reset-password")
+@click.argument("username")
+@_with(password_options)
+@warehouse_option
+@as_option
+@_user_errors
+def users_reset_password(username, password_stdin, generate, warehouse, acting_as):
+    """重置密码（并解除锁定）/ set a new password and lift a lockout."""
+    from schemas.roles import Permission
+    from warehouse import access
+    actor = _actor(warehouse, acting_as, Permission.MANAGE_USERS)
+    password, generated = _new_password(password_stdin, generate)
+    user = access.reset_password(warehouse, username, password, actor=actor)
+    click.echo(f"已重置用户 {user.username} 的密码")
+    if generated:
+        click.echo(f"新密码（只显示这一次）：{password}")
 
 
 if __name__ == "__main__":

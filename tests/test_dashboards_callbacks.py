@@ -248,6 +248,9 @@ def test_missing_warehouse_says_what_to_do(client, tmp_path, monkeypatch):
     assert any("还没有可用的数据" in w for w in words)
     status, body = route(client, "/vendors")
     assert status == 200 and "风险服务机构" in texts(body)
+    for path in ("/vendors/91330000MA0000000X", "/organs/113300000000000000"):
+        status, body = route(client, path)
+        assert status == 200 and any("还没有可用的数据" in w for w in texts(body)), path
 
 
 def test_a_failing_query_shows_a_chinese_message(client, monkeypatch):

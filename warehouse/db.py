@@ -62,13 +62,25 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
 
 
 @contextlib.contextmanager
-def exclusive(path: str | Path) -> Iterator[None]:
+def exclusive(path: str | Path, *, timeout: float | None = None) -> Iterator[None]:
     """One writer at a time, across processes: every writer of the warehouse file holds this lock
-    (a load waits for another load; a small in-place write waits for a load to finish)."""
+    (a load waits for another load; a small in-place write waits for a load to finish). With
+    `timeout` (seconds), WarehouseBusy is raised instead of waiting longer (a login during a load)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path.with_name(path.name + ".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        if timeout is None:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        else:
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise WarehouseBusy(f"the warehouse is being written (waited {timeout:g} s)") from None
+                    time.sleep(0.05)
         try:
             yield
         finally:

@@ -92,6 +92,24 @@ def period_label(start: dt.date, end: dt.date) -> str:
     return f"{start.isoformat()}~{end.isoformat()}"
 
 
+# A prefix no region code starts with: the region filter when the filter's region lies outside the
+# user's scope. NOWHERE_SCOPE is a scope that is not any region (two disjoint scopes ANDed).
+NOWHERE = "-"
+NOWHERE_SCOPE = "00"
+
+
+def _prefix(code: str | None) -> str | None:
+    """The region prefix of a code or prefix ('' and the national code: None = every region)."""
+    if not code:
+        return None
+    if code == NOWHERE:
+        return NOWHERE
+    if code == NOWHERE_SCOPE:
+        return NOWHERE
+    prefix = region_prefix(code) if len(code) == 6 else code
+    return prefix or None
+
+
 @dataclass(frozen=True)
 class Filters:
     """The filter set every query function takes.
@@ -104,6 +122,10 @@ class Filters:
     vendor_code  a vendor's credit code
     tier         A, B, C or D: the organ's tier (the vendor's for vendor functions)
     today        the day the answer is for (overdue, due soon, open); defaults to the real date
+    scope        the user's region scope (a code or prefix; None or 100000 = every region), ANDed
+                 with `region`: a region outside the scope yields nothing, never everything. Set
+                 it with `f.within(scope)` (it only narrows) or use `for_user(user)`, which
+                 applies the user's scope to every call (docs/access.md)
     """
 
     period: str | tuple[dt.date, dt.date] | None = None
@@ -112,6 +134,7 @@ class Filters:
     vendor_code: str | None = None
     tier: str | None = None
     today: dt.date = field(default_factory=dt.date.today)
+    scope: str | None = None
 
     def __post_init__(self) -> None:
         if self.period is not None:
@@ -120,6 +143,41 @@ class Filters:
             raise ValueError(f"tier must be one of {TIERS}")
         if self.region is not None and not re.fullmatch(r"\d{2}(\d{2}(\d{2})?)?", self.region):
             raise ValueError(f"region must be a region code or prefix (2, 4 or 6 digits): {self.region!r}")
+        if self.scope is not None and not re.fullmatch(r"\d{2}(\d{2}(\d{2})?)?", self.scope):
+            raise ValueError(f"scope must be a region code or prefix (2, 4 or 6 digits): {self.scope!r}")
+        if self.scope is not None and _prefix(self.scope) is None:   # 100000: national, every region
+            object.__setattr__(self, "scope", None)
+
+    def within(self, scope: str | None) -> "Filters":
+        """These filters limited to `scope` too (a region code or prefix; None = no further limit).
+        Scopes only ever narrow: the result's scope is the intersection of both."""
+        if scope is None or _prefix(scope) is None:
+            return self
+        if self.scope is None:
+            return replace(self, scope=scope)
+        mine, theirs = _prefix(self.scope), _prefix(scope)
+        if theirs.startswith(mine):
+            return replace(self, scope=scope)
+        if mine.startswith(theirs):
+            return self
+        return replace(self, scope=NOWHERE_SCOPE)
+
+    @property
+    def effective_region(self) -> str | None:
+        """The region actually queried, as given (code or prefix): the narrower of region and scope;
+        NOWHERE when the region is outside the scope; None = every region."""
+        own, scope = _prefix(self.region), _prefix(self.scope)
+        if scope is None:
+            return self.region
+        if scope == NOWHERE:
+            return NOWHERE
+        if own is None:
+            return self.scope
+        if own.startswith(scope):
+            return self.region
+        if scope.startswith(own):
+            return self.scope
+        return NOWHERE
 
     @property
     def bounds(self) -> tuple[dt.date, dt.date] | None:
@@ -130,9 +188,9 @@ class Filters:
 
     @property
     def region_prefix(self) -> str | None:
-        if not self.region:
-            return None
-        return region_prefix(self.region) if len(self.region) == 6 else self.region
+        """The prefix every query matches region codes with: region ∩ scope (NOWHERE matches none)."""
+        region = self.effective_region
+        return region if region == NOWHERE else _prefix(region)
 
     def previous(self) -> "Filters":
         """The same filters for the period before (previous year, quarter, month, or range of equal length)."""
@@ -641,6 +699,19 @@ def data_as_of(con, f: Filters, by: str = "kind") -> pl.DataFrame:
     raise ValueError("by is kind or organ")
 
 
+def organ_directory(con, f: Filters, *, organ_code: str | None = None, contacts: bool = False,
+                    limit: int | None = None) -> pl.DataFrame:
+    """The organs' registry, by region and code. The contact person and telephone are personal data:
+    they are columns only with contacts=True, which `for_user` allows only to roles with
+    Permission.PERSONAL_DATA (数据管理员).
+
+    Columns: organ_code, organ_name, region_code, admin_level, organ_category, archive_staff, tier,
+    [contact_name, contact_phone]."""
+    frame = _run(con, "organ_directory.sql", {**f.params(), "organ": organ_code, "contacts": bool(contacts),
+                                               "limit": limit})
+    return frame if contacts else frame.drop("contact_name", "contact_phone")
+
+
 def marts_as_of(con) -> dict | None:
     """The last refresh of the marts: load_id, today (the date scores and tiers are as of), mode,
     seconds, refreshed_at; None before the first load."""
@@ -657,5 +728,157 @@ __all__ = [
     "vendor_risk", "vendor_risk_components", "vendor_risk_evidence", "vendor_tier_history", "organ_tier_history",
     "vendor_next_tier", "organ_schedule", "rectifications", "rectification_status", "escalation_candidates",
     "submission_completeness", "coverage", "incidents", "projects", "evaluation_trend", "kpis", "data_as_of",
-    "marts_as_of",
+    "organ_directory", "marts_as_of", "for_user", "UserQueries", "OutOfScope",
 ]
+
+
+# -- access: the query layer bound to a user ------------------------------------------------------
+
+class OutOfScope(KeyError):
+    """The vendor or organ asked for is not visible in the user's scope (answered like "not found")."""
+
+
+# How each query function is scoped by UserQueries (a function missing here is refused: fail closed).
+_WITH_FILTERS = ("compliance_trend", "grade_distribution", "failing_categories", "most_failed_items",
+                 "repeat_findings", "vendor_risk", "organ_schedule", "rectifications", "rectification_status",
+                 "escalation_candidates", "submission_completeness", "coverage", "incidents", "projects",
+                 "evaluation_trend", "kpis", "data_as_of", "organ_directory")
+_BY_VENDOR = ("vendor_risk_components", "vendor_risk_evidence", "vendor_next_tier", "vendor_tier_history")
+_BY_ORGAN = ("organ_tier_history",)
+_UNSCOPED = ("marts_as_of",)     # metadata only: when the marts were refreshed
+QUERY_FUNCTIONS = _WITH_FILTERS + _BY_VENDOR + _BY_ORGAN + _UNSCOPED
+
+_VISIBLE_VENDORS = """
+    WITH o AS (SELECT organ_code FROM organs WHERE starts_with(region_code, $region))
+    SELECT vendor_code FROM projects WHERE organ_code IN (SELECT organ_code FROM o)
+    UNION SELECT vendor_code FROM inspections WHERE organ_code IN (SELECT organ_code FROM o) AND vendor_code IS NOT NULL
+    UNION SELECT vendor_code FROM incidents WHERE organ_code IN (SELECT organ_code FROM o) AND vendor_code IS NOT NULL
+    UNION SELECT vendor_code FROM evaluations WHERE organ_code IN (SELECT organ_code FROM o)
+"""
+
+
+class UserQueries:
+    """The query functions bound to one user: `queries.for_user(user).compliance_trend(con, f, …)`
+    takes the same arguments as `queries.compliance_trend(con, f, …)`, and
+
+    - ANDs the user's region scope into every Filters it is given (`f.within(scope)`; f may be None),
+      so a page that forgets the scope, or asks for a region outside it, gets nothing outside it;
+    - answers vendor-level functions only for vendors visible in the scope (a project, inspection,
+      incident or evaluation at an organ in scope), else raises OutOfScope (a KeyError: "not found").
+      A visible vendor's score, tier and components are the vendor's own, computed from all its
+      data; the evidence rows and tier history shown are those of organs in scope (and the vendor's
+      own rows without an organ: qualifications);
+    - drops personal contact columns (schemas.roles.PERSONAL_COLUMNS) unless the role has
+      Permission.PERSONAL_DATA;
+    - refuses any function it does not know how to scope (AttributeError), so a new query function
+      must be classified here before a page can call it through a user.
+
+    `user` is anything with `role` and `region_scope` (warehouse.access.User)."""
+
+    def __init__(self, user) -> None:
+        from schemas.roles import Permission, can
+        if not getattr(user, "active", True):
+            raise PermissionError("该账户已停用")
+        self.user = user
+        self.scope: str | None = _prefix(user.region_scope) and user.region_scope
+        self.personal = can(user.role, Permission.PERSONAL_DATA)
+        if not can(user.role, Permission.READ):
+            raise PermissionError("该用户无权查看数据")
+
+    def filters(self, **kwargs) -> Filters:
+        """A Filters for this user (its scope set)."""
+        return Filters(**kwargs).within(self.scope)
+
+    def scoped(self, f: Filters | None) -> Filters:
+        if f is None:
+            return self.filters()
+        if not isinstance(f, Filters):
+            raise TypeError("f must be a queries.Filters")
+        return f.within(self.scope)
+
+    def _clean(self, result):
+        if isinstance(result, pl.DataFrame) and not self.personal:
+            from schemas.roles import PERSONAL_COLUMNS
+            return result.drop([c for c in PERSONAL_COLUMNS if c in result.columns])
+        return result
+
+    # -- what the scope lets the user see -------------------------------------------------------
+    def _prefix(self) -> str | None:
+        return _prefix(self.scope)
+
+    def organs_in_scope(self, con) -> set[str] | None:
+        """The organ codes in scope (None: every organ)."""
+        prefix = self._prefix()
+        if prefix is None:
+            return None
+        return {r[0] for r in con.execute("SELECT organ_code FROM organs WHERE starts_with(region_code, $region)",
+                                          {"region": prefix}).fetchall()}
+
+    def vendors_in_scope(self, con) -> set[str] | None:
+        """The vendor codes visible in scope (None: every vendor)."""
+        prefix = self._prefix()
+        if prefix is None:
+            return None
+        return {r[0] for r in con.execute(_VISIBLE_VENDORS, {"region": prefix}).fetchall()}
+
+    def _need_vendor(self, con, vendor_code: str) -> None:
+        visible = self.vendors_in_scope(con)
+        if visible is not None and vendor_code not in visible:
+            raise OutOfScope(f"no such vendor in scope: {vendor_code}")
+
+    # -- the functions --------------------------------------------------------------------------
+    def __getattr__(self, name: str):
+        fn = globals().get(name)
+        if name in _WITH_FILTERS:
+            def call(con, f: Filters | None = None, *args, **kwargs):
+                if name == "organ_directory":
+                    kwargs["contacts"] = bool(kwargs.get("contacts")) and self.personal
+                return self._clean(fn(con, self.scoped(f), *args, **kwargs))
+        elif name in ("vendor_risk_components", "vendor_next_tier"):
+            def call(con, vendor_code: str, *args, **kwargs):
+                self._need_vendor(con, vendor_code)
+                return self._clean(fn(con, vendor_code, *args, **kwargs))
+        elif name == "vendor_risk_evidence":
+            def call(con, vendor_code: str, *args, **kwargs):
+                self._need_vendor(con, vendor_code)
+                frame = fn(con, vendor_code, *args, **kwargs)
+                organs = self.organs_in_scope(con)
+                if organs is not None:
+                    frame = frame.filter(pl.col("organ_code").is_null() | pl.col("organ_code").is_in(list(organs)))
+                return self._clean(frame)
+        elif name == "vendor_tier_history":
+            def call(con, vendor_code: str | None = None):
+                if vendor_code is not None:
+                    self._need_vendor(con, vendor_code)
+                frame = fn(con, vendor_code)
+                visible = self.vendors_in_scope(con)
+                if visible is not None:
+                    frame = frame.filter(pl.col("entity_code").is_in(list(visible)))
+                return self._clean(frame)
+        elif name == "organ_tier_history":
+            def call(con, organ_code: str | None = None):
+                organs = self.organs_in_scope(con)
+                if organs is not None and organ_code is not None and organ_code not in organs:
+                    raise OutOfScope(f"no such organ in scope: {organ_code}")
+                frame = fn(con, organ_code)
+                if organs is not None:
+                    frame = frame.filter(pl.col("entity_code").is_in(list(organs)))
+                return self._clean(frame)
+        elif name in _UNSCOPED:
+            def call(con, *args, **kwargs):
+                return fn(con, *args, **kwargs)
+        else:
+            raise AttributeError(f"{name!r} is not a query function that can be scoped to a user")
+        call.__name__ = name
+        call.__doc__ = fn.__doc__
+        return call
+
+
+def for_user(user) -> UserQueries:
+    """The query layer as `user` may see it: pass the user once, call the functions as usual.
+
+        q = queries.for_user(user)
+        q.compliance_trend(con, queries.Filters(period="2025"), by=("quarter",))
+        q.vendor_risk(con, None)          # None: no filter but the user's scope
+    """
+    return UserQueries(user)

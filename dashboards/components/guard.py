@@ -52,3 +52,25 @@ def guarded(outputs: int = 1, *, fallback: str = "message"):
                 return (shown, *([no_update] * (outputs - 1)))
         return wrapper
     return deco
+
+
+def guarded_layout(fn):
+    """Wrap a page's layout function: a failure while building the page shows a short Chinese
+    message in place of the page (logged with its traceback), never a blank page or a traceback."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001
+            from dash import html
+            lang = kwargs.get("lang") if kwargs.get("lang") in ("zh", "en") else None
+            if isinstance(exc, data.NoWarehouse):
+                shown = no_warehouse(lang)
+            elif isinstance(exc, WarehouseBusy):
+                log.warning("warehouse busy while building %s: %s", fn.__module__, exc)
+                shown = error_state(lang, busy=True)
+            else:
+                log.exception("layout of %s failed", fn.__module__)
+                shown = error_state(lang)
+            return html.Div(html.Main(shown, className="app-main"), className="app-frame")
+    return wrapper

@@ -11,10 +11,11 @@ from dashboards.components.grid import Col, grid, records
 def incident_grid(grid_id: str, incidents: pl.DataFrame, lang: str, *, who: str):
     p = lambda zh, en: i18n.pick(lang, zh, en)  # noqa: E731
     incidents = incidents.with_columns(
-        severity_text=pl.col("severity").map_elements(lambda v: i18n.severity(v, lang), return_dtype=pl.String))
+        severity_text=pl.col("severity").map_elements(lambda v: i18n.severity(v, lang), return_dtype=pl.String),
+        type_text=pl.col("incident_type").map_elements(lambda v: i18n.incident_type(v, lang), return_dtype=pl.String))
     cols = [Col("incident_code", p("事件编号", "Incident"), width=130),
             Col("occurred_at", p("发生时间", "Occurred"), "date", width=130),
-            Col("incident_type", p("类型", "Type"), width=110),
+            Col("type_text", p("类型", "Type"), width=130),
             Col("severity_text", p("严重程度", "Severity"), width=100),
             Col("status", p("状态", "Status"), width=90),
             Col(who, p("机关" if who == "organ_name" else "服务机构", "Organ" if who == "organ_name" else "Vendor")),

@@ -7,11 +7,13 @@ import dash_mantine_components as dmc
 from dash import dcc
 
 from dashboards import i18n, state
+from dashboards.components.guard import guarded_layout
 from dashboards.components.shell import frame
 
 dash.register_page(__name__, path="/404", name="404", title="找不到该页面 · 档案外包监管分析")
 
 
+@guarded_layout
 def layout(**kwargs):
     params = state.clean(kwargs)
     lang = state.lang_of(params)

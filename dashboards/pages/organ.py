@@ -13,7 +13,7 @@ from dashboards import data, i18n, state
 from dashboards.components import figures
 from dashboards.components.empty import empty_state, not_available
 from dashboards.components.grid import Col, grid, records
-from dashboards.components.guard import guarded
+from dashboards.components.guard import guarded, guarded_layout
 from dashboards.components.shell import frame, loading, section
 from dashboards.components.tables import incident_grid
 from warehouse import queries
@@ -40,6 +40,7 @@ def _fact(label: str, value) -> list:
     return [html.Dt(label), html.Dd(value if value not in (None, "") else "—")]
 
 
+@guarded_layout
 def layout(code: str | None = None, **kwargs):
     params = state.clean(kwargs)
     lang = state.lang_of(params)

@@ -17,7 +17,7 @@ from dashboards import data, i18n, state
 from dashboards.components import figures
 from dashboards.components.empty import empty_state
 from dashboards.components.grid import Col, rows_response, server_grid
-from dashboards.components.guard import guarded
+from dashboards.components.guard import guarded, guarded_layout
 from dashboards.components.shell import frame, loading, option_control, section
 from warehouse.analytics_config import TIERS
 
@@ -66,6 +66,7 @@ def _columns(view: str, lang: str) -> list[Col]:
             Col("tier_reason", p("等级依据", "Why this tier"), "text", width=300)]
 
 
+@guarded_layout
 def layout(**kwargs):
     params = state.clean(kwargs)
     lang = state.lang_of(params)
@@ -122,9 +123,9 @@ def rectifications_frame(params: dict) -> pl.DataFrame:
         rect = rect.rename({"organ_tier": "tier"})
     if "tier" not in rect.columns or "region_name" not in rect.columns:
         # The organ's tier and region name come from the check schedule (same region filter).
-        tiers = data.q("organ_schedule", state.filters({"region": params.get("region")}, data.today(), with_period=False))
         extra = [c for c in ("tier", "region_name") if c not in rect.columns]
-        rect = rect.join(tiers.select("organ_code", *extra), on="organ_code", how="left")
+        rect = rect.join(data.organ_tiers(params.get("region")).select("organ_code", *extra), on="organ_code",
+                         how="left")
     return rect.sort(["days_overdue", "due_on"], descending=[True, False], nulls_last=True)
 
 

@@ -17,7 +17,7 @@ from dashboards import data, i18n, state
 from dashboards.components import figures
 from dashboards.components.empty import empty_state
 from dashboards.components.grid import Col, grid, records
-from dashboards.components.guard import guarded
+from dashboards.components.guard import guarded, guarded_layout
 from dashboards.components.kpi import kpi_card
 from dashboards.components.shell import frame, loading, section
 from warehouse import queries
@@ -48,6 +48,7 @@ def caveats(lang: str) -> list[str]:
     ]
 
 
+@guarded_layout
 def layout(**kwargs):
     params = state.clean(kwargs)
     lang = state.lang_of(params)
@@ -226,11 +227,12 @@ def incidents_panel(params):
     while s_ <= end:
         spine.append(s_)
         s_ = queries.add_months(s_, 3)
-    labels = [i18n.fmt_period(f"{d.year}-Q{(d.month - 1) // 3 + 1}", lang, short=True) for d in spine]
+    labels = [i18n.fmt_period(f"{d.year}-Q{(d.month - 1) // 3 + 1}", lang, compact=True) for d in spine]
     fig = make_subplots(rows=1, cols=2, column_widths=[0.62, 0.38], horizontal_spacing=0.12,
                         subplot_titles=(i18n.pick(lang, "按季度与严重程度", "By quarter and severity"),
                                         i18n.pick(lang, "按类型（颜色为严重程度）", "By type (colour: severity)")))
     types = inc.group_by("incident_type").len().sort("len")["incident_type"].to_list()
+    type_labels = [i18n.incident_type(t_, lang) for t_ in types]
     for sev in ("特别重大", "重大", "较大", "一般"):
         sub = inc.filter(pl.col("severity") == sev)
         by_q = dict(sub.group_by("quarter_start").len().iter_rows()) if sub.height else {}
@@ -238,15 +240,17 @@ def incidents_panel(params):
         name = i18n.severity(sev, lang)
         fig.add_trace(go.Bar(x=labels, y=[by_q.get(d, 0) for d in spine], name=name, legendgroup=sev,
                              marker={"color": figures.SEVERITY_COLORS[sev]}), row=1, col=1)
-        fig.add_trace(go.Bar(y=types, x=[by_t.get(t_, 0) for t_ in types], orientation="h", name=name,
+        fig.add_trace(go.Bar(y=type_labels, x=[by_t.get(t_, 0) for t_ in types], orientation="h", name=name,
                              legendgroup=sev, showlegend=False, marker={"color": figures.SEVERITY_COLORS[sev]}),
                       row=1, col=2)
-    fig.update_layout(barmode="stack")
-    figures.style(fig, height=max(320, 24 * len(types) + 120))
+    figures.style(fig, height=max(340, 24 * len(types) + 150))
+    fig.update_layout(barmode="stack", margin={"t": 36, "b": 70},
+                      legend={"orientation": "h", "yanchor": "top", "y": -0.18, "xanchor": "left", "x": 0})
     fig.update_yaxes(rangemode="tozero", dtick=1 if inc.height < 20 else None, row=1, col=1)
     open_now = inc.filter(pl.col("status") != "已结案").height
-    note = dmc.Text(i18n.pick(lang, f"共 {inc.height} 起事件，其中 {open_now} 起尚未结案（{i18n.fmt_period(queries.period_label(start, end), lang)}）。",
-                              f"{inc.height} incidents, {open_now} not closed ({i18n.fmt_period(queries.period_label(start, end), lang)})."),
+    window_text = i18n.fmt_window(start, end, lang)
+    note = dmc.Text(i18n.pick(lang, f"{window_text}共 {inc.height} 起事件，其中 {open_now} 起尚未结案。",
+                              f"{window_text}: {inc.height} incidents, {open_now} not closed."),
                     size="xs", c="dimmed", id="ov-incidents-count")
     return dmc.Stack([note, figures.graph(fig, "ov-incidents-graph")], gap=2)
 

@@ -33,7 +33,7 @@ from dashboards import data, i18n, state
 from dashboards.components import figures
 from dashboards.components.empty import empty_state, not_available
 from dashboards.components.grid import Col, grid, records
-from dashboards.components.guard import guarded
+from dashboards.components.guard import guarded, guarded_layout
 from dashboards.components.shell import frame, loading, section
 from schemas.kinds import BY_NAME
 from schemas.rules import STATUS_ZH
@@ -67,6 +67,7 @@ def caveats(lang: str) -> list[str]:
     ]
 
 
+@guarded_layout
 def layout(**kwargs):
     params = state.clean(kwargs)
     lang = state.lang_of(params)
@@ -409,7 +410,8 @@ def matrix_panel(params, _loaded):
                                                                    descending=[True, True, False])
     top = per_organ.head(MATRIX_ORGANS)
     quarters = subs.select("quarter", "quarter_start").unique().sort("quarter_start")["quarter"].to_list()
-    lookup = {(r["organ_code"], r["quarter"]): r for r in subs.iter_rows(named=True)}
+    shown = subs.join(top.select("organ_code"), on="organ_code", how="semi")
+    lookup = {(r["organ_code"], r["quarter"]): r for r in shown.iter_rows(named=True)}
     z, hover = [], []
     for org in top.iter_rows(named=True):
         zr, hr = [], []

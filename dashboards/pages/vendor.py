@@ -14,7 +14,7 @@ from dashboards import data, i18n, state
 from dashboards.components import figures
 from dashboards.components.empty import empty_state, not_available
 from dashboards.components.grid import Col, grid, records
-from dashboards.components.guard import guarded
+from dashboards.components.guard import guarded, guarded_layout
 from dashboards.components.shell import frame, loading, section
 from dashboards.components.tables import incident_grid
 from schemas.identifiers import region_name
@@ -43,6 +43,7 @@ def _fact(label: str, value) -> list:
     return [html.Dt(label), html.Dd(value if value not in (None, "") else "—")]
 
 
+@guarded_layout
 def layout(code: str | None = None, **kwargs):
     params = state.clean(kwargs)
     lang = state.lang_of(params)
@@ -74,7 +75,7 @@ def layout(code: str | None = None, **kwargs):
     content = [
         dcc.Store(id="vp-params", data=store),
         dmc.Grid([
-            section(p("基本情况", "Identity"), dmc.Stack([facts, loading("vp-identity")], gap=4), span=12),
+            section(p("基本情况", "Identity"), dmc.Stack([facts, html.Div(id="vp-identity")], gap=4), span=12),
             section(p("风险分构成", "How the score adds up"), loading("vp-waterfall"), span=7,
                     note=p("从 0 起依次加上七个分项，得到风险分", "From 0, the seven components add up to the score")),
             section(p("哪些变化会改变等级", "What would change the tier"), loading("vp-levers"), span=5),
@@ -85,8 +86,8 @@ def layout(code: str | None = None, **kwargs):
                            "Organs with a project of this vendor and their check schedule; click a name for the organ.")),
             section(p("检查结果（按季度）", "Inspections by quarter"), loading("vp-inspections"), span=6),
             section(p("服务评价趋势", "Evaluation trend"), loading("vp-evals"), span=6),
-            section(p("事件", "Incidents"), loading("vp-incidents"), span=6),
-            section(p("未完成的整改", "Open rectifications"), loading("vp-rects"), span=6),
+            section(p("事件", "Incidents"), loading("vp-incidents"), span=12),
+            section(p("未完成的整改", "Open rectifications"), loading("vp-rects"), span=12),
         ], gutter="md"),
     ]
     return frame("vendors", params, path, content, title=row["vendor_name"], caveats=caveats(lang),

@@ -13,7 +13,7 @@ from dashboards import data, i18n, state
 from dashboards.components import figures
 from dashboards.components.empty import empty_state
 from dashboards.components.grid import Col, rows_response, server_grid
-from dashboards.components.guard import guarded
+from dashboards.components.guard import guarded, guarded_layout
 from dashboards.components.shell import frame, loading, search_control, section
 from warehouse.analytics_config import COMPONENT_ZH, COMPONENTS, TIERS
 
@@ -37,6 +37,7 @@ def caveats(lang: str) -> list[str]:
     ]
 
 
+@guarded_layout
 def layout(**kwargs):
     params = state.clean(kwargs)
     lang = state.lang_of(params)

@@ -129,8 +129,11 @@ def region_level(scope: Filters) -> str:
 
 
 def scope_label(con, scope: Filters) -> str:
-    if scope.region:
-        return labels.region_label(scope.region)
+    region = scope.effective_region   # the region ∩ the user's scope (issue 7)
+    if region == queries.NOWHERE:
+        return "权限范围以外（无数据）"
+    if region:
+        return labels.region_label(region)
     from warehouse import db
     try:
         code = db.get_setting(con, "jurisdiction")

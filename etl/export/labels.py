@@ -166,6 +166,9 @@ def describe_filters(f: Any) -> dict[str, str]:
         out["期间"] = _period_text(f.period)
     if getattr(f, "region", None):
         out["地区"] = region_label(f.region)
+    scope = getattr(f, "scope", None)
+    if scope and scope.isdigit() and scope.strip("0"):
+        out["权限范围"] = region_label(scope)
     if getattr(f, "service_type", None):
         out["服务类型"] = f.service_type
     if getattr(f, "vendor_code", None):

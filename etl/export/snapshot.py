@@ -105,7 +105,10 @@ _REFERENCED_VENDORS = f"""
 """
 
 REGISTRY_QUERIES: list[tuple[str, str, str]] = [
-    ("registries/organs", "范围内的全部机关", f"SELECT * FROM organs WHERE organ_code IN ({_SCOPED_ORGANS}) ORDER BY organ_code"),
+    # contact person and telephone are personal data (docs/access.md): never in a snapshot
+    ("registries/organs", "范围内的全部机关（不含联系人信息）",
+     f"SELECT * EXCLUDE (contact_name, contact_phone) FROM organs WHERE organ_code IN ({_SCOPED_ORGANS}) "
+     "ORDER BY organ_code"),
     ("registries/projects", "范围内机关在两年内在办的项目，及上述记录引用的项目",
      f"SELECT p.* FROM projects p JOIN ({_REFERENCED_PROJECTS}) USING (organ_code, project_code) "
      "ORDER BY p.organ_code, p.project_code"),
