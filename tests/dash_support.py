@@ -119,3 +119,23 @@ def find_id(node, wanted):
             if found is not None:
                 return found
     return None
+
+
+def _callback_named(client, first_output: str):
+    """The registered output string and output specs of the callback whose first output is
+    `first_output` (a multi-output key is "..a.b...c.d..", a single one "a.b")."""
+    for dep in client.get("/_dash-dependencies").get_json():
+        outs = dep["output"].strip(".").split("...")
+        if outs[0].split("@")[0] == first_output:
+            specs = [{"id": o.split(".")[0], "property": o.split(".", 1)[1].split("@")[0]} for o in outs]
+            return dep["output"], specs if dep["output"].startswith("..") else specs[0]
+    raise AssertionError(f"no callback for {first_output}")
+
+
+def post_callback(client, first_output: str, inputs: list[dict], state: list[dict], changed: list[str]) -> dict:
+    """POST one callback as the browser would, by its first output; returns its response."""
+    output, outs = _callback_named(client, first_output)
+    body = {"output": output, "outputs": outs, "inputs": inputs, "state": state, "changedPropIds": changed}
+    response = client.post("/_dash-update-component", json=body)
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    return response.get_json()["response"]

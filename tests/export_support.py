@@ -7,7 +7,10 @@ import functools
 import re
 from pathlib import Path
 
+import pytest
+
 from etl import pipeline, sample
+from warehouse import queries
 
 TODAY = dt.date(2026, 3, 15)   # 2024 and 2025 are whole years of the sample
 YEAR = 2025
@@ -22,6 +25,18 @@ def sample_warehouse(root: Path) -> Path:
         manifest = sample.generate(root / "submissions", today=TODAY)
         pipeline.run([root / "submissions"], pipeline.Settings(warehouse, manifest["jurisdiction"], TODAY))
     return warehouse
+
+
+@pytest.fixture(scope="module")
+def warehouse_path(tmp_path_factory) -> Path:
+    return sample_warehouse(tmp_path_factory.getbasetemp() / "export_sample")
+
+
+@pytest.fixture(scope="module")
+def con(warehouse_path):
+    c = queries.connect(warehouse_path)
+    yield c
+    c.close()
 
 
 def header_row(ws) -> int:

@@ -15,24 +15,12 @@ from click.testing import CliRunner
 
 from etl.cli import main
 from etl.export import annual, annual_workbook
-from tests.export_support import TODAY, YEAR, header_row, sample_warehouse, summary_figures
+from tests.export_support import TODAY, YEAR, con, header_row, sample_warehouse, summary_figures, warehouse_path  # noqa: F401 (fixtures)
 from warehouse import queries
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 EXPECTED_SHEETS = ["摘要", "分地区检查", "分服务类型检查", "季度趋势", "等级分布", "问题类别", "高频不符合项",
                    "服务机构风险", "事件", "整改统计", "整改明细", "报送完整性", "检查覆盖", "方法说明"]
-
-
-@pytest.fixture(scope="module")
-def warehouse_path(tmp_path_factory) -> Path:
-    return sample_warehouse(tmp_path_factory.getbasetemp() / "export_sample")
-
-
-@pytest.fixture(scope="module")
-def con(warehouse_path):
-    c = queries.connect(warehouse_path)
-    yield c
-    c.close()
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from tests.dash_support import post_callback
 from tests.export_support import TODAY, YEAR, sample_warehouse
 
 
@@ -31,32 +32,13 @@ def client(warehouse_path, tmp_path, monkeypatch):
     return app.server.test_client()
 
 
-def outputs_of(client, first_output: str):
-    """The output key and outputs of the callback whose first output is `first_output`, as Dash
-    registered them (a multi-output key is "..a.b...c.d..", a single one "a.b")."""
-    for dep in client.get("/_dash-dependencies").get_json():
-        outs = dep["output"].strip(".").split("...")
-        if outs[0].split("@")[0] == first_output:
-            specs = [{"id": o.split(".")[0], "property": o.split(".", 1)[1]} for o in outs]
-            return dep["output"], specs if dep["output"].startswith("..") else specs[0]
-    raise AssertionError(f"no callback for {first_output}")
-
-
-def call(client, first_output: str, inputs: list[dict], state: list[dict], changed: list[str]) -> dict:
-    output, outs = outputs_of(client, first_output)
-    body = {"output": output, "outputs": outs, "inputs": inputs, "state": state, "changedPropIds": changed}
-    response = client.post("/_dash-update-component", json=body)
-    assert response.status_code == 200, response.get_data(as_text=True)[:500]
-    return response.get_json()["response"]
-
-
 def test_export_page_runs_in_background_and_downloads(client):
     assert client.get("/export").status_code == 200
     from dashboards.pages import export as page
     layout = json.dumps(page.layout(), default=lambda o: o.to_plotly_json(), ensure_ascii=False)
     assert "ex-start" in layout and "年度导出" in layout and f"{YEAR}年" in layout
 
-    started = call(client, "ex-started.children",
+    started = post_callback(client, "ex-started.children",
                    inputs=[{"id": "ex-start", "property": "n_clicks", "value": 1}],
                    state=[{"id": "ex-year", "property": "value", "value": str(YEAR)},
                           {"id": "ex-kinds", "property": "value", "value": ["workbook", "snapshot"]},
@@ -67,7 +49,7 @@ def test_export_page_runs_in_background_and_downloads(client):
 
     progress, deadline = 0, time.time() + 60
     while time.time() < deadline:
-        polled = call(client, "ex-status.children", inputs=[{"id": "ex-poll", "property": "n_intervals", "value": 1}],
+        polled = post_callback(client, "ex-status.children", inputs=[{"id": "ex-poll", "property": "n_intervals", "value": 1}],
                       state=[{"id": "ex-job", "property": "data", "value": job}], changed=["ex-poll.n_intervals"])
         progress = polled["ex-progress"]["value"]
         if polled["ex-poll"]["disabled"]:
@@ -77,7 +59,7 @@ def test_export_page_runs_in_background_and_downloads(client):
     assert "导出完成" in json.dumps(polled["ex-status"]["children"], ensure_ascii=False)
 
     def download(kind: str) -> bytes:
-        got = call(client, "ex-download.data",
+        got = post_callback(client, "ex-download.data",
                    inputs=[[{"id": {"type": "ex-get", "kind": kind}, "property": "n_clicks", "value": 1}]],
                    state=[{"id": "ex-job", "property": "data", "value": job}],
                    changed=[json.dumps({"kind": kind, "type": "ex-get"}, separators=(",", ":")) + ".n_clicks"])

@@ -18,20 +18,8 @@ from etl.cli import main
 from etl.export import annual, annual_report, charts, export_annual
 from etl.export import snapshot as snap
 from etl.export.jobs import JobRunner
-from tests.export_support import TODAY, YEAR, sample_warehouse, summary_figures
+from tests.export_support import TODAY, YEAR, con, sample_warehouse, summary_figures, warehouse_path  # noqa: F401 (fixtures)
 from warehouse import queries
-
-
-@pytest.fixture(scope="module")
-def warehouse_path(tmp_path_factory) -> Path:
-    return sample_warehouse(tmp_path_factory.getbasetemp() / "export_sample")
-
-
-@pytest.fixture(scope="module")
-def con(warehouse_path):
-    c = queries.connect(warehouse_path)
-    yield c
-    c.close()
 
 
 @pytest.fixture(scope="module")

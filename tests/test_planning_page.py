@@ -12,7 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.dash_support import texts
+from tests.dash_support import post_callback, texts
 from tests.planning_registry import T0, build_province
 from tests.factories import organ_code
 
@@ -30,25 +30,8 @@ def client(warehouse_path, monkeypatch):
     return app.server.test_client()
 
 
-def outputs_of(client, first_output: str):
-    for dep in client.get("/_dash-dependencies").get_json():
-        outs = dep["output"].strip(".").split("...")
-        if outs[0].split("@")[0] == first_output:
-            specs = [{"id": o.split(".")[0], "property": o.split(".", 1)[1].split("@")[0]} for o in outs]
-            return dep["output"], specs if dep["output"].startswith("..") else specs[0]
-    raise AssertionError(f"no callback for {first_output}")
-
-
-def call(client, first_output: str, inputs: list[dict], state: list[dict], changed: list[str]) -> dict:
-    output, outs = outputs_of(client, first_output)
-    body = {"output": output, "outputs": outs, "inputs": inputs, "state": state, "changedPropIds": changed}
-    response = client.post("/_dash-update-component", json=body)
-    assert response.status_code == 200, response.get_data(as_text=True)[:500]
-    return response.get_json()["response"]
-
-
 def draw(client, *, seed=7, reason=None, redraw=False, params=None) -> dict:
-    return call(client, "pl-draw-result.children",
+    return post_callback(client, "pl-draw-result.children",
                 inputs=[{"id": "pl-draw", "property": "n_clicks", "value": 1}],
                 state=[{"id": "pl-period", "property": "value", "value": "2026-Q1"},
                        {"id": "pl-seed", "property": "value", "value": seed},
@@ -59,13 +42,13 @@ def draw(client, *, seed=7, reason=None, redraw=False, params=None) -> dict:
 
 
 def show(client, value, params=None) -> dict:
-    return call(client, "pl-summary.children", inputs=[{"id": "pl-plan", "property": "value", "value": value}],
+    return post_callback(client, "pl-summary.children", inputs=[{"id": "pl-plan", "property": "value", "value": value}],
                 state=[{"id": "pl-params", "property": "data", "value": params or {}}], changed=["pl-plan.value"])
 
 
 def download(client, which: str) -> tuple[str, bytes]:
     button = "pl-get-plan" if which == "plan" else "pl-get-public"
-    got = call(client, "pl-download.data",
+    got = post_callback(client, "pl-download.data",
                inputs=[{"id": "pl-get-plan", "property": "n_clicks", "value": 1 if which == "plan" else None},
                        {"id": "pl-get-public", "property": "n_clicks", "value": 1 if which != "plan" else None}],
                state=[{"id": "pl-plan", "property": "value", "value": "1"}], changed=[f"{button}.n_clicks"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import polars as pl
+from dash import html
 
 from dashboards import i18n
 from dashboards.components.grid import Col, grid, records
@@ -21,3 +22,8 @@ def incident_grid(grid_id: str, incidents: pl.DataFrame, lang: str, *, who: str)
             Col(who, p("机关" if who == "organ_name" else "服务机构", "Organ" if who == "organ_name" else "Vendor")),
             Col("description", p("经过", "What happened"), "long", width=260)]
     return grid(grid_id, cols, records(incidents.sort("occurred_at", descending=True)), lang, height=320)
+
+
+def fact(label: str, value) -> list:
+    """One term and its value in a profile's fact list; a missing value shows as a dash."""
+    return [html.Dt(label), html.Dd(value if value not in (None, "") else "—")]

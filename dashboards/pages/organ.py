@@ -15,7 +15,7 @@ from dashboards.components.empty import empty_state, not_available
 from dashboards.components.grid import Col, grid, records
 from dashboards.components.guard import guarded, guarded_layout
 from dashboards.components.shell import frame, loading, section
-from dashboards.components.tables import incident_grid
+from dashboards.components.tables import fact, incident_grid
 from warehouse import queries
 
 dash.register_page(__name__, path_template="/organs/<code>", name="机关档案", title="机关档案 · 档案外包监管分析")
@@ -36,10 +36,6 @@ def caveats(lang: str) -> list[str]:
     ]
 
 
-def _fact(label: str, value) -> list:
-    return [html.Dt(label), html.Dd(value if value not in (None, "") else "—")]
-
-
 @guarded_layout
 def layout(code: str | None = None, **kwargs):
     params = state.clean(kwargs)
@@ -53,19 +49,19 @@ def layout(code: str | None = None, **kwargs):
                            action=(i18n.t("nav.overview", lang), state.href("/", params)))
         return frame("", params, path, body, title=p("机关档案", "Organ profile"), caveats=caveats(lang), show_filters=())
     facts = html.Dl([
-        *_fact(p("统一社会信用代码", "Credit code"), row["organ_code"]),
-        *_fact(p("地区", "Region"), row.get("region_name")),
-        *_fact(p("层级", "Level"), row.get("admin_level")),
-        *_fact(p("等级依据", "Why this tier"), row.get("tier_reason")),
-        *_fact(p("检查次数", "Inspections"), i18n.fmt_int(row.get("inspections"), lang)),
-        *_fact(p("最近检查", "Last inspected"),
+        *fact(p("统一社会信用代码", "Credit code"), row["organ_code"]),
+        *fact(p("地区", "Region"), row.get("region_name")),
+        *fact(p("层级", "Level"), row.get("admin_level")),
+        *fact(p("等级依据", "Why this tier"), row.get("tier_reason")),
+        *fact(p("检查次数", "Inspections"), i18n.fmt_int(row.get("inspections"), lang)),
+        *fact(p("最近检查", "Last inspected"),
                f"{i18n.fmt_date(row.get('last_inspected_on'), lang)} {i18n.grade(row.get('last_grade'), lang) if row.get('last_inspection_code') else ''}"),
-        *_fact(p("下次应检", "Next check due"), i18n.fmt_date(row.get("next_due_on"), lang)),
-        *_fact(p("应检原因", "Why due"), row.get("due_reason")),
-        *_fact(p("检查状态", "Check status"), i18n.status(row.get("status"), lang)
+        *fact(p("下次应检", "Next check due"), i18n.fmt_date(row.get("next_due_on"), lang)),
+        *fact(p("应检原因", "Why due"), row.get("due_reason")),
+        *fact(p("检查状态", "Check status"), i18n.status(row.get("status"), lang)
                + (i18n.pick(lang, f"（逾期 {row['days_overdue']} 天）", f" ({row['days_overdue']} days overdue)")
                   if row.get("days_overdue") else "")),
-        *_fact(p("项目（在办）", "Projects (active)"), f"{row.get('projects')}（{row.get('active_projects')}）"),
+        *fact(p("项目（在办）", "Projects (active)"), f"{row.get('projects')}（{row.get('active_projects')}）"),
     ], className="profile-facts", id="op-facts")
     subtitle = dmc.Badge(i18n.tier(row["tier"], lang), color=TIER_COLOR.get(row["tier"], "gray"), size="lg", id="op-tier")
     store = {**params, "code": code, "region": None}

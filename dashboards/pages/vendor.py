@@ -16,7 +16,7 @@ from dashboards.components.empty import empty_state, not_available
 from dashboards.components.grid import Col, grid, records
 from dashboards.components.guard import guarded, guarded_layout
 from dashboards.components.shell import frame, loading, section
-from dashboards.components.tables import incident_grid
+from dashboards.components.tables import fact, incident_grid
 from schemas.identifiers import region_name
 from warehouse import queries
 
@@ -39,10 +39,6 @@ def caveats(lang: str) -> list[str]:
     ]
 
 
-def _fact(label: str, value) -> list:
-    return [html.Dt(label), html.Dd(value if value not in (None, "") else "—")]
-
-
 @guarded_layout
 def layout(code: str | None = None, **kwargs):
     params = state.clean(kwargs)
@@ -57,17 +53,17 @@ def layout(code: str | None = None, **kwargs):
         return frame("vendors", params, path, body, title=p("服务机构档案", "Vendor profile"), caveats=caveats(lang),
                      show_filters=())
     facts = html.Dl([
-        *_fact(p("统一社会信用代码", "Credit code"), row["vendor_code"]),
-        *_fact(p("注册地", "Registered in"), region_name(row["region_code"]) if row["region_code"] else None),
-        *_fact(p("风险分", "Risk score"), i18n.fmt_num(row["score"], 2)),
-        *_fact(p("分数对应等级", "Tier by score"), i18n.tier(row["score_tier"], lang)),
-        *_fact(p("底线规则", "Floor rule"), row["floor_reason"]),
-        *_fact(p("服务机关（在办）", "Organs served (active)"), i18n.fmt_int(row["organs_served"], lang)),
-        *_fact(p("在办项目", "Active projects"), i18n.fmt_int(row["active_projects"], lang)),
-        *_fact(p("等级起始日", "Tier since"), i18n.fmt_date(row["tier_since"], lang)),
-        *_fact(p("上次等级", "Previous tier"), i18n.tier(row["previous_tier"], lang) if row["previous_tier"] else
+        *fact(p("统一社会信用代码", "Credit code"), row["vendor_code"]),
+        *fact(p("注册地", "Registered in"), region_name(row["region_code"]) if row["region_code"] else None),
+        *fact(p("风险分", "Risk score"), i18n.fmt_num(row["score"], 2)),
+        *fact(p("分数对应等级", "Tier by score"), i18n.tier(row["score_tier"], lang)),
+        *fact(p("底线规则", "Floor rule"), row["floor_reason"]),
+        *fact(p("服务机关（在办）", "Organs served (active)"), i18n.fmt_int(row["organs_served"], lang)),
+        *fact(p("在办项目", "Active projects"), i18n.fmt_int(row["active_projects"], lang)),
+        *fact(p("等级起始日", "Tier since"), i18n.fmt_date(row["tier_since"], lang)),
+        *fact(p("上次等级", "Previous tier"), i18n.tier(row["previous_tier"], lang) if row["previous_tier"] else
                p("首次评定", "first assessment")),
-        *_fact(p("计算日", "As of"), i18n.fmt_date(row["as_of"], lang)),
+        *fact(p("计算日", "As of"), i18n.fmt_date(row["as_of"], lang)),
     ], className="profile-facts", id="vp-facts")
     subtitle = dmc.Badge(i18n.tier(row["tier"], lang), color=TIER_COLOR.get(row["tier"], "gray"), size="lg",
                          id="vp-tier")
@@ -108,11 +104,11 @@ def identity_panel(params):
     r = profile.row(0, named=True)
     p = lambda zh, en: i18n.pick(lang, zh, en)  # noqa: E731
     return html.Dl([
-        *_fact(p("成立日期", "Established"), i18n.fmt_date(r.get("established_on"), lang)),
-        *_fact(p("注册资本（万元）", "Registered capital (10k CNY)"), i18n.fmt_num(r.get("registered_capital_wan"), 0)),
-        *_fact(p("外资背景", "Foreign investment"), r.get("foreign_investment")),
-        *_fact(p("备案编号", "Filing no."), r.get("filing_no")),
-        *_fact(p("备案有效期至", "Filing valid until"), i18n.fmt_date(r.get("filing_expires_on"), lang)),
+        *fact(p("成立日期", "Established"), i18n.fmt_date(r.get("established_on"), lang)),
+        *fact(p("注册资本（万元）", "Registered capital (10k CNY)"), i18n.fmt_num(r.get("registered_capital_wan"), 0)),
+        *fact(p("外资背景", "Foreign investment"), r.get("foreign_investment")),
+        *fact(p("备案编号", "Filing no."), r.get("filing_no")),
+        *fact(p("备案有效期至", "Filing valid until"), i18n.fmt_date(r.get("filing_expires_on"), lang)),
     ], className="profile-facts")
 
 
