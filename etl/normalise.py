@@ -13,6 +13,7 @@ import polars as pl
 from schemas import enums
 from schemas.enums import OUT_OF_SCOPE
 from schemas.kinds import Column, Kind
+from schemas.rules import TYPE_NAMES_ZH
 
 ROW = "_row"  # position of the row within its sheet's frame
 PROBLEM_SCHEMA = {ROW: pl.UInt32, "column": pl.String, "value": pl.String, "rule": pl.String,
@@ -170,5 +171,5 @@ def normalise(kind: Kind, raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame
         bad = written.filter(pl.col("value").is_not_null() & typed[c.name].is_null())
         if bad.height:
             problems.append(bad.with_columns(column=pl.lit(c.name), rule=pl.lit("ROW_TYPE"),
-                                             detail=pl.lit(c.type)).select(PROBLEM_SCHEMA.keys()).cast(PROBLEM_SCHEMA))
+                                             detail=pl.lit(TYPE_NAMES_ZH[c.type])).select(PROBLEM_SCHEMA.keys()).cast(PROBLEM_SCHEMA))
     return typed, pl.concat(problems)

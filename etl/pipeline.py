@@ -203,7 +203,7 @@ class _Load:
                 part.errors.append(errors)
                 if REFERENCES.get(kind.name):
                     # A code already rejected as malformed is not reported again as unknown.
-                    refs = reference_problems(kind.name, typed, known)
+                    refs = reference_problems(part.sheet, typed, known)
                     part.errors.append(refs.join(errors.select(ROW, "column"), on=[ROW, "column"], how="anti"))
             self._duplicates(kind.name, parts)
             rows = self._accepted_rows(kind.name, parts)
@@ -291,7 +291,6 @@ class _Load:
                                   problems.filter(pl.col("severity") == "warning").join(rejected, on=ROW, how="anti")])
             problems = problems.join(part.sheet.frame.select(ROW, SOURCE_ROW), on=ROW).sort(SOURCE_ROW, "column")
             zh = {c.name: c.zh for c in kind.columns}
-            written = {name: header for name, header in part.sheet.headers.items()}
             row_values = self._row_values(part, problems[ROW].unique())
             frames.append(pl.DataFrame({
                 "batch_id": [part.result.batch_id] * problems.height,
@@ -304,7 +303,7 @@ class _Load:
                 "value": problems["value"],
                 "rule": problems["rule"],
                 "severity": problems["severity"],
-                "message": [message(r, header=written.get(c, zh.get(c, c)), value=v or "", detail=d or "")
+                "message": [message(r, header=zh.get(c, c), value=v or "", detail=d or "")
                             for r, c, v, d in zip(problems["rule"], problems["column"], problems["value"],
                                                   problems["detail"])],
                 "row_values": [row_values.get(r) for r in problems[ROW]],

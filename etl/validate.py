@@ -18,15 +18,12 @@ from schemas.identifiers import region_name, region_prefix, uscc_detail
 from schemas.kinds import Kind
 from schemas.models import rule_for_check, schema_for
 from schemas.references import REFERENCES
-from schemas.rules import TYPE_NAMES_ZH
 from schemas.warnings import warnings_for
 
 
 def _details(kind: Kind, rule: str, column: str, other: str | None, today: dt.date,
              jurisdiction: str | None) -> str:
     col = kind.column(column)
-    if rule == "ROW_TYPE":
-        return TYPE_NAMES_ZH.get(col.type, col.type)
     if rule == "ROW_ENUM":
         return "、".join(col.enum.values) if col.enum else ""
     if rule == "ROW_RANGE":
@@ -104,8 +101,9 @@ def _warnings(kind: Kind, typed: pl.DataFrame) -> pl.DataFrame:
     return pl.concat(found)
 
 
-def reference_problems(kind_name: str, typed: pl.DataFrame, known: dict[str, pl.DataFrame]) -> pl.DataFrame:
+def reference_problems(sheet: Sheet, typed: pl.DataFrame, known: dict[str, pl.DataFrame]) -> pl.DataFrame:
     """ROW_UNKNOWN_REFERENCE rows: references whose target combination is not known."""
+    kind_name = sheet.kind.name
     found = [pl.DataFrame(schema=PROBLEM_SCHEMA)]
     for ref in REFERENCES.get(kind_name, ()):
         present = pl.all_horizontal([pl.col(c).is_not_null() for c in ref.columns])
@@ -118,4 +116,4 @@ def reference_problems(kind_name: str, typed: pl.DataFrame, known: dict[str, pl.
             pl.col(ROW), column=pl.lit(ref.columns[0]), value=pl.lit(None, pl.String),
             rule=pl.lit("ROW_UNKNOWN_REFERENCE"), detail=pl.lit(ref.detail))
         found.append(missing.cast(PROBLEM_SCHEMA))
-    return pl.concat(found)
+    return _with_written_values(pl.concat(found), sheet, sheet.kind)

@@ -41,6 +41,7 @@ def test_good_rows_load_and_bad_rows_are_explained(tmp_path, load, warehouse):
     assert (enum["source_row"], enum["value"]) == (5, "外星") and "机关内部" in enum["message"]
     ref = only(result, "ROW_UNKNOWN_REFERENCE")[0]
     assert (ref["source_row"], ref["column_name"]) == (6, "organ_code") and "机关名录中不存在" in ref["message"]
+    assert ref["value"] == organ_code(9) and organ_code(9) in ref["message"]
     order = only(result, "ROW_DATE_ORDER")[0]
     assert (order["source_row"], order["column_name"]) == (7, "planned_end_on") and "开始日期" in order["message"]
     assert [(i["source_row"], i["column_zh"]) for i in only(result, "ROW_REQUIRED")] == [(8, "项目编号")]
@@ -76,6 +77,15 @@ def test_range_region_jurisdiction_future_and_duplicates(tmp_path, load):
     assert (organ_sheet.rows_read, organ_sheet.rows_loaded, organ_sheet.rows_rejected) == (8, 3, 5)
     assert result.rejections_by_rule() == {"ROW_DUPLICATE_KEY": 2, "ROW_FUTURE_DATE": 1, "ROW_JURISDICTION": 1,
                                            "ROW_RANGE": 1, "ROW_REGION": 1}
+
+
+def test_messages_name_the_contract_header_and_type_even_for_english_headers(tmp_path, load):
+    projects = write_csv(tmp_path / "projects.csv",
+                         ["project_code", "organ_code", "vendor_code", "service_type", "signed_on", "start_on",
+                          "planned_end_on", "work_site", "involves_classified", "confidentiality_agreement"],
+                         [project_row("P1", 1, 1, classified="也许")])
+    bad = only(load(registry(tmp_path), projects), "ROW_TYPE")[0]
+    assert bad["message"] == "「是否涉密」的值“也许”无法识别为是或否"
 
 
 def test_file_level_rejections_do_not_stop_other_files(tmp_path, load):
