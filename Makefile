@@ -9,13 +9,20 @@ $(BIN)/oversight: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-.PHONY: install demo test bench bench-dashboards
+# The browser tests drive Debian's chromium (never a downloaded browser); charts and screenshots
+# need the CJK fonts. Installed from Debian's packages when missing.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+system-packages:
+	@if ! command -v chromium >/dev/null || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
+	  $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium fonts-noto-cjk; fi
+
+.PHONY: install demo test bench system-packages bench-dashboards
 install: $(BIN)/oversight
 
 demo: install
 	$(BIN)/oversight demo
 
-test: install
+test: install system-packages
 	$(BIN)/pytest
 
 bench: install
