@@ -12,7 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.dash_support import post_callback, texts
+from tests.dash_support import find_id, post_callback, texts
 from tests.planning_registry import T0, build_province
 from tests.factories import organ_code
 
@@ -82,7 +82,7 @@ def test_the_planning_page_draws_shows_and_downloads(client):
     bars = {trace["name"]: trace for trace in figure["data"]}
     assert "必检" in bars and "未能派员" in bars  # organ 1 staffed (forced), organ 4 without a team
     assert bars["必检"]["base"][0] == "2026-01-01"
-    grid = shown["pl-visits"]["children"]["props"]
+    grid = find_id(shown["pl-visits"], {"type": "grid-export-grid", "grid": "pl-visit-grid"})["props"]
     rows = {r["organ_code"]: r for r in grid["rowData"]}
     assert {organ_code(1), organ_code(4)} <= set(rows)
     assert rows[organ_code(1)]["selection_text"] == "必检" and "丙" not in rows[organ_code(1)]["inspectors"]

@@ -13,8 +13,11 @@ from dataclasses import dataclass
 
 import dash_ag_grid as dag
 import polars as pl
+from dash import html
 
 from dashboards import i18n
+from dashboards.components.export_button import GRID as GRID_TYPE
+from dashboards.components.export_button import export_controls
 
 
 @dataclass(frozen=True)
@@ -90,8 +93,15 @@ def _options(lang: str, extra: dict | None = None) -> dict:
 
 
 def grid(grid_id, columns: list[Col], rows: list[dict], lang: str, *, height: int | None = 360,
-         page_size: int = 20, extra: dict | None = None) -> dag.AgGrid:
-    """A client-side grid (all rows sent once; for tables of at most a few thousand rows)."""
+         page_size: int = 20, extra: dict | None = None, export: str | None = None,
+         export_skip: tuple[str, ...] = (), export_filters: dict | None = None):
+    """A client-side grid (all rows sent once; for tables of at most a few thousand rows).
+
+    With `export` (the grid's title on the sheet) the grid comes with an 「导出Excel」 button that
+    exports the rows the user sees (components/export_button.py); the AgGrid's id is then
+    {"type": "grid-export-grid", "grid": grid_id} inside a Div whose id is `grid_id`.
+    `export_skip` names URL filters that do not apply to this grid (left off the sheet);
+    `export_filters` ({label: value}) what else selects its rows (a profile's organ), written on it."""
     paginate = len(rows) > page_size
     opts = _options(lang, {"pagination": paginate, "paginationPageSize": page_size,
                            "paginationPageSizeSelector": False, **(extra or {})})
@@ -100,10 +110,15 @@ def grid(grid_id, columns: list[Col], rows: list[dict], lang: str, *, height: in
         style = {"width": "100%"}
     else:
         style = {"height": f"{height}px", "width": "100%"}
-    return dag.AgGrid(id=grid_id, columnDefs=column_defs(columns, lang), rowData=rows,
-                      dashGridOptions=opts, style=style, className="ag-theme-quartz",
-                      defaultColDef={"suppressHeaderMenuButton": True},
-                      dangerously_allow_code=False)
+    table = dag.AgGrid(id={"type": GRID_TYPE, "grid": grid_id} if export else grid_id,
+                       columnDefs=column_defs(columns, lang), rowData=rows,
+                       dashGridOptions=opts, style=style, className="ag-theme-quartz",
+                       defaultColDef={"suppressHeaderMenuButton": True},
+                       dangerously_allow_code=False)
+    if not export:
+        return table
+    controls = export_controls(grid_id, export, lang, skip=export_skip, filters=export_filters)
+    return html.Div([controls, html.Div(table, id=grid_id)], className="grid-with-export")
 
 
 def server_grid(grid_id, columns: list[Col], lang: str, *, height: int = 560, page_size: int = 50,

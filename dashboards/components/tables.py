@@ -9,7 +9,7 @@ from dashboards import i18n
 from dashboards.components.grid import Col, grid, records
 
 
-def incident_grid(grid_id: str, incidents: pl.DataFrame, lang: str, *, who: str):
+def incident_grid(grid_id: str, incidents: pl.DataFrame, lang: str, *, who: str, export_scope: dict | None = None):
     p = lambda zh, en: i18n.pick(lang, zh, en)  # noqa: E731
     incidents = incidents.with_columns(
         severity_text=pl.col("severity").map_elements(lambda v: i18n.severity(v, lang), return_dtype=pl.String),
@@ -21,7 +21,8 @@ def incident_grid(grid_id: str, incidents: pl.DataFrame, lang: str, *, who: str)
             Col("status", p("状态", "Status"), width=90),
             Col(who, p("机关" if who == "organ_name" else "服务机构", "Organ" if who == "organ_name" else "Vendor")),
             Col("description", p("经过", "What happened"), "long", width=260)]
-    return grid(grid_id, cols, records(incidents.sort("occurred_at", descending=True)), lang, height=320)
+    return grid(grid_id, cols, records(incidents.sort("occurred_at", descending=True)), lang, height=320,
+                export=p("事件", "Incidents"), **(export_scope or {}))
 
 
 def fact(label: str, value) -> list:

@@ -100,6 +100,11 @@ def _vendor_link(params):
                   pl.col("vendor_code"), pl.lit(search)))
 
 
+def _export(params, lang) -> dict:
+    """The 「导出Excel」 scope of this profile's grids: the organ, not the URL's filters."""
+    return {"export_skip": state.GLOBAL_KEYS, "export_filters": {i18n.pick(lang, "机关", "Organ"): params["code"]}}
+
+
 @callback(Output("op-projects", "children"), Input("op-params", "data"))
 @guarded()
 def projects_panel(params):
@@ -118,7 +123,8 @@ def projects_panel(params):
     if "inspections" in projects.columns:
         cols += [Col("inspections", p("检查次数", "Inspections"), "int", width=96),
                  Col("last_inspected_on", p("最近检查", "Last inspected"), "date", width=130)]
-    return grid("op-projects-grid", cols, records(projects), lang, height=300)
+    return grid("op-projects-grid", cols, records(projects), lang, height=300,
+                export=p("外包项目与服务机构", "Projects and vendors"), **_export(params, lang))
 
 
 @callback(Output("op-inspections", "children"), Input("op-params", "data"))
@@ -134,7 +140,8 @@ def inspections_panel(params):
                 Col("inspected_on", p("日期", "Date"), "date", width=130), Col("inspection_kind", p("方式", "Kind")),
                 Col("score", p("得分", "Score"), "num"), Col("grade", p("结论", "Grade"), "grade", width=90),
                 Col("n_fail", p("不符合", "Failed"), "int"), Col("n_partial", p("部分符合", "Partial"), "int")]
-        return grid("op-inspections-grid", cols, records(insp), lang, height=300)
+        return grid("op-inspections-grid", cols, records(insp), lang, height=300,
+                    export=p("检查与发现的问题", "Inspections and findings"), **_export(params, lang))
     rect = _mine(data.q("rectifications", _scope(params)), params)
     if not rect.height:
         return dmc.Stack([empty_state(lang, p("没有需要整改的检查发现。", "No finding that needed a rectification.")),
@@ -148,7 +155,8 @@ def inspections_panel(params):
             Col("findings", p("需整改事项", "Findings"), "int", width=100),
             Col("veto", p("否决项", "Veto"), "int", width=80), Col("open", p("未完成", "Open"), "int", width=80),
             Col("items", p("事项编号", "Items"), "long")]
-    return dmc.Stack([grid("op-inspections-grid", cols, records(by_insp), lang, height=320),
+    return dmc.Stack([grid("op-inspections-grid", cols, records(by_insp), lang, height=320,
+                           export=p("检查与发现的问题", "Inspections and findings"), **_export(params, lang)),
                       dmc.Text(p("列出有整改要求的检查；全部检查清单待接入。",
                                  "Inspections with rectification orders; the full list is pending."), size="xs", c="dimmed")],
                      gap=4)
@@ -166,7 +174,8 @@ def repeats_panel(params):
     rep = rep.sort("streak", "inspected_on", descending=True).unique("item_code", keep="first", maintain_order=True)
     cols = [Col("item_zh", p("检查事项", "Item"), "long"), Col("streak", p("连续次数", "Streak"), "int", width=90),
             Col("inspected_on", p("最近一次", "Latest"), "date", width=130)]
-    return grid("op-repeats-grid", cols, records(rep), lang, height=300)
+    return grid("op-repeats-grid", cols, records(rep), lang, height=300,
+                export=p("反复出现的问题", "Repeat findings"), **_export(params, lang))
 
 
 @callback(Output("op-rects", "children"), Input("op-params", "data"))
@@ -185,7 +194,8 @@ def rectifications_panel(params):
             Col("due_on", p("应完成", "Due"), "date", width=130), Col("closed_on", p("完成", "Closed"), "date", width=130),
             Col("days_overdue", p("逾期天数", "Days overdue"), "int", width=100),
             Col("status_text", p("状态", "Status"), width=100)]
-    return grid("op-rects-grid", cols, records(rect), lang, height=360)
+    return grid("op-rects-grid", cols, records(rect), lang, height=360, export=p("整改", "Rectifications"),
+                **_export(params, lang))
 
 
 @callback(Output("op-incidents", "children"), Input("op-params", "data"))
@@ -204,7 +214,8 @@ def incidents_panel(params):
     if not incidents.height:
         parts.append(empty_state(lang, p("该机关没有事件报告。", "The organ reported no incident.")))
     else:
-        parts.append(incident_grid("op-incidents-grid", incidents, lang, who="vendor_name"))
+        parts.append(incident_grid("op-incidents-grid", incidents, lang, who="vendor_name",
+                                   export_scope=_export(params, lang)))
     return dmc.Stack(parts, gap=4)
 
 

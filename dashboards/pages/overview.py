@@ -315,5 +315,6 @@ def regions_panel(params):
     return dmc.Stack([
         dmc.Alert(p("这不是排名。", "This is not a ranking."), color="gray", variant="light", py=4,
                   id="not-a-ranking"),
-        grid("ov-regions-grid", cols, records(merged), lang, height=420, page_size=40),
+        grid("ov-regions-grid", cols, records(merged), lang, height=420, page_size=40,
+             export=p("地区对比", "Region comparison")),
     ], gap=6)

@@ -280,6 +280,11 @@ def visit_columns(lang: str) -> list[Col]:
             Col("achieved_text", p("执行", "Done"), width=90)]
 
 
+def _export(plan_id, lang) -> dict:
+    """The 「导出Excel」 scope of the plan's grids: the plan, not the URL's filters."""
+    return {"export_skip": state.GLOBAL_KEYS, "export_filters": {i18n.pick(lang, "检查计划", "Plan"): plan_id}}
+
+
 def visits_display(visits: pl.DataFrame, achieved: pl.DataFrame, params: dict) -> pl.DataFrame:
     lang = state.lang_of(params)
     search = state.to_search(state.carry(params))
@@ -339,10 +344,12 @@ def achieved_panel(plan_id: int, lang: str, today: dt.date):
                       Col("organ_name", p("机关", "Organ"), width=260), Col("region_name", p("地区", "Region"), width=110),
                       Col("tier", p("等级", "Tier"), "tier", width=96), Col("grade", p("结论", "Grade"), "grade", width=90)]
     parts = [dmc.SimpleGrid(cards, cols={"base": 2, "sm": 3, "lg": 6}, spacing="sm"),
-             grid("pl-achieved-tiers", tier_cols, records(by_tier), lang, height=None)]
+             grid("pl-achieved-tiers", tier_cols, records(by_tier), lang, height=None,
+                  export=p("计划执行情况", "Plan against achieved"), **_export(plan_id, lang))]
     if unplanned.height:
         parts += [dmc.Text(p("计划外检查", "Unplanned inspections"), fw=600, size="sm"),
-                  grid("pl-unplanned", unplanned_cols, records(unplanned), lang, height=300)]
+                  grid("pl-unplanned", unplanned_cols, records(unplanned), lang, height=300,
+                       export=p("计划外检查", "Unplanned inspections"), **_export(plan_id, lang))]
     return dmc.Stack(parts, gap="sm")
 
 
@@ -374,7 +381,8 @@ def show_plan(value, params):
     calendar = html.Div(figures.graph(calendar_figure(visits, plan, lang, today), "pl-calendar-graph"),
                         style={"maxHeight": "640px", "overflowY": "auto"})
     table = grid("pl-visit-grid", visit_columns(lang), records(visits_display(visits, achieved, params)), lang,
-                 height=560)
+                 height=560, export=i18n.pick(lang, "检查任务", "Visits"),
+                 **_export(plan_id, lang))
     return (summary, calendar, table, unstaffed_panel(data.q_fn(planning.plan_unstaffed, plan_id), lang),
             achieved_panel(plan_id, lang, today))
 

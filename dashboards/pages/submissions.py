@@ -210,7 +210,8 @@ def _files_grid(grid_id: str, summary: dict, lang: str):
             Col("rows_rejected", p("退回行", "Rejected"), "int", width=90),
             Col("rows_warned", p("警告行", "Warned"), "int", width=90), Col("status", p("状态", "Status"), width=150),
             Col("message", p("说明", "Message"), "long")]
-    return grid(grid_id, cols, rows, lang, height=None)
+    title = p("已装载的文件", "Loaded files") if grid_id == "sub-loaded-grid" else p("上传文件检查结果", "Upload check")
+    return grid(grid_id, cols, rows, lang, height=None, export=title, export_skip=state.GLOBAL_KEYS)
 
 
 def _issues_grid(issues: pl.DataFrame, lang: str):
@@ -224,7 +225,8 @@ def _issues_grid(issues: pl.DataFrame, lang: str):
             Col("source_row", p("行号", "Row"), "int", width=80), Col("column_zh", p("列", "Column"), width=130),
             Col("value", p("填写值", "Value"), width=140), Col("rule", p("规则", "Rule"), width=170),
             Col("severity_text", p("性质", "Severity"), width=110), Col("message", p("说明", "Message"), "long")]
-    parts = [grid("sub-issues-grid", cols, records(shown.drop("row_values", strict=False)), lang, height=420, page_size=50)]
+    parts = [grid("sub-issues-grid", cols, records(shown.drop("row_values", strict=False)), lang, height=420, page_size=50,
+                  export=p("行级问题", "Row problems"), export_skip=state.GLOBAL_KEYS)]
     if issues.height > MAX_ISSUES_SHOWN:
         parts.append(dmc.Text(p(f"共 {issues.height} 条问题，此处显示前 {MAX_ISSUES_SHOWN} 条；完整清单请下载问题报告。",
                                 f"{issues.height} problems; the first {MAX_ISSUES_SHOWN} are shown, download the report "
@@ -339,7 +341,8 @@ def history_panel(params, _loaded):
                 Col("finished_at", p("完成时间", "Finished"), "datetime", width=170),
                 Col("files", p("文件", "Files"), "int", width=80), Col("rows_loaded", p("装载行", "Loaded"), "int"),
                 Col("rows_rejected", p("退回行", "Rejected"), "int"), Col("status", p("状态", "Status"), width=100)]
-        return grid("sub-history-grid", cols, records(history), lang, height=300)
+        return grid("sub-history-grid", cols, records(history), lang, height=300, export=p("装载记录", "Load history"),
+                    export_skip=state.GLOBAL_KEYS)
     kinds = data.q("data_as_of", state.filters({}, data.today()), by="kind")
     if not kinds.height or kinds["last_load_id"].is_null().all():
         return empty_state(lang, p("还没有装载过数据。上传文件并确认装载后，这里会列出记录。",
@@ -352,7 +355,8 @@ def history_panel(params, _loaded):
             Col("rows_in_last_load", p("该次装载行数", "Rows in that load"), "int"),
             Col("loads", p("装载次数", "Loads"), "int", width=90),
             Col("rows_current", p("现有行数", "Rows now"), "int")]
-    return dmc.Stack([grid("sub-history-grid", cols, records(kinds), lang, height=None),
+    return dmc.Stack([grid("sub-history-grid", cols, records(kinds), lang, height=None,
+                           export=p("装载记录", "Load history"), export_skip=state.GLOBAL_KEYS),
                       dmc.Text(p("按数据类型列出最近一次装载；逐次装载记录待接入。",
                                  "The last load of each kind; the per-load history is pending."), size="xs", c="dimmed")],
                      gap=4)
@@ -377,7 +381,7 @@ def rejected_panel(params, _loaded):
             Col("column_zh", p("列", "Column"), width=120), Col("rule", p("规则", "Rule"), width=160),
             Col("message", p("说明", "Message"), "long")]
     return grid("sub-rejected-grid", cols, records(rejected.drop("row_values", strict=False).head(2000)), lang,
-                height=360, page_size=50)
+                height=360, page_size=50, export=p("被退回的行", "Rejected rows"))
 
 
 MATRIX_ORGANS = 40

@@ -94,6 +94,11 @@ def _code(params) -> str:
     return params["code"]
 
 
+def _export(params, lang) -> dict:
+    """The 「导出Excel」 scope of this profile's grids: the vendor, not the URL's filters."""
+    return {"export_skip": state.GLOBAL_KEYS, "export_filters": {i18n.pick(lang, "服务机构", "Vendor"): params["code"]}}
+
+
 @callback(Output("vp-identity", "children"), Input("vp-params", "data"))
 @guarded()
 def identity_panel(params):
@@ -194,7 +199,9 @@ def qualifications_panel(params):
         return dmc.Stack([dmc.Text(p("资质状态未发现问题（未计风险分）。", "No qualification problem scored."), size="sm"),
                           note], gap=6)
     cols = [Col("evidence_on", p("日期", "Date"), "date", width=130), Col("detail_zh", p("资质问题", "Problem"), "long")]
-    return dmc.Stack([grid("vp-quals-grid", cols, records(evidence), lang, height=None), note], gap=6)
+    return dmc.Stack([grid("vp-quals-grid", cols, records(evidence), lang, height=None,
+                                export=p("资质及有效期", "Qualifications and expiry"),
+                                **_export(params, lang)), note], gap=6)
 
 
 @callback(Output("vp-history", "children"), Input("vp-params", "data"))
@@ -236,7 +243,8 @@ def organs_panel(params):
                 Col("last_grade", p("结论", "Grade"), "grade", width=90),
                 Col("next_due_on", p("下次应检", "Next due"), "date", width=130),
                 Col("status_text", p("状态", "Status"), width=100)]
-        parts.append(grid("vp-organs-grid", cols, records(organs), lang, height=320))
+        parts.append(grid("vp-organs-grid", cols, records(organs), lang, height=320,
+                          export=p("服务的机关", "Organs served"), **_export(params, lang)))
     else:
         parts.append(empty_state(lang, p("没有机关登记该服务机构的项目。", "No organ registered a project with this vendor.")))
     if projects.height:
@@ -250,7 +258,8 @@ def organs_panel(params):
             cols += [Col("inspections", p("检查次数", "Inspections"), "int", width=96),
                      Col("last_inspected_on", p("最近检查", "Last inspected"), "date", width=130)]
         parts += [dmc.Text(p(f"项目（{projects.height} 个）", f"Projects ({projects.height})"), fw=600, size="sm"),
-                  grid("vp-projects-grid", cols, records(projects), lang, height=280)]
+                  grid("vp-projects-grid", cols, records(projects), lang, height=280,
+                       export=p("项目", "Projects"), **_export(params, lang))]
     return dmc.Stack(parts, gap=6)
 
 
@@ -305,7 +314,8 @@ def incidents_panel(params):
     incidents = data.incidents(queries.Filters(today=data.today()), vendor_code=_code(params))
     if not incidents.height:
         return empty_state(lang, p("没有涉及该服务机构的事件报告。", "No incident reported for this vendor."))
-    return incident_grid("vp-incidents-grid", incidents, lang, who="organ_name")
+    return incident_grid("vp-incidents-grid", incidents, lang, who="organ_name",
+                         export_scope=_export(params, lang))
 
 
 @callback(Output("vp-rects", "children"), Input("vp-params", "data"))
@@ -323,4 +333,5 @@ def rectifications_panel(params):
             Col("organ_name", p("机关", "Organ")), Col("due_on", p("应完成", "Due"), "date", width=130),
             Col("days_overdue", p("逾期天数", "Days overdue"), "int", width=100),
             Col("status_text", p("状态", "Status"), width=90)]
-    return grid("vp-rects-grid", cols, records(rect), lang, height=300)
+    return grid("vp-rects-grid", cols, records(rect), lang, height=300,
+                export=p("未完成的整改", "Open rectifications"), **_export(params, lang))

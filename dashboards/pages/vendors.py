@@ -12,6 +12,7 @@ from dash import Input, Output, State, callback, dcc, html
 from dashboards import data, i18n, state
 from dashboards.components import figures
 from dashboards.components.empty import empty_state
+from dashboards.components.export_button import register_provider, server_export
 from dashboards.components.grid import Col, rows_response, server_grid
 from dashboards.components.guard import guarded, guarded_layout
 from dashboards.components.shell import frame, loading, search_control, section
@@ -37,14 +38,9 @@ def caveats(lang: str) -> list[str]:
     ]
 
 
-@guarded_layout
-def layout(**kwargs):
-    params = state.clean(kwargs)
-    lang = state.lang_of(params)
+def columns(lang: str) -> list[Col]:
     p = lambda zh, en: i18n.pick(lang, zh, en)  # noqa: E731
-    legend = html.Div([html.Span([html.I(style={"background": figures.COMPONENT_COLORS[c]}), i18n.component(c, COMPONENT_ZH[c], lang)])
-                       for c in COMPONENTS], className="legend-row")
-    cols = [Col("rank", p("名次", "Rank"), "int", width=76, pinned=True),
+    return [Col("rank", p("名次", "Rank"), "int", width=76, pinned=True),
             Col("vendor_link", p("服务机构", "Vendor"), "link", width=260, pinned=True),
             Col("score", p("风险分", "Score"), "num", width=96),
             Col("tier", p("等级", "Tier"), "tier", width=104),
@@ -55,12 +51,24 @@ def layout(**kwargs):
             Col("floor_reason", p("底线规则", "Floor rule"), "text"),
             Col("tier_since", p("等级起始", "Tier since"), "date", width=130),
             Col("vendor_code", p("统一社会信用代码", "Credit code"), "text", width=190)]
+
+
+@guarded_layout
+def layout(**kwargs):
+    params = state.clean(kwargs)
+    lang = state.lang_of(params)
+    p = lambda zh, en: i18n.pick(lang, zh, en)  # noqa: E731
+    legend = html.Div([html.Span([html.I(style={"background": figures.COMPONENT_COLORS[c]}), i18n.component(c, COMPONENT_ZH[c], lang)])
+                       for c in COMPONENTS], className="legend-row")
+    cols = columns(lang)
     content = [
         dcc.Store(id="vr-params", data=params),
         dmc.Grid([
             section(p("各等级服务机构数", "Vendors per tier"), loading("vr-tiers"), span=12),
             section(p("服务机构风险排序", "Vendors by risk score"),
-                    dmc.Stack([legend, html.Div(id="vr-count"),
+                    dmc.Stack([legend, dmc.Group([html.Div(id="vr-count"),
+                                                  server_export("vr-grid", p("服务机构风险排序", "Vendors by risk score"), lang,
+                                                                skip=("period",))], justify="space-between"),
                                server_grid("vr-grid", cols, lang, height=620, row_id="vendor_code")], gap=6),
                     span=12, note=p("点击名称查看服务机构档案。可点击列标题排序。",
                                     "Click a name to open the vendor's profile. Click a column header to sort.")),
@@ -123,3 +131,18 @@ def grid_rows(request, params):
     count = dmc.Text(i18n.t("common.rows", lang, n=i18n.fmt_int(frame_.height, lang)), size="xs", c="dimmed",
                      id="vr-total")
     return response, count
+
+
+def export_selection(params: dict) -> tuple[pl.DataFrame, dict[str, str]]:
+    """The whole current selection (not only the grid's page) for the 「导出Excel」 button."""
+    lang = state.lang_of(params)
+    frame_ = _display(vendor_frame(params), params).with_columns(
+        pl.col("tier").map_elements(lambda t_: i18n.tier(t_, lang), return_dtype=pl.String))
+    headers = {}
+    for col in columns(lang):
+        if col.kind != "bar":
+            headers["vendor_name" if col.field == "vendor_link" else col.field] = col.header
+    return frame_, headers
+
+
+register_provider("vr-grid", export_selection)

@@ -192,6 +192,29 @@ def test_upload_with_bad_rows_shows_errors_then_loads(page, server):
     assert int(kpi(page, "organs_supervised").replace(",", "")) == before + 1
 
 
+def _download(page, button: str):
+    import openpyxl
+    with page.expect_download() as info:
+        page.click(button)
+    assert info.value.suggested_filename.endswith(".xlsx")
+    with open(info.value.path(), "rb") as fh:
+        return [list(r) for r in openpyxl.load_workbook(fh).active.iter_rows(values_only=True)]
+
+
+def test_grid_export_buttons_download_what_the_grid_shows(page, server):
+    open_page(page, server, "/?region=330100", "#ov-regions-grid .ag-row")
+    shown = page.locator("#ov-regions-grid .ag-center-cols-container .ag-row").count()
+    values = _download(page, '[id=\'{"grid":"ov-regions-grid","type":"grid-export"}\']')
+    header = next(i for i, r in enumerate(values) if r and "地区" in [str(v) for v in r if v])
+    block = " ".join(str(v) for r in values[:header] for v in r if v is not None)
+    assert "地区对比" in block and "杭州" in block
+    assert len([r for r in values[header + 1:] if any(v is not None for v in r)]) >= shown > 0
+    open_page(page, server, "/vendors?tier=D", "#vr-grid .ag-row")
+    values = _download(page, '[id=\'{"grid":"vr-grid","type":"grid-export-all"}\']')
+    block = " ".join(str(v) for r in values[:4] for v in r if v is not None)
+    assert "风险等级" in block
+
+
 def test_a_load_in_another_process_while_browsing(page, server, tmp_path):
     from etl import sample as gen
     extra = tmp_path / "extra"
