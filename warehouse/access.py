@@ -26,12 +26,10 @@ import datetime as dt
 import json
 import re
 import secrets
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-import duckdb
 import polars as pl
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -168,19 +166,6 @@ def _verify_dummy(password: str) -> None:
     verify_password(_DUMMY_HASH, password or "")
 
 
-def _connect_rw(path: Path, wait: float = 15.0) -> duckdb.DuckDBPyConnection:
-    """db.connect for writing, waiting also while a reader of this process (a dashboard request's
-    read-only connection) holds the file: DuckDB then refuses with ConnectionException, not a lock error."""
-    deadline = time.monotonic() + wait
-    while True:
-        try:
-            return db.connect(path)
-        except duckdb.ConnectionException as exc:
-            if "different configuration" not in str(exc) or time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
-
-
 def _user_from(row: dict[str, Any]) -> User:
     return User(user_id=int(row["user_id"]), username=row["username"], display_name=row["display_name"],
                 role=Role(row["role"]), region_scope=row["region_scope"], active=bool(row["active"]))
@@ -221,7 +206,7 @@ def audit(path: str | Path, action: str, *, user: User | str | None = None, targ
     path = Path(path)
     username, role = _actor_fields(user)
     with db.exclusive(path):
-        con = _connect_rw(path, wait)
+        con = db.connect(path, wait=wait)
         try:
             with db.transaction(con):
                 _insert_audit(con, at=_now(now), username=username, role=role, action=action, target=target,
@@ -279,7 +264,7 @@ def add_user(path: str | Path, username: str, role: str | Role, region_scope: st
     path = Path(path)
     who, who_role = _actor_fields(actor)
     with db.exclusive(path):
-        con = _connect_rw(path)
+        con = db.connect(path, wait=15.0)
         try:
             with db.transaction(con):
                 if _fetch(con, name) is not None:
@@ -303,7 +288,7 @@ def _update_user(path: Path, username: str, action: str, sets: str, values: list
     at = _now(now)
     who, who_role = _actor_fields(actor)
     with db.exclusive(path):
-        con = _connect_rw(path)
+        con = db.connect(path, wait=15.0)
         try:
             with db.transaction(con):
                 if _fetch(con, name) is None:
@@ -375,7 +360,7 @@ def authenticate(path: str | Path, username: str, password: str, *, now: dt.date
     password = password or ""
     try:
         with db.exclusive(path, timeout=lock_wait):
-            con = _connect_rw(path)
+            con = db.connect(path, wait=15.0)
             try:
                 with db.transaction(con):
                     return _authenticate(con, name, password, at, remote_addr, policy, record_success)

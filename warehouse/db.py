@@ -27,7 +27,9 @@ class WarehouseBusy(Exception):
 
 
 def connect(path: str | Path, *, read_only: bool = False, wait: float = LOCK_RETRY_SECONDS) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse file (created and migrated when writable), retrying while it is locked."""
+    """Open the warehouse file (created and migrated when writable), retrying while it is locked —
+    by another process (IOException), or, for a writer, by a read-only connection of this same
+    process such as a dashboard request (DuckDB refuses that with ConnectionException)."""
     path = Path(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -37,11 +39,12 @@ def connect(path: str | Path, *, read_only: bool = False, wait: float = LOCK_RET
         try:
             con = duckdb.connect(str(path), read_only=read_only, config=CONFIG)
             break
-        except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
-                if "lock" in str(exc).lower():
-                    raise WarehouseBusy(str(exc)) from exc
+        except (duckdb.IOException, duckdb.ConnectionException) as exc:
+            busy = "lock" in str(exc).lower() or "different configuration" in str(exc)
+            if not busy:
                 raise
+            if time.monotonic() > deadline:
+                raise WarehouseBusy(str(exc)) from exc
             time.sleep(delay)
             delay = min(delay * 2, 1.0)
     if not read_only:

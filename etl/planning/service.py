@@ -88,7 +88,7 @@ def make_plan(warehouse: str | Path, period: str, *, today: dt.date, seed: int |
     if redraw and not reason:
         raise PlanError("重新抽取须说明原因（--reason），原因将与新计划一并记录")
     with db.exclusive(path):
-        con = _connect_for_writing(path)
+        con = db.connect(path)
         try:
             current = planning.current_plan(con, p.label)
             if current is not None and not redraw:
@@ -119,22 +119,6 @@ def make_plan(warehouse: str | Path, period: str, *, today: dt.date, seed: int |
     if redraw:
         message += f"；取代第{current['plan_id']}号，原因：{reason}"
     return Outcome(plan, True, message)
-
-
-def _connect_for_writing(path: Path, wait: float = 15.0):
-    """db.connect for writing, also waiting while a reader of this same process (the dashboard's
-    short-lived read-only connections) holds the file: DuckDB refuses a read-write connection next
-    to a read-only one in one process with ConnectionException instead of a lock error."""
-    import time
-    import duckdb
-    deadline = time.monotonic() + wait
-    while True:
-        try:
-            return db.connect(path)
-        except duckdb.ConnectionException as exc:
-            if "different configuration" not in str(exc) or time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
 
 
 def _header(result: PlanResult, p: Period, today: dt.date, as_of: dict | None, user: str | None, reason: str,
