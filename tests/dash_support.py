@@ -3,6 +3,8 @@ from the seeded sample, submission files with known good and bad rows, and a Das
 
 from __future__ import annotations
 
+import pytest
+
 import datetime as dt
 import json
 from pathlib import Path
@@ -139,3 +141,28 @@ def post_callback(client, first_output: str, inputs: list[dict], state: list[dic
     response = client.post("/_dash-update-component", json=body)
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     return response.get_json()["response"]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """A demo warehouse of the sample province, one per test module (uploads change it)."""
+    return build_demo_warehouse(tmp_path_factory.mktemp("dash"))
+
+
+@pytest.fixture(scope="module")
+def client(demo):
+    """Flask's test client of the app, reading the module's demo warehouse."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("OVERSIGHT_WAREHOUSE", str(demo[0]))
+    mp.setenv("OVERSIGHT_TODAY", TODAY.isoformat())
+    mp.setenv("OVERSIGHT_UPLOAD_DIR", str(demo[0].parent / "uploads"))
+    from dashboards.app import app  # built once for the whole run (Dash pages: one app per process)
+    yield app.server.test_client()
+    mp.undo()
+
+
+def panel(client, output: str, inputs: list[tuple[str, str, object]]):
+    """The children a callback returns for `output`, given its inputs."""
+    status, body = call(client, [(output, "children")], inputs)
+    assert status == 200, body
+    return body["response"][output]["children"]

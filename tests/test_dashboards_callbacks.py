@@ -11,31 +11,12 @@ import shutil
 import openpyxl
 import pytest
 
-from tests.dash_support import (NEW_ORGAN_CODE, TODAY, build_demo_warehouse, call, find_id, organs_csv_with_bad_rows,
-                                route, texts)
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    warehouse, manifest = build_demo_warehouse(tmp_path_factory.mktemp("dash"))
-    return warehouse, manifest
-
-
-@pytest.fixture(scope="module")
-def client(demo):
-    mp = pytest.MonkeyPatch()
-    mp.setenv("OVERSIGHT_WAREHOUSE", str(demo[0]))
-    mp.setenv("OVERSIGHT_TODAY", TODAY.isoformat())
-    mp.setenv("OVERSIGHT_UPLOAD_DIR", str(demo[0].parent / "uploads"))
-    from dashboards.app import app  # built once for the whole run (Dash pages: one app per process)
-    yield app.server.test_client()
-    mp.undo()
+from tests.dash_support import (NEW_ORGAN_CODE, TODAY, call, client, demo, find_id,  # noqa: F401 (fixtures)
+                                organs_csv_with_bad_rows, panel, route, texts)
 
 
 def section(client, output: str, store: str, params: dict):
-    status, body = call(client, [(output, "children")], [(store, "data", params)])
-    assert status == 200, body
-    return body["response"][output]["children"]
+    return panel(client, output, [(store, "data", params)])
 
 
 def kpi_values(client, params: dict) -> dict[str, str]:

@@ -14,33 +14,10 @@ import openpyxl
 import pytest
 
 from dashboards import i18n
-from tests.dash_support import TODAY, build_demo_warehouse, call, find_id, route
+from tests.dash_support import TODAY, call, client, demo, find_id, panel, route  # noqa: F401 (fixtures)
 
 EVIL = '=HYPERLINK("x")'
 SEARCH = "?region=330100"
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    warehouse, manifest = build_demo_warehouse(tmp_path_factory.mktemp("grid-export"))
-    return warehouse, manifest
-
-
-@pytest.fixture(scope="module")
-def client(demo):
-    mp = pytest.MonkeyPatch()
-    mp.setenv("OVERSIGHT_WAREHOUSE", str(demo[0]))
-    mp.setenv("OVERSIGHT_TODAY", TODAY.isoformat())
-    mp.setenv("OVERSIGHT_UPLOAD_DIR", str(demo[0].parent / "uploads"))
-    from dashboards.app import app
-    yield app.server.test_client()
-    mp.undo()
-
-
-def panel(client, output: str, inputs: list[tuple[str, str, object]]):
-    status, body = call(client, [(output, "children")], inputs)
-    assert status == 200, body
-    return body["response"][output]["children"]
 
 
 def store(client, path: str, store_id: str) -> dict:
