@@ -11,10 +11,9 @@ import json
 import re
 
 import openpyxl
-import pytest
 
 from dashboards import i18n
-from tests.dash_support import TODAY, call, client, demo, find_id, panel, route  # noqa: F401 (fixtures)
+from tests.dash_support import call, client, demo, find_id, panel, route  # noqa: F401 (fixtures)
 
 EVIL = '=HYPERLINK("x")'
 SEARCH = "?region=330100"
