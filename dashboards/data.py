@@ -34,13 +34,9 @@ DEFAULT_WAREHOUSE = "data/oversight.duckdb"
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 # Query functions the pages would use if warehouse.queries had them (requested from the query layer).
-NEEDED = {
-    "vendor_profile": "vendor_profile(con, vendor_code) -> one row: the vendor's registry fields",
-    "vendor_qualifications": "vendor_qualifications(con, vendor_code) -> certificates with issued_on, expires_on, status",
-    "inspections": "inspections(con, f, organ_code=None) -> one row per inspection (mart_inspections + names)",
-    "load_history": "load_history(con, limit=50) -> one row per load: files, rows read/loaded/rejected, status",
-    "rejected_rows": "rejected_rows(con, f, organ_code=None, load_id=None) -> issues in LoadResult.issues' schema",
-}
+# None outstanding: vendor_profile, vendor_qualifications, inspections, load_history and rejected_rows
+# are now in warehouse.queries (docs/analytics.md); the pages' fallbacks stay for older query layers.
+NEEDED: dict[str, str] = {}
 
 
 class NoWarehouse(Exception):

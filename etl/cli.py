@@ -48,15 +48,15 @@ def _actor(warehouse: Path, acting_as: str | None, permission=None):
 
 
 def _audit(warehouse: Path, action: str, actor, **kwargs) -> None:
-    """Record the command in the audit log. The only way this fails is a read-only connection to
-    the file in this same process (DuckDB refuses a second configuration): never in a command run
-    on its own, only when the CLI is invoked inside another program; that is said, not hidden."""
-    import duckdb
+    """Record the command in the audit log. It fails only while the file stays held — by a long
+    load in another process, or by a read-only connection of this same process when the CLI is
+    invoked inside another program; that is said, not hidden."""
     from warehouse import access
+    from warehouse.db import WarehouseBusy
     try:
         access.audit(warehouse, action, user=actor, wait=1.0, **kwargs)
-    except duckdb.ConnectionException:
-        click.echo(f"警告：审计日志未能写入（{action}），仓库正被本进程以只读方式打开", err=True)
+    except WarehouseBusy:
+        click.echo(f"警告：审计日志未能写入（{action}）：仓库正被占用，请稍后补记", err=True)
 
 
 class Group(click.Group):

@@ -53,7 +53,8 @@ def user(role=Role.INSPECTOR, scope=CITY) -> User:
 
 def _args(name: str, con, q) -> tuple:
     """Arguments for a function of the user's query layer: a vendor / organ in scope where needed."""
-    if name in ("vendor_risk_components", "vendor_risk_evidence", "vendor_next_tier"):
+    if name in ("vendor_risk_components", "vendor_risk_evidence", "vendor_next_tier", "vendor_profile",
+                "vendor_qualifications"):
         return (sorted(q.vendors_in_scope(con))[0],)
     return ()
 
@@ -61,7 +62,7 @@ def _args(name: str, con, q) -> tuple:
 def _check_rows(name: str, frame: pl.DataFrame, organs: set[str], vendors: set[str]) -> None:
     if "organ_code" in frame.columns:
         assert set(frame["organ_code"].drop_nulls()) <= organs, name
-    if "region_code" in frame.columns and name != "vendor_risk":   # vendor_risk: the vendor's own seat
+    if "region_code" in frame.columns and name not in ("vendor_risk", "vendor_profile"):   # the vendor's own seat
         assert all(c.startswith(PREFIX) for c in frame["region_code"].drop_nulls()), name
     if "vendor_code" in frame.columns:
         assert set(frame["vendor_code"].drop_nulls()) <= vendors, name
@@ -128,7 +129,8 @@ def test_vendors_and_organs_outside_scope_are_not_found(con):
     visible = q.vendors_in_scope(con)
     outside = [r[0] for r in con.execute("SELECT vendor_code FROM vendors").fetchall() if r[0] not in visible]
     assert outside
-    for name in ("vendor_risk_components", "vendor_risk_evidence", "vendor_next_tier", "vendor_tier_history"):
+    for name in ("vendor_risk_components", "vendor_risk_evidence", "vendor_next_tier", "vendor_tier_history",
+                 "vendor_profile", "vendor_qualifications"):
         with pytest.raises(queries.OutOfScope):
             getattr(q, name)(con, outside[0])
     other_organ = con.execute("SELECT organ_code FROM organs WHERE NOT starts_with(region_code, ?)",

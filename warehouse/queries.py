@@ -623,6 +623,71 @@ def projects(con, f: Filters, *, organ_code: str | None = None, limit: int | Non
     return _run(con, "projects.sql", {**f.params(), "organ": organ_code, "limit": limit})
 
 
+# -- profiles and the load log --------------------------------------------------------------------
+
+VENDOR_PROFILE_COLUMNS = ("vendor_code", "vendor_name", "region_code", "region_name", "established_on",
+                          "registered_capital_wan", "foreign_investment", "filing_no", "filing_expires_on")
+
+
+def vendor_profile(con, vendor_code: str) -> pl.DataFrame:
+    """One vendor's registry fields (current version); an empty frame when the vendor is not loaded.
+
+    Columns: vendor_code, vendor_name, region_code, region_name, established_on,
+    registered_capital_wan, foreign_investment, filing_no, filing_expires_on."""
+    return _run(con, "vendor_profile.sql", {"vendor": vendor_code})
+
+
+def vendor_qualifications(con, vendor_code: str, today: dt.date | None = None) -> pl.DataFrame:
+    """One vendor's qualification certificates (current versions), soonest expiry first.
+    `effective_status` is the status as of `today` (default: the real date): '过期' once expires_on
+    has passed, else the status as submitted; days_to_expiry is negative once expired.
+
+    Columns: qualification_type, grade, certificate_no, issuer, issued_on, expires_on, status,
+    effective_status, days_to_expiry."""
+    return _run(con, "vendor_qualifications.sql", {"vendor": vendor_code, "today": today or dt.date.today()})
+
+
+def inspections(con, f: Filters, organ_code: str | None = None, vendor_code: str | None = None,
+                limit: int | None = None) -> pl.DataFrame:
+    """Inspections, newest first: the period keeps those inspected in it (all time when none);
+    region (and scope) is the organ's, service type the project's, tier the organ's; vendor_code
+    narrows like f.vendor_code (both given: both must match).
+
+    Columns: inspection_code, inspected_on, organ_code, organ_name, region_code, project_code,
+    vendor_code (the inspection's, else its project's), vendor_name, service_type, inspection_kind, inspectors,
+    score, grade, veto_failed, items_count, failed_items (不符合), partial_items (部分符合),
+    rectification_due_on."""
+    params = {**f.params(), "organ": organ_code, "limit": limit}
+    if vendor_code is not None:
+        if f.vendor_code is not None and f.vendor_code != vendor_code:
+            params["organ"] = NOWHERE           # two different vendors: nothing matches both
+        params["vendor"] = vendor_code
+    return _run(con, "inspections.sql", params)
+
+
+def load_history(con, limit: int | None = 50) -> pl.DataFrame:
+    """The load log, newest first: one row per file and sheet of each load (a file rejected whole
+    has sheet NULL). Not filtered by region: a file may hold many organs' rows.
+
+    Columns: batch_id, load_id, loaded_at, source_file (the file's name), sheet, kind, rows_read,
+    rows_loaded, rows_rejected, rows_warned, status, rule, message, load_status."""
+    return _run(con, "load_history.sql", {"limit": limit})
+
+
+def rejected_rows(con, f: Filters, organ_code: str | None = None, load_id: int | None = None,
+                  limit: int | None = None) -> pl.DataFrame:
+    """The problems that rejected rows in past loads, newest first, in the columns of the loader's
+    issue frame (etl.report.write_error_report takes it as is). A row is an organ's when its original
+    text names the organ's code (as mart_submissions counts rejections). The period keeps loads dated
+    in it (all when none); a region or scope keeps only rows naming an organ in it (rows naming no
+    organ, and file-level problems, only appear without one); service type, vendor and tier do not
+    apply.
+
+    Columns: load_id, batch_id, source_file, sheet, source_row, kind, column_name, column_zh, value,
+    rule, severity ('error'), message, row_values, loaded_at, organ_codes (the organs named)."""
+    return _run(con, "rejected_rows.sql", {**f.params(), "organ": organ_code, "load": load_id, "limit": limit})
+
+
 def evaluation_trend(con, f: Filters, by: Sequence[str] = ("quarter",), *,
                      config: AnalyticsConfig | None = None) -> pl.DataFrame:
     """Organs' evaluations of vendors per quarter (or year): count and mean scores. Quarterly
@@ -728,7 +793,8 @@ __all__ = [
     "vendor_risk", "vendor_risk_components", "vendor_risk_evidence", "vendor_tier_history", "organ_tier_history",
     "vendor_next_tier", "organ_schedule", "rectifications", "rectification_status", "escalation_candidates",
     "submission_completeness", "coverage", "incidents", "projects", "evaluation_trend", "kpis", "data_as_of",
-    "organ_directory", "marts_as_of", "for_user", "UserQueries", "OutOfScope",
+    "organ_directory", "marts_as_of", "vendor_profile", "vendor_qualifications", "inspections", "load_history",
+    "rejected_rows", "for_user", "UserQueries", "OutOfScope",
 ]
 
 
@@ -742,11 +808,15 @@ class OutOfScope(KeyError):
 _WITH_FILTERS = ("compliance_trend", "grade_distribution", "failing_categories", "most_failed_items",
                  "repeat_findings", "vendor_risk", "organ_schedule", "rectifications", "rectification_status",
                  "escalation_candidates", "submission_completeness", "coverage", "incidents", "projects",
-                 "evaluation_trend", "kpis", "data_as_of", "organ_directory")
-_BY_VENDOR = ("vendor_risk_components", "vendor_risk_evidence", "vendor_next_tier", "vendor_tier_history")
+                 "evaluation_trend", "kpis", "data_as_of", "organ_directory", "inspections", "rejected_rows")
+_BY_VENDOR = ("vendor_risk_components", "vendor_risk_evidence", "vendor_next_tier", "vendor_tier_history",
+              "vendor_profile", "vendor_qualifications")
 _BY_ORGAN = ("organ_tier_history",)
 _UNSCOPED = ("marts_as_of",)     # metadata only: when the marts were refreshed
-QUERY_FUNCTIONS = _WITH_FILTERS + _BY_VENDOR + _BY_ORGAN + _UNSCOPED
+# The load log: files and counts, no organ's rows; a scoped user sees it only when national (a file
+# may hold rows of organs outside the scope), else an empty frame.
+_LOAD_LOG = ("load_history",)
+QUERY_FUNCTIONS = _WITH_FILTERS + _BY_VENDOR + _BY_ORGAN + _UNSCOPED + _LOAD_LOG
 
 _VISIBLE_VENDORS = """
     WITH o AS (SELECT organ_code FROM organs WHERE starts_with(region_code, $region))
@@ -834,7 +904,7 @@ class UserQueries:
                 if name == "organ_directory":
                     kwargs["contacts"] = bool(kwargs.get("contacts")) and self.personal
                 return self._clean(fn(con, self.scoped(f), *args, **kwargs))
-        elif name in ("vendor_risk_components", "vendor_next_tier"):
+        elif name in ("vendor_risk_components", "vendor_next_tier", "vendor_profile", "vendor_qualifications"):
             def call(con, vendor_code: str, *args, **kwargs):
                 self._need_vendor(con, vendor_code)
                 return self._clean(fn(con, vendor_code, *args, **kwargs))
@@ -867,6 +937,10 @@ class UserQueries:
         elif name in _UNSCOPED:
             def call(con, *args, **kwargs):
                 return fn(con, *args, **kwargs)
+        elif name in _LOAD_LOG:
+            def call(con, *args, **kwargs):
+                frame = fn(con, *args, **kwargs)
+                return frame if self._prefix() is None else frame.clear()
         else:
             raise AttributeError(f"{name!r} is not a query function that can be scoped to a user")
         call.__name__ = name

@@ -25,6 +25,26 @@ def incident_grid(grid_id: str, incidents: pl.DataFrame, lang: str, *, who: str,
                 export=p("事件", "Incidents"), **(export_scope or {}))
 
 
+def inspection_grid(grid_id: str, inspections: pl.DataFrame, lang: str, *, who: str,
+                    export_scope: dict | None = None, height: int = 320):
+    """The inspections of a profile (queries.inspections), newest first; `who` is the other party's
+    column (organ_name on a vendor's profile, vendor_code on an organ's)."""
+    p = lambda zh, en: i18n.pick(lang, zh, en)  # noqa: E731
+    cols = [Col("inspection_code", p("检查编号", "Inspection"), width=140),
+            Col("inspected_on", p("日期", "Date"), "date", width=130),
+            Col(who, p("机关" if who == "organ_name" else "服务机构", "Organ" if who == "organ_name" else "Vendor"),
+                "link" if who.endswith("_link") else "text"),
+            Col("project_code", p("项目", "Project"), width=130),
+            Col("inspection_kind", p("方式", "Kind"), width=100),
+            Col("inspectors", p("检查人员", "Inspectors")),
+            Col("score", p("得分", "Score"), "num", width=80), Col("grade", p("结论", "Grade"), "grade", width=90),
+            Col("failed_items", p("不符合", "Failed"), "int", width=80),
+            Col("partial_items", p("部分符合", "Partial"), "int", width=90),
+            Col("rectification_due_on", p("整改期限", "Rectify by"), "date", width=130)]
+    return grid(grid_id, cols, records(inspections.sort("inspected_on", descending=True)), lang, height=height,
+                export=p("检查记录", "Inspections"), **(export_scope or {}))
+
+
 def fact(label: str, value) -> list:
     """One term and its value in a profile's fact list; a missing value shows as a dash."""
     return [html.Dt(label), html.Dd(value if value not in (None, "") else "—")]

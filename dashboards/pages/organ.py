@@ -15,7 +15,7 @@ from dashboards.components.empty import empty_state, not_available
 from dashboards.components.grid import Col, grid, records
 from dashboards.components.guard import guarded, guarded_layout
 from dashboards.components.shell import frame, loading, section
-from dashboards.components.tables import fact, incident_grid
+from dashboards.components.tables import fact, incident_grid, inspection_grid
 from warehouse import queries
 
 dash.register_page(__name__, path_template="/organs/<code>", name="机关档案", title="机关档案 · 档案外包监管分析")
@@ -136,12 +136,9 @@ def inspections_panel(params):
     if insp is not None:
         if not insp.height:
             return empty_state(lang, p("该机关还没有检查记录。", "No inspection of this organ yet."))
-        cols = [Col("inspection_code", p("检查编号", "Inspection"), width=140),
-                Col("inspected_on", p("日期", "Date"), "date", width=130), Col("inspection_kind", p("方式", "Kind")),
-                Col("score", p("得分", "Score"), "num"), Col("grade", p("结论", "Grade"), "grade", width=90),
-                Col("n_fail", p("不符合", "Failed"), "int"), Col("n_partial", p("部分符合", "Partial"), "int")]
-        return grid("op-inspections-grid", cols, records(insp), lang, height=300,
-                    export=p("检查与发现的问题", "Inspections and findings"), **_export(params, lang))
+        insp = insp.with_columns(vendor_link=_vendor_link(params))
+        return inspection_grid("op-inspections-grid", insp, lang, who="vendor_link", height=300,
+                               export_scope=_export(params, lang))
     rect = _mine(data.q("rectifications", _scope(params)), params)
     if not rect.height:
         return dmc.Stack([empty_state(lang, p("没有需要整改的检查发现。", "No finding that needed a rectification.")),

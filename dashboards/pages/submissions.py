@@ -91,7 +91,7 @@ def layout(**kwargs):
         dcc.Store(id="sub-params", data=params),
         dcc.Store(id="sub-token", data=None),
         dcc.Store(id="sub-loaded", data=None),
-        dcc.Download(id="sub-report-dl"), dcc.Download(id="sub-template-dl"),
+        dcc.Download(id="sub-report-dl"), dcc.Download(id="sub-template-dl"), dcc.Download(id="sub-rejected-dl"),
         dmc.Grid([
             section(p("上传报送文件", "Upload submission files"), dmc.Stack([
                 upload, actions,
@@ -338,9 +338,13 @@ def history_panel(params, _loaded):
     history = data.q_optional("load_history")
     if history is not None and history.height:
         cols = [Col("load_id", p("装载", "Load"), "int", width=80),
-                Col("finished_at", p("完成时间", "Finished"), "datetime", width=170),
-                Col("files", p("文件", "Files"), "int", width=80), Col("rows_loaded", p("装载行", "Loaded"), "int"),
-                Col("rows_rejected", p("退回行", "Rejected"), "int"), Col("status", p("状态", "Status"), width=100)]
+                Col("loaded_at", p("装载时间", "Loaded at"), "datetime", width=170),
+                Col("source_file", p("文件", "File"), width=200), Col("sheet", p("工作表", "Sheet"), width=120),
+                Col("rows_read", p("读入行", "Read"), "int", width=90),
+                Col("rows_loaded", p("装载行", "Loaded"), "int", width=90),
+                Col("rows_rejected", p("退回行", "Rejected"), "int", width=90),
+                Col("rows_warned", p("警告行", "Warned"), "int", width=90),
+                Col("status", p("状态", "Status"), width=100), Col("message", p("说明", "Message"), "long")]
         return grid("sub-history-grid", cols, records(history), lang, height=300, export=p("装载记录", "Load history"),
                     export_skip=state.GLOBAL_KEYS)
     kinds = data.q("data_as_of", state.filters({}, data.today()), by="kind")
@@ -377,11 +381,43 @@ def rejected_panel(params, _loaded):
                                   "Rows rejected by past loads (by organ, with its error report)"))], gap=4)
     if not rejected.height:
         return empty_state(lang, p("没有被退回的行。", "No rejected row."))
-    cols = [Col("source_file", p("文件", "File"), width=200), Col("source_row", p("行号", "Row"), "int", width=80),
-            Col("column_zh", p("列", "Column"), width=120), Col("rule", p("规则", "Rule"), width=160),
-            Col("message", p("说明", "Message"), "long")]
-    return grid("sub-rejected-grid", cols, records(rejected.drop("row_values", strict=False).head(2000)), lang,
-                height=360, page_size=50, export=p("被退回的行", "Rejected rows"))
+    cols = [Col("load_id", p("装载", "Load"), "int", width=80),
+            Col("source_file", p("文件", "File"), width=200), Col("source_row", p("行号", "Row"), "int", width=80),
+            Col("column_zh", p("列", "Column"), width=120),
+            Col("rule", p("规则", "Rule"), width=160), Col("message", p("说明", "Message"), "long")]
+    shown = rejected.drop("row_values", "organ_codes", strict=False).head(2000)
+    parts = [grid("sub-rejected-grid", cols, records(shown), lang, height=360, page_size=50,
+                  export=p("被退回的行", "Rejected rows"))]
+    organs = sorted({c for codes in rejected["organ_codes"].to_list() for c in (codes or [])})
+    if organs:
+        names = data.q("organ_directory", queries.Filters(today=data.today()))
+        names = dict(zip(names["organ_code"].to_list(), names["organ_name"].to_list()))
+        options = [{"value": c, "label": f"{names.get(c) or c}（{c}）"} for c in organs]
+        parts.insert(0, dmc.Group([
+            dmc.Select(id="sub-rejected-organ", data=options, searchable=True, size="sm", w=340,
+                       placeholder=p("选择机关", "Choose an organ")),
+            dmc.Button(p("下载该机关的问题报告", "Download the organ's error report"), id="sub-rejected-report",
+                       variant="light", size="sm"),
+        ], gap="sm"))
+    return dmc.Stack(parts, gap=6)
+
+
+@callback(Output("sub-rejected-dl", "data"), Input("sub-rejected-report", "n_clicks"),
+          State("sub-rejected-organ", "value"), State("sub-params", "data"), prevent_initial_call=True)
+@guarded(fallback="none")
+def on_rejected_report(n_clicks, organ_code, params):
+    """The error report of one organ's rows rejected by past loads (in the filters' scope)."""
+    import tempfile
+
+    from etl.report import write_error_report
+    if not n_clicks or not organ_code:
+        raise PreventUpdate
+    issues = data.q("rejected_rows", state.filters(params or {}, data.today()), organ_code=organ_code)
+    if not issues.height:
+        raise PreventUpdate
+    with tempfile.TemporaryDirectory(prefix="rejected-") as folder:
+        content = write_error_report(issues, Path(folder) / "问题报告.xlsx").read_bytes()
+    return dcc.send_bytes(content, f"问题报告_{organ_code}_{data.today().isoformat()}.xlsx")
 
 
 MATRIX_ORGANS = 40

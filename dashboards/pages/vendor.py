@@ -16,7 +16,7 @@ from dashboards.components.empty import empty_state, not_available
 from dashboards.components.grid import Col, grid, records
 from dashboards.components.guard import guarded, guarded_layout
 from dashboards.components.shell import frame, loading, section
-from dashboards.components.tables import fact, incident_grid
+from dashboards.components.tables import fact, incident_grid, inspection_grid
 from schemas.identifiers import region_name
 from warehouse import queries
 
@@ -177,22 +177,32 @@ def levers_panel(params):
 def qualifications_panel(params):
     lang = state.lang_of(params)
     p = lambda zh, en: i18n.pick(lang, zh, en)  # noqa: E731
-    quals = data.q_optional("vendor_qualifications", _code(params))
+    quals = data.q_optional("vendor_qualifications", _code(params), today=data.today())
     if quals is not None and quals.height:
         today = data.today()
         quals = quals.sort("expires_on")
         fig = go.Figure()
         for r in quals.iter_rows(named=True):
-            valid = r.get("status") == "有效" and r["expires_on"] >= today
-            soon = valid and (r["expires_on"] - today).days <= 90
+            valid = r["effective_status"] == "有效"
+            soon = valid and r["days_to_expiry"] <= 90
             color = "#e03131" if not valid else "#f08c00" if soon else "#2f9e44"
-            label = f"{r['qualification_type']} {r.get('grade') or ''}".strip()
+            label = f"{r['qualification_type']} {r.get('grade') or ''} · {r['certificate_no']}".strip()
             fig.add_trace(go.Scatter(x=[r["issued_on"], r["expires_on"]], y=[label, label], mode="lines+markers",
                                      line={"color": color, "width": 8}, showlegend=False,
-                                     hovertemplate=f"{label}<br>{r['certificate_no']}<br>%{{x}}<extra></extra>"))
+                                     hovertemplate=f"{label}<br>{r['effective_status']}<br>%{{x}}<extra></extra>"))
         fig.add_vline(x=today.isoformat(), line={"color": "#495057", "dash": "dot"})
         figures.style(fig, height=max(200, 40 * quals.height + 80), legend=False)
-        return figures.graph(fig, "vp-quals-graph")
+        cols = [Col("qualification_type", p("资质类型", "Type")), Col("grade", p("等级", "Grade"), width=90),
+                Col("certificate_no", p("证书编号", "Certificate"), width=160),
+                Col("issuer", p("发证机关", "Issuer")),
+                Col("expires_on", p("有效期至", "Expires"), "date", width=130),
+                Col("effective_status", p("状态", "Status"), width=90),
+                Col("days_to_expiry", p("距到期天数", "Days to expiry"), "int", width=110)]
+        return dmc.Stack([figures.graph(fig, "vp-quals-graph"),
+                          grid("vp-quals-list", cols, records(quals), lang, height=None,
+                               export=p("资质证书", "Qualification certificates"), **_export(params, lang))], gap=6)
+    if quals is not None:
+        return empty_state(lang, p("没有登记资质证书。", "No qualification certificate registered."))
     evidence = data.q("vendor_risk_evidence", _code(params), "qualifications")
     note = not_available(lang, p("资质证书清单与有效期时间轴", "The list of certificates with their expiry timeline"))
     if not evidence.height:
@@ -279,7 +289,12 @@ def inspections_panel(params):
     fig.update_layout(barmode="stack")
     figures.style(fig, height=300)
     fig.update_yaxes(rangemode="tozero", dtick=1)
-    return figures.graph(fig, "vp-inspections-graph")
+    chart = figures.graph(fig, "vp-inspections-graph")
+    insp = data.q_optional("inspections", queries.Filters(today=data.today()), vendor_code=_code(params))
+    if insp is None or not insp.height:
+        return chart
+    return dmc.Stack([chart, inspection_grid("vp-inspections-grid", insp, lang, who="organ_name",
+                                             export_scope=_export(params, lang))], gap=6)
 
 
 @callback(Output("vp-evals", "children"), Input("vp-params", "data"))
