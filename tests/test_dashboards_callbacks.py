@@ -266,3 +266,11 @@ def test_chinese_number_and_date_formats():
     assert i18n.fmt_date("2025-03-05", "en") == "5 Mar 2025"
     assert i18n.fmt_period("2025-Q3", "zh") == "2025年第3季度"
     assert i18n.fmt_pct(0.8125) == "81.3%"
+
+
+def test_every_page_in_the_navigation_has_an_english_name(client):
+    status, body = route(client, "/", "?lang=en")
+    assert status == 200
+    english = " ".join(texts(body["response"]))
+    for label in ("Overview", "Risky vendors", "Checks & rectifications", "Submissions", "Exports", "Inspection plan"):
+        assert label in english

@@ -23,7 +23,7 @@ from etl.export.annual import scope_filters
 from etl.export.jobs import KINDS, JobRunner
 from warehouse import queries
 
-dash.register_page(__name__, path="/export", name="导出", title="导出 · 档案外包监管分析", order=5)
+dash.register_page(__name__, path="/export", name="导出", name_en="Exports", title="导出 · 档案外包监管分析", order=5)
 
 PATH = "/export"
 POLL_MS = 800

@@ -28,7 +28,8 @@ from etl.planning import service, workbooks
 from etl.planning.draw import PlanError
 from warehouse import planning, queries
 
-dash.register_page(__name__, path="/planning", name="检查计划", title="检查计划 · 档案外包监管分析", order=6)
+dash.register_page(__name__, path="/planning", name="检查计划", name_en="Inspection plan",
+                   title="检查计划 · 档案外包监管分析", order=6)
 
 PATH = "/planning"
 SELECTION_TEXT = {"forced": ("必检", "Must check"), "tier_sample": ("按等级抽取", "Drawn by tier"),
