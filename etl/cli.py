@@ -91,7 +91,7 @@ def _resolve_jurisdiction(warehouse: Path, given: str | None, *, required: bool)
     if warehouse.exists():
         con = db.connect(warehouse, read_only=True)
         try:
-            stored = db.get_setting(con, "jurisdiction") if _has_settings(con) else None
+            stored = db.get_setting(con, "jurisdiction")
         finally:
             con.close()
     if stored and given and stored != given:
@@ -100,10 +100,6 @@ def _resolve_jurisdiction(warehouse: Path, given: str | None, *, required: bool)
     if required and value is None:
         raise click.UsageError("首次装载须用 --jurisdiction（或环境变量 OVERSIGHT_JURISDICTION）指定辖区代码，如 330000")
     return value
-
-
-def _has_settings(con) -> bool:
-    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'settings'").fetchall()[0][0])
 
 
 def _run(paths, warehouse, jurisdiction, today, *, write, as_json, report=None, acting_as=None):

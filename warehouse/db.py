@@ -137,6 +137,9 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def get_setting(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
+    """A remembered setting; None also for a file that was never migrated (opened read-only)."""
+    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'settings'").fetchall()[0][0]:
+        return None
     row = con.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchall()
     return row[0][0] if row else None
 

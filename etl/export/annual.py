@@ -172,8 +172,8 @@ def collect(con, year: int, scope: Filters, *, progress: Progress | None = None)
     tables["vendors"] = queries.vendor_risk(con, scope).with_columns(
         tier_zh=pl.col("tier").replace_strict(TIER_ZH, default=None, return_dtype=pl.String))
     say(0.45, "读取事件、整改与报送…")
-    tables["incidents"] = incidents_of(con, fy)
-    incidents_prev = incidents_of(con, fp)
+    tables["incidents"] = queries.incidents(con, fy).drop("open")
+    incidents_prev = queries.incidents(con, fp)
     tables["rect_by_region"] = _own_level(queries.rectification_status(con, fy, by=(level,)), level)
     rect_y = queries.rectification_status(con, fy)
     rect_p = queries.rectification_status(con, fp)
@@ -199,30 +199,6 @@ def collect(con, year: int, scope: Filters, *, progress: Progress | None = None)
     data.methodology = methodology(data)
     say(0.65, "年度数据已就绪")
     return data
-
-
-def incidents_of(con, f: Filters) -> pl.DataFrame:
-    """Incidents that occurred in the period, in the region: the one list the query layer lacks.
-
-    TODO(query layer): replace with `queries.incidents(con, f)` once it exists; until then this is
-    the only export SQL that reads a base table, and it applies the same region rule (the organ's
-    region code starts with the prefix)."""
-    start, end = f.bounds
-    return con.sql("""
-        SELECT i.incident_code, i.occurred_at, i.discovered_at, i.reported_at, i.report_delay_hours,
-               i.organ_code, o.organ_name, o.region_code,
-               coalesce(i.vendor_code, p.vendor_code) AS vendor_code, v.vendor_name, i.project_code,
-               p.service_type, i.incident_type, i.severity, i.records_affected, i.involves_classified,
-               i.status, i.closed_on, i.description
-        FROM incidents i
-        LEFT JOIN organs o USING (organ_code)
-        LEFT JOIN projects p ON p.organ_code = i.organ_code AND p.project_code = i.project_code
-        LEFT JOIN vendors v ON v.vendor_code = coalesce(i.vendor_code, p.vendor_code)
-        WHERE i.occurred_at >= $start AND i.occurred_at < $end + INTERVAL 1 DAY
-          AND ($region IS NULL OR starts_with(o.region_code, $region))
-        ORDER BY CASE i.severity WHEN '特别重大' THEN 1 WHEN '重大' THEN 2 WHEN '较大' THEN 3 ELSE 4 END,
-                 i.occurred_at, i.incident_code
-    """, params={"start": start, "end": end, "region": f.region_prefix}).pl()
 
 
 def _with_previous(now: pl.DataFrame, before: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
@@ -304,7 +280,7 @@ def _figures(ty, tp, kpi, rect_y, rect_p, tables, incidents_prev, sub_p, cov_p) 
         Figure("items_failed", "不符合检查项（项次）", "int", n(ty["items_failed"]), n(tp["items_failed"]), trend,
                "年内检查中结果为“不符合”的检查项"),
         Figure("incidents", "发生事件（起）", "int", float(tables["incidents"].height), float(incidents_prev.height),
-               "incidents_of（导出模块）", "发生时间在年内的事件"),
+               "queries.incidents", "发生时间在年内的事件"),
         Figure("active_projects", "年末在办外包项目（个）", "int", n(kpi["active_projects"]["value"]),
                n(kpi["active_projects"]["previous_value"]), "kpis", "年末已开始且未结束的外包项目"),
         Figure("open_incidents", "年末未结案事件（起）", "int", n(kpi["open_incidents"]["value"]),
@@ -479,7 +455,7 @@ SHEET_SOURCES = [
     ("问题类别", "queries.failing_categories，本年与上年"),
     ("高频不符合项", "queries.most_failed_items(limit=20)"),
     ("服务机构风险", "queries.vendor_risk（当前评分，不随期间变化）"),
-    ("事件", "发生时间在年内的事件（导出模块 incidents_of；查询层尚无事件清单函数）"),
+    ("事件", "发生时间在年内的事件（查询层 queries.incidents）"),
     ("整改统计", "queries.rectification_status(by=(市/县,))，期限在年内，状态按统计日"),
     ("整改明细", "queries.rectifications，期限在年内，状态按统计日"),
     ("报送完整性", "queries.submission_completeness，季度起始日在年内"),
