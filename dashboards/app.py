@@ -7,6 +7,7 @@ Pages live in dashboards/pages (one module each: register_page, a layout functio
 parameters, its callbacks). Everything the browser loads is served by the app itself: Dash's and
 the components' scripts and CSS (Mantine and AG Grid bundle theirs), our assets/, no CDN.
 The warehouse is read per request through short-lived read-only connections (dashboards.data).
+Every request but the sign-in page and static files needs a signed-in user (dashboards.auth).
 """
 
 from __future__ import annotations
@@ -70,8 +71,9 @@ def _warm_up(server) -> None:
     """Render the index page once, in-process. Dash registers the component libraries it may serve
     while rendering the index; under several worker processes, a worker whose first request is a
     script (the index went to another worker) would otherwise refuse it with a 500."""
+    from dashboards.auth import WARM_UP
     with server.test_client() as client:
-        client.get("/")
+        client.get("/", environ_overrides={WARM_UP: True})
 
 
 def create_app() -> Dash:
@@ -94,6 +96,8 @@ def create_app() -> Dash:
     # dcc.Upload sends files base64-encoded inside the callback request: 50 MB of files ≈ 67 MB.
     server.config["MAX_CONTENT_LENGTH"] = 72 * 1024 * 1024
     _install_error_handlers(server)
+    from dashboards import auth
+    auth.install(app)
     _warm_up(server)
     if not logging.getLogger().handlers:
         logging.basicConfig(level=os.environ.get("OVERSIGHT_LOG_LEVEL", "INFO"),

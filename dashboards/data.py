@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import contextvars
 import datetime as dt
 import logging
 import os
@@ -25,7 +26,7 @@ from typing import Any, Callable, Iterator
 
 import polars as pl
 
-from schemas.identifiers import NATIONAL, region_name, region_table
+from schemas.identifiers import NATIONAL, region_name, region_prefix, region_table
 from warehouse import db, queries
 
 log = logging.getLogger("dashboards")
@@ -41,6 +42,98 @@ NEEDED: dict[str, str] = {}
 
 class NoWarehouse(Exception):
     """There is no warehouse file yet."""
+
+
+class NotSignedIn(PermissionError):
+    """A read was asked for with no signed-in user (the gate in dashboards/auth.py lets no request
+    through without one; code outside a request must say who it acts for with `acting_as`)."""
+
+
+# -- who is asking ----------------------------------------------------------------------------------
+
+_ACTING: contextvars.ContextVar = contextvars.ContextVar("oversight_user", default=None)
+
+
+def user_or_none():
+    """The signed-in user of this request (set by dashboards/auth.py), or the one of `acting_as`."""
+    from flask import g, has_request_context
+    if has_request_context() and g.get("user") is not None:
+        return g.user
+    return _ACTING.get()
+
+
+def user():
+    found = user_or_none()
+    if found is None:
+        raise NotSignedIn("no signed-in user")
+    return found
+
+
+@contextlib.contextmanager
+def acting_as(account) -> Iterator[None]:
+    """Read as `account` outside a request (background jobs, tests)."""
+    token = _ACTING.set(account)
+    try:
+        yield
+    finally:
+        _ACTING.reset(token)
+
+
+def can(permission) -> bool:
+    found = user_or_none()
+    return bool(found is not None and found.can(permission))
+
+
+def require(permission, *, whole_jurisdiction: bool = False) -> None:
+    """Raise PermissionDenied (Chinese message; audited) unless the signed-in user has `permission`
+    — and, for jurisdiction-wide acts (loading data, drawing the inspection plan), a scope that
+    takes in the whole jurisdiction. Callbacks call this themselves: hiding a button is not a check."""
+    from schemas.roles import PERMISSION_ZH, PermissionDenied
+    who = user()
+    reason = None
+    if not who.can(permission):
+        reason = f"{who.role_zh}无权{PERMISSION_ZH[permission]}"
+    elif whole_jurisdiction and not covers_jurisdiction():
+        reason = f"{PERMISSION_ZH[permission]}须由权限范围覆盖全辖区的账户进行（您的权限范围为{region_name(who.region_scope)}）"
+    if reason is None:
+        return
+    from flask import has_request_context, request
+
+    from warehouse import access
+    try:
+        access.audit(warehouse_path(), "permission_denied", user=who, target=str(permission.value),
+                     remote_addr=request.remote_addr if has_request_context() else None, wait=5.0)
+    except Exception:  # noqa: BLE001 — the refusal stands even if it cannot be recorded
+        log.exception("could not record a refused %s by %s", permission, who.username)
+    raise PermissionDenied(reason)
+
+
+def audit(action: str, *, target: str | None = None, detail: dict | None = None) -> None:
+    """Record what the signed-in user did (an export, a load, a plan draw) in the audit log."""
+    from flask import has_request_context, request
+
+    from warehouse import access
+    access.audit(warehouse_path(), action, user=user(), target=target, detail=detail,
+                 remote_addr=request.remote_addr if has_request_context() else None)
+
+
+def scope_prefix() -> str:
+    """The region-code prefix of what the user may see ('' = everything)."""
+    return region_prefix(user().region_scope)
+
+
+def in_scope(frame: pl.DataFrame, column: str = "region_code") -> pl.DataFrame:
+    """The rows of `frame` whose region is in the user's scope (for frames read outside the query
+    layer, such as a plan's visits)."""
+    prefix = scope_prefix()
+    return frame if not prefix else frame.filter(pl.col(column).fill_null("").str.starts_with(prefix))
+
+
+def covers_jurisdiction() -> bool:
+    """Whether the user's scope takes in the whole jurisdiction (needed for jurisdiction-wide acts:
+    drawing the inspection plan, its workbooks)."""
+    code, prefix = jurisdiction(), scope_prefix()
+    return not prefix or bool(code and code != NATIONAL and region_prefix(code).startswith(prefix))
 
 
 # -- settings -------------------------------------------------------------------------------------
@@ -138,29 +231,38 @@ class _Cache:
 CACHE = _Cache()
 
 
+def _loaded_version() -> tuple:
+    """The warehouse version, or NoWarehouse when there is no file or nothing was ever loaded into
+    it (a warehouse holding only accounts): the pages then say what to do instead of showing zeros."""
+    ver = version()
+    if ver is None or marts_as_of() is None:
+        raise NoWarehouse(str(warehouse_path()))
+    return ver
+
+
 def has(name: str) -> bool:
     return callable(getattr(queries, name, None))
 
 
 def q(name: str, *args, **kwargs):
-    """queries.<name>(con, *args, **kwargs), cached for the current warehouse file."""
-    ver = version()
-    if ver is None:
-        raise NoWarehouse(str(warehouse_path()))
-    key = (ver, name, args, tuple(sorted(kwargs.items())))
+    """queries.<name>(con, *args, **kwargs) as the signed-in user may see it (queries.for_user:
+    the user's region scope is ANDed into every filter), cached for the current warehouse file."""
+    ver = _loaded_version()
+    who = user()
+    key = (ver, who.role, who.region_scope, name, args, tuple(sorted(kwargs.items())))
 
     def compute():
         with reader() as con:
-            return getattr(queries, name)(con, *args, **kwargs)
+            return getattr(queries.for_user(who), name)(con, *args, **kwargs)
     return CACHE.get(key, compute)
 
 
 def q_fn(fn: Callable, *args, **kwargs):
-    """fn(con, *args, **kwargs) for a read function outside warehouse.queries, cached the same way."""
-    ver = version()
-    if ver is None:
-        raise NoWarehouse(str(warehouse_path()))
-    key = (ver, f"{fn.__module__}.{fn.__qualname__}", args, tuple(sorted(kwargs.items())))
+    """fn(con, *args, **kwargs) for a read function outside warehouse.queries, cached the same way.
+    Such a function knows no scope: the caller narrows what it returns (`in_scope`)."""
+    ver = _loaded_version()
+    who = user()
+    key = (ver, who.role, who.region_scope, f"{fn.__module__}.{fn.__qualname__}", args, tuple(sorted(kwargs.items())))
 
     def compute():
         with reader() as con:
@@ -199,6 +301,22 @@ def marts_as_of() -> dict | None:
     return _settings()["as_of"]
 
 
+def root_region() -> str | None:
+    """The region at the top of the user's view: the jurisdiction, or the user's scope when that is
+    narrower (a city inspector's region choices start at the city)."""
+    code = jurisdiction()
+    found = user_or_none()
+    if found is None or found.region_scope == NATIONAL:
+        return code
+    if not code or code == NATIONAL or found.region_scope.startswith(region_prefix(code)):
+        return found.region_scope
+    return code
+
+
+def has_table(con, name: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]).fetchall()[0][0])
+
+
 def jurisdiction_name(code: str | None) -> str:
     if not code:
         return ""
@@ -233,7 +351,7 @@ def region_children(code: str | None) -> list[tuple[str, str]]:
 
 def breakdown_level(params: dict) -> str | None:
     """The region level one below what the user is looking at (for "by region" breakdowns)."""
-    code = params.get("region") or jurisdiction() or NATIONAL
+    code = params.get("region") or root_region() or NATIONAL
     if code == NATIONAL:
         return "province"
     if code.endswith("0000"):
@@ -282,11 +400,12 @@ def organ_tiers(region: str | None = None) -> pl.DataFrame:
     if ver is None:
         raise NoWarehouse(str(warehouse_path()))
     f = queries.Filters(region=region, today=today())
+    who = user()
 
     def compute():
         with reader() as con:
-            return queries.organ_schedule(con, f).select("organ_code", "tier", "region_name")
-    return CACHE.get((ver, "_organ_tiers", f), compute)
+            return queries.for_user(who).organ_schedule(con, f).select("organ_code", "tier", "region_name")
+    return CACHE.get((ver, "_organ_tiers", who.region_scope, f), compute)
 
 
 def organ_filters(row: dict, today_: dt.date) -> queries.Filters:

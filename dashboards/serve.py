@@ -2,8 +2,11 @@
 Flask's development server with debug when asked. Used by `oversight serve` and `oversight demo`.
 
 Settings reach the app through the environment, resolved once by the command line:
-OVERSIGHT_WAREHOUSE (the warehouse file, opened read-only per request) and OVERSIGHT_TODAY (the day
-"overdue" is counted to; the real date when unset). The jurisdiction is the warehouse's own.
+OVERSIGHT_WAREHOUSE (the warehouse file, opened read-only per request), OVERSIGHT_TODAY (the day
+"overdue" is counted to; the real date when unset), OVERSIGHT_COOKIE_SECURE (HTTPS-only session
+cookies; on unless serving on loopback), OVERSIGHT_SECRET_KEY or OVERSIGHT_SECRET_FILE (the
+session-signing key; by default a file beside the warehouse, made once) and OVERSIGHT_BEHIND_PROXY=1
+(trust one reverse proxy's X-Forwarded-* headers). The jurisdiction is the warehouse's own.
 """
 
 from __future__ import annotations
@@ -28,19 +31,28 @@ def address(host: str, port: int) -> str:
     return f"http://{shown}:{port}/"
 
 
-def configure(warehouse: Path, today: dt.date | None) -> None:
+def is_loopback(host: str) -> bool:
+    return host in ("127.0.0.1", "::1", "localhost") or host.startswith("127.")
+
+
+def configure(warehouse: Path, today: dt.date | None, host: str = DEFAULT_HOST) -> None:
     os.environ["OVERSIGHT_WAREHOUSE"] = str(Path(warehouse).resolve())
     if today is not None:
         os.environ["OVERSIGHT_TODAY"] = today.isoformat()
+    # Session cookies are HTTPS-only unless the app is reached on this machine over plain HTTP.
+    os.environ.setdefault("OVERSIGHT_COOKIE_SECURE", "0" if is_loopback(host) else "1")
 
 
 def run(warehouse: Path, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, workers: int = DEFAULT_WORKERS,
         threads: int = DEFAULT_THREADS, debug: bool = False, today: dt.date | None = None,
         announce: Callable[[str], None] = print) -> None:
     """Serve until interrupted. `announce` receives the address line once the server listens."""
-    configure(warehouse, today)
+    configure(warehouse, today, host)
     url = address(host, port)
     ready = f"档案外包监管分析已启动：{url}  （按 Ctrl+C 停止 / press Ctrl+C to stop）"
+    if os.environ["OVERSIGHT_COOKIE_SECURE"] != "0":
+        ready += ("\n会话 Cookie 仅经 HTTPS 发送：请在 HTTPS 反向代理之后提供服务（OVERSIGHT_BEHIND_PROXY=1）。"
+                  "\nSession cookies are HTTPS-only: serve behind an HTTPS reverse proxy.")
     if debug:
         from dashboards.app import app
         announce(ready + "  [调试模式 debug]")

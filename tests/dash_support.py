@@ -7,22 +7,92 @@ import pytest
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
+
+from flask.testing import FlaskClient
 
 from etl import pipeline
 from etl import sample as gen
 from schemas.identifiers import make_uscc
+from warehouse import access, db
 
 TODAY = dt.date(2026, 11, 25)
 JURISDICTION = "330000"
 
 
 def build_demo_warehouse(folder: Path, today: dt.date = TODAY, **options) -> tuple[Path, dict]:
-    """The `oversight demo` warehouse in `folder`: seeded sample submissions, loaded."""
+    """The `oversight demo` warehouse in `folder`: seeded sample submissions, loaded, with the demo
+    accounts."""
     submissions, warehouse = folder / "submissions", folder / "oversight.duckdb"
     manifest = gen.generate(submissions, today=today, **options)
     pipeline.run([submissions], pipeline.Settings(warehouse, manifest["jurisdiction"], today), write=True)
+    ensure_demo_accounts(warehouse)
     return warehouse, manifest
+
+
+# -- signing in ------------------------------------------------------------------------------------
+
+DEMO_PASSWORDS = {a[0]: a[4] for a in access.DEMO_ACCOUNTS}
+
+
+def ensure_demo_accounts(warehouse: Path) -> None:
+    """The demo accounts (leader, inspector, inspector-hz, admin), created once per warehouse (a
+    reset would end the sessions of clients already signed in)."""
+    con = db.connect(warehouse, read_only=True)
+    try:
+        missing = [name for name in DEMO_PASSWORDS if access.get_user(con, name) is None]
+    finally:
+        con.close()
+    if missing:
+        access.create_demo_accounts(warehouse)
+
+
+class BrowserLikeClient(FlaskClient):
+    """Flask's test client sending the CSRF header the way Dash's renderer does (copied from the
+    `_csrf_token` cookie) on every state-changing request."""
+
+    def open(self, *args, **kwargs):
+        cookie = self.get_cookie("_csrf_token")
+        if cookie is not None and kwargs.get("method", "GET") not in ("GET", "HEAD"):
+            headers = dict(kwargs.pop("headers", None) or {})
+            headers.setdefault("X-CSRFToken", cookie.value)
+            kwargs["headers"] = headers
+        return super().open(*args, **kwargs)
+
+
+def csrf_from(html_text: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html_text)
+    assert found, "the sign-in page has no CSRF field"
+    return found.group(1)
+
+
+def sign_in(client, username: str, password: str | None = None):
+    """Sign `client` in through the real sign-in form; returns the response to the POST."""
+    page = client.get("/login")
+    return client.post("/login", data={"username": username, "password": password or DEMO_PASSWORDS[username],
+                                       "csrf": csrf_from(page.get_data(as_text=True)), "next": "/"})
+
+
+def signed_in_client(warehouse: Path, username: str = "admin"):
+    """A test client of the app (built once per process), signed in as a demo account."""
+    from dashboards.app import app
+    ensure_demo_accounts(warehouse)
+    app.server.test_client_class = BrowserLikeClient
+    client = app.server.test_client()
+    response = sign_in(client, username)
+    assert response.status_code == 302, response.get_data(as_text=True)[:400]
+    return client
+
+
+def demo_user(warehouse: Path, username: str = "admin"):
+    """The account, for calling page functions outside a request (`data.acting_as`)."""
+    ensure_demo_accounts(warehouse)
+    con = db.connect(warehouse, read_only=True)
+    try:
+        return access.get_user(con, username)
+    finally:
+        con.close()
 
 
 NEW_ORGAN_CODE = make_uscc("11", "330100", "99887766")
@@ -156,8 +226,7 @@ def client(demo):
     mp.setenv("OVERSIGHT_WAREHOUSE", str(demo[0]))
     mp.setenv("OVERSIGHT_TODAY", TODAY.isoformat())
     mp.setenv("OVERSIGHT_UPLOAD_DIR", str(demo[0].parent / "uploads"))
-    from dashboards.app import app  # built once for the whole run (Dash pages: one app per process)
-    yield app.server.test_client()
+    yield signed_in_client(demo[0], "admin")   # the app is built once for the whole run
     mp.undo()
 
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import shutil
 
 import openpyxl
 import pytest
 
-from tests.dash_support import (NEW_ORGAN_CODE, TODAY, call, client, demo, find_id,  # noqa: F401 (fixtures)
+from tests.dash_support import (NEW_ORGAN_CODE, TODAY, call, client, demo, find_id, signed_in_client,  # noqa: F401
                                 organs_csv_with_bad_rows, panel, route, texts)
 
 
@@ -223,15 +224,27 @@ def test_upload_refuses_other_file_types(client):
 
 # -- failures never show a traceback --------------------------------------------------------------
 
-def test_missing_warehouse_says_what_to_do(client, tmp_path, monkeypatch):
+def test_missing_warehouse_sends_to_sign_in_which_says_what_to_do(client, tmp_path, monkeypatch):
     monkeypatch.setenv("OVERSIGHT_WAREHOUSE", str(tmp_path / "none.duckdb"))
-    words = texts(section(client, "ov-kpis", "ov-params", {}))
-    assert any("还没有可用的数据" in w for w in words)
-    status, body = route(client, "/vendors")
+    status, body = call(client, [("ov-kpis", "children")], [("ov-params", "data", {})])
+    assert status == 401 and body["message"] == "请先登录。"
+    page = client.get("/login").get_data(as_text=True)
+    assert "系统尚无任何账户" in page and "oversight users add" in page
+
+
+def test_a_warehouse_with_accounts_but_no_data_says_what_to_do(tmp_path, monkeypatch):
+    from warehouse import access
+    empty = tmp_path / "empty.duckdb"
+    access.create_demo_accounts(empty)
+    monkeypatch.setenv("OVERSIGHT_WAREHOUSE", str(empty))
+    fresh = signed_in_client(empty, "admin")
+    words = texts(section(fresh, "ov-kpis", "ov-params", {}))
+    assert any("还没有可用的数据" in w for w in words), words
+    status, body = route(fresh, "/vendors")
     assert status == 200 and "风险服务机构" in texts(body)
     for path in ("/vendors/91330000MA0000000X", "/organs/113300000000000000"):
-        status, body = route(client, path)
-        assert status == 200 and any("还没有可用的数据" in w for w in texts(body)), path
+        status, body = route(fresh, path)
+        assert status == 200 and "Traceback" not in json.dumps(body, ensure_ascii=False), path
 
 
 def test_a_failing_query_shows_a_chinese_message(client, monkeypatch):

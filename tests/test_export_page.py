@@ -13,7 +13,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.dash_support import post_callback
+from tests.dash_support import post_callback, route, signed_in_client
 from tests.export_support import TODAY, YEAR, sample_warehouse
 
 
@@ -26,16 +26,18 @@ def warehouse_path(tmp_path_factory) -> Path:
 def client(warehouse_path, tmp_path, monkeypatch):
     monkeypatch.setenv("OVERSIGHT_WAREHOUSE", str(warehouse_path))
     monkeypatch.setenv("OVERSIGHT_TODAY", TODAY.isoformat())
-    from dashboards.app import app      # built once per process (engineering.md D1)
+    signed_in = signed_in_client(warehouse_path, "admin")     # builds the app (once per process) first
     from dashboards.pages import export as page
     monkeypatch.setattr(page.RUNNER, "folder", tmp_path / "exports")
-    return app.server.test_client()
+    return signed_in
 
 
 def test_export_page_runs_in_background_and_downloads(client):
     assert client.get("/export").status_code == 200
     from dashboards.pages import export as page
-    layout = json.dumps(page.layout(), default=lambda o: o.to_plotly_json(), ensure_ascii=False)
+    status, routed = route(client, "/export")
+    assert status == 200
+    layout = json.dumps(routed, ensure_ascii=False)
     assert "ex-start" in layout and "年度导出" in layout and f"{YEAR}年" in layout
 
     started = post_callback(client, "ex-started.children",

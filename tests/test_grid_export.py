@@ -143,7 +143,7 @@ def test_submissions_history_grid_exports_what_it_shows(client):
     tree = panel(client, "sub-history", [("sub-params", "data", params), ("sub-loaded", "data", None)])
     # The load history ignores the URL's filters, so its sheet does not claim them.
     check_export(client, "sub-history-grid", grid_in(tree, "sub-history-grid"), search="?tier=D",
-                 filter_words=("无（全部数据）",), absent=("风险等级",))
+                 filter_words=("权限范围：浙江省", "导出人：admin"), absent=("风险等级",))
     tree = panel(client, "sub-rejected", [("sub-params", "data", params), ("sub-loaded", "data", None)])
     if find_id(tree, {"type": "grid-export-grid", "grid": "sub-rejected-grid"}) is not None:
         check_export(client, "sub-rejected-grid", grid_in(tree, "sub-rejected-grid"))

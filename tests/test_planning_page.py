@@ -12,7 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.dash_support import find_id, post_callback, texts
+from tests.dash_support import find_id, post_callback, route, signed_in_client, texts
 from tests.planning_registry import T0, build_province
 from tests.factories import organ_code
 
@@ -26,8 +26,7 @@ def warehouse_path(tmp_path_factory) -> Path:
 def client(warehouse_path, monkeypatch):
     monkeypatch.setenv("OVERSIGHT_WAREHOUSE", str(warehouse_path))
     monkeypatch.setenv("OVERSIGHT_TODAY", T0.isoformat())
-    from dashboards.app import app      # built once per process (engineering.md D1)
-    return app.server.test_client()
+    return signed_in_client(warehouse_path, "admin")
 
 
 def draw(client, *, seed=7, reason=None, redraw=False, params=None) -> dict:
@@ -60,7 +59,9 @@ def download(client, which: str) -> tuple[str, bytes]:
 def test_the_planning_page_draws_shows_and_downloads(client):
     assert client.get("/planning").status_code == 200
     from dashboards.pages import planning as page
-    layout = json.dumps(page.layout(), default=lambda o: o.to_plotly_json(), ensure_ascii=False)
+    status, routed = route(client, "/planning")
+    assert status == 200
+    layout = json.dumps(routed, ensure_ascii=False)
     for wanted in ("pl-draw", "pl-seed", "pl-reason", "pl-plan", "pl-get-plan", "pl-get-public", "2026年第1季度"):
         assert wanted in layout, wanted
     assert "尚无检查计划" in " ".join(texts(show(client, None)))

@@ -26,7 +26,7 @@ import datetime as dt
 import json
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -73,6 +73,9 @@ class User:
     role: Role
     region_scope: str                 # a 6-digit region code; 100000 = national
     active: bool = True
+    # When the account last changed (role, scope, password, state): a session started before a
+    # change is no longer valid (dashboards/auth.py).
+    stamp: str | None = field(default=None, compare=False)
 
     @property
     def scope_prefix(self) -> str:
@@ -168,12 +171,13 @@ def _verify_dummy(password: str) -> None:
 
 def _user_from(row: dict[str, Any]) -> User:
     return User(user_id=int(row["user_id"]), username=row["username"], display_name=row["display_name"],
-                role=Role(row["role"]), region_scope=row["region_scope"], active=bool(row["active"]))
+                role=Role(row["role"]), region_scope=row["region_scope"], active=bool(row["active"]),
+                stamp=str(row["updated_at"]) if row.get("updated_at") is not None else None)
 
 
 def _fetch(con, username: str) -> dict[str, Any] | None:
     cur = con.execute("SELECT user_id, username, display_name, role, region_scope, password_hash, active, "
-                      "failed_attempts, locked_until FROM users WHERE username = ?", [username])
+                      "failed_attempts, locked_until, updated_at FROM users WHERE username = ?", [username])
     cols = [d[0] for d in cur.description]
     rows = cur.fetchall()
     return dict(zip(cols, rows[0])) if rows else None
@@ -293,7 +297,9 @@ def _update_user(path: Path, username: str, action: str, sets: str, values: list
             with db.transaction(con):
                 if _fetch(con, name) is None:
                     raise AccessError(f"没有用户“{name}”")
-                con.execute(f"UPDATE users SET {sets}, updated_at = ? WHERE username = ?", [*values, at, name])
+                # to the microsecond: it is the stamp that ends sessions started before the change
+                changed_at = at if now is not None else dt.datetime.now()
+                con.execute(f"UPDATE users SET {sets}, updated_at = ? WHERE username = ?", [*values, changed_at, name])
                 _insert_audit(con, at=at, username=who, role=who_role, action=action, target=name, detail=detail,
                               remote_addr=remote_addr)
             return _user_from(_fetch(con, name))
@@ -422,7 +428,8 @@ def logout(path: str | Path, user: User, *, remote_addr: str | None = None, now:
 DEMO_ACCOUNTS = (
     # username, display name, role, scope, password (public: for the demo warehouse only)
     ("leader", "演示·领导（全省）", Role.LEADER, "330000", "demo-leader-2026"),
-    ("inspector", "演示·检查员（杭州市）", Role.INSPECTOR, "330100", "demo-inspector-2026"),
+    ("inspector", "演示·检查员（全省）", Role.INSPECTOR, "330000", "demo-inspector-2026"),
+    ("inspector-hz", "演示·检查员（杭州市）", Role.INSPECTOR, "330100", "demo-inspector-hz-2026"),
     ("admin", "演示·数据管理员（全省）", Role.ADMIN, "330000", "demo-admin-2026"),
 )
 

@@ -216,8 +216,9 @@ def plan_vs_achieved(con, plan_id: int, today: dt.date) -> pl.DataFrame:
     return _with_region_names(_run(con, "plan_vs_achieved.sql", {"plan_id": plan_id, "today": today}))
 
 
-def plan_coverage(con, plan_id: int, today: dt.date, by: str | None = None) -> pl.DataFrame:
-    """Planned against achieved, counted (as of `today`), overall or by tier, selection or city.
+def plan_coverage(con, plan_id: int, today: dt.date, by: str | None = None, region_prefix: str = "") -> pl.DataFrame:
+    """Planned against achieved, counted (as of `today`), overall or by tier, selection or city;
+    only organs whose region code starts with `region_prefix` when given (a user's scope).
 
     Columns: [tier | selection | city_code, city_name], planned, staffed, achieved, achieved_in_window,
     missed, behind, pending, unplanned, coverage_rate (achieved / planned), in_window_rate
@@ -226,6 +227,8 @@ def plan_coverage(con, plan_id: int, today: dt.date, by: str | None = None) -> p
     if by not in COVERAGE_BY:
         raise ValueError(f"by is one of {COVERAGE_BY}")
     rows = plan_vs_achieved(con, plan_id, today)
+    if region_prefix:
+        rows = rows.filter(pl.col("region_code").fill_null("").str.starts_with(region_prefix))
     keys: list[str] = []
     if by == "city":
         rows = rows.with_columns(city_code=pl.col("region_code").str.slice(0, 4) + "00")

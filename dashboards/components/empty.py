@@ -34,3 +34,9 @@ def error_state(lang: str | None, *, busy: bool = False) -> html.Div:
 def no_warehouse(lang: str | None, submissions_href: str = "/submissions") -> html.Div:
     return empty_state(lang, i18n.t("empty.no_warehouse", lang),
                        action=(i18n.t("nav.submissions", lang), submissions_href))
+
+
+def denied_state(lang: str | None, reason: str | None = None) -> html.Div:
+    """The signed-in user may not do or see this (the reason is in Chinese)."""
+    title = i18n.pick(i18n.norm_lang(lang), "无权访问", "Not permitted")
+    return html.Div(dmc.Alert(reason or title, title=title, color="red", id="denied"), className="error-state")

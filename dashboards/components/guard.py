@@ -10,7 +10,8 @@ from dash import no_update
 from dash.exceptions import PreventUpdate
 
 from dashboards import data
-from dashboards.components.empty import error_state, no_warehouse
+from dashboards.components.empty import denied_state, error_state, no_warehouse
+from schemas.roles import PermissionDenied
 from warehouse.db import WarehouseBusy
 
 log = logging.getLogger("dashboards")
@@ -37,7 +38,10 @@ def guarded(outputs: int = 1, *, fallback: str = "message"):
                 raise
             except Exception as exc:  # noqa: BLE001 — the whole point: nothing escapes to the user
                 lang = _lang_in(args, kwargs)
-                if isinstance(exc, data.NoWarehouse):
+                if isinstance(exc, PermissionDenied):
+                    log.warning("refused in %s: %s", fn.__name__, exc)
+                    shown = denied_state(lang, str(exc))
+                elif isinstance(exc, data.NoWarehouse):
                     shown = no_warehouse(lang)
                 elif isinstance(exc, WarehouseBusy):
                     log.warning("warehouse busy in %s: %s", fn.__name__, exc)
@@ -64,7 +68,9 @@ def guarded_layout(fn):
         except Exception as exc:  # noqa: BLE001
             from dash import html
             lang = kwargs.get("lang") if kwargs.get("lang") in ("zh", "en") else None
-            if isinstance(exc, data.NoWarehouse):
+            if isinstance(exc, PermissionDenied):
+                shown = denied_state(lang, str(exc))
+            elif isinstance(exc, data.NoWarehouse):
                 shown = no_warehouse(lang)
             elif isinstance(exc, WarehouseBusy):
                 log.warning("warehouse busy while building %s: %s", fn.__module__, exc)

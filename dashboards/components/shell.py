@@ -27,8 +27,11 @@ NAV_LABELS = {"/": "nav.overview", "/vendors": "nav.vendors", "/overdue": "nav.o
 
 
 def nav_pages() -> list[dict]:
+    """The pages in the navigation: those registered with an `order`, less those whose `permission`
+    (a schemas.roles.Permission given to register_page) the signed-in user lacks."""
     pages = [p for p in dash.page_registry.values()
-             if p.get("order") is not None and not p.get("path_template") and not p["module"].endswith("not_found_404")]
+             if p.get("order") is not None and not p.get("path_template") and not p["module"].endswith("not_found_404")
+             and (p.get("permission") is None or data.can(p["permission"]))]
     return sorted(pages, key=lambda p: (p["order"], p["path"]))
 
 
@@ -61,7 +64,24 @@ def header(active: str, params: dict, path: str) -> html.Header:
         html.Span(i18n.t("jurisdiction", lang, name=data.jurisdiction_name(code)) if code else
                   i18n.t("app.subtitle", lang), className="brand-sub"),
     ], className="brand-block")
-    return html.Header([title, html.Nav(links, className="nav"), switch], className="app-header")
+    return html.Header([title, html.Nav(links, className="nav"), switch, account_menu(lang)], className="app-header")
+
+
+def account_menu(lang: str):
+    """Who is signed in, with what scope, and the sign-out button (a plain form: POST /logout)."""
+    from flask import has_request_context
+
+    from dashboards import auth
+    user = data.user_or_none()
+    if user is None or not has_request_context():
+        return None
+    scope = data.jurisdiction_name(user.region_scope)
+    return html.Form([
+        html.Span(auth.user_label(user, lang), className="account-name", id="account-name"),
+        html.Span(i18n.pick(lang, f"权限范围：{scope}", f"Scope: {scope}"), className="account-scope", id="account-scope"),
+        dcc.Input(type="hidden", name="csrf", value=auth.csrf_token()),
+        html.Button(i18n.pick(lang, "退出", "Sign out"), type="submit", id="logout", className="logout-button"),
+    ], action="/logout", method="post", className="account-menu")
 
 
 # -- filter bar -------------------------------------------------------------------------------------
@@ -91,6 +111,8 @@ def split_region(region: str | None, jurisdiction: str | None) -> tuple[str | No
     if not region:
         return None, None
     firsts = {c for c, _ in data.region_children(jurisdiction)}
+    if region == jurisdiction:
+        return None, None
     if region in firsts:
         return region, None
     for first in firsts:
@@ -104,7 +126,7 @@ def split_region(region: str | None, jurisdiction: str | None) -> tuple[str | No
 def filter_bar(params: dict, show: tuple[str, ...] = state.GLOBAL_KEYS, extra: list | None = None) -> html.Div:
     lang = state.lang_of(params)
     controls = []
-    code = data.jurisdiction()
+    code = data.root_region()
     if "period" in show:
         controls.append(_select("period", i18n.t("filter.period", lang), period_options(data.today(), lang),
                                 params.get("period", ""), lang, width=150))

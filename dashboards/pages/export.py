@@ -21,6 +21,7 @@ from dashboards.components.guard import guarded
 from dashboards.components.shell import frame, section
 from etl.export.annual import scope_filters
 from etl.export.jobs import KINDS, JobRunner
+from schemas.roles import Permission
 from warehouse import queries
 
 dash.register_page(__name__, path="/export", name="导出", name_en="Exports", title="导出 · 档案外包监管分析", order=5)
@@ -66,10 +67,10 @@ def caveats(lang: str) -> list[str]:
 
 
 def scope_for(params: dict) -> queries.Filters:
-    """The export's scope: the region of the filter bar, statuses as of today. Access control (issue 7)
-    narrows this to the requesting user's region before any export runs."""
+    """The export's scope: the region of the filter bar, statuses as of today, narrowed to the
+    signed-in user's region scope (it only narrows: a region outside the scope exports nothing)."""
     region = state.queries_region(params["region"]) if params.get("region") else None
-    return scope_filters(region, data.today())
+    return scope_filters(region, data.today()).within(data.user().region_scope)
 
 
 def year_options(today: dt.date) -> list[dict]:
@@ -126,9 +127,14 @@ def start(n_clicks, year, kinds, params):
     if not chosen or not year:
         return dmc.Text(i18n.pick(lang, "请选择年度和至少一项导出内容。", "Choose a year and at least one item."),
                         c="red", size="sm"), dash.no_update, True
+    data.require(Permission.EXPORT)
     scope = scope_for(params)
     path = data.warehouse_path()
-    job_id = RUNNER.submit_annual(lambda: queries.connect(path, read_only=True), int(year), scope, kinds=chosen)
+    who = data.user()
+    job_id = RUNNER.submit_annual(lambda: queries.connect(path, read_only=True), int(year), scope, kinds=chosen,
+                                  owner=who.username)
+    data.audit("export", target=job_id, detail={"kind": "annual", "year": int(year), "items": chosen,
+                                                "region": scope.region, "scope": who.region_scope})
     region = i18n.pick(lang, "全辖区", "whole jurisdiction") if not scope.region else scope.region
     text = i18n.pick(lang, f"已开始导出 {year} 年（{region}）。", f"Export of {year} ({region}) started.")
     return dmc.Text(text, size="sm", id="ex-started-text"), {"id": job_id, "lang": lang}, False
@@ -143,7 +149,7 @@ def poll(_n, job):
     if not job:
         raise PreventUpdate
     lang = job.get("lang")
-    info = RUNNER.get(job["id"])
+    info = RUNNER.get(job["id"], owner=data.user().username)
     if info is None:
         return dmc.Text(i18n.pick(lang, "找不到该导出任务（可能已过期）。", "The export job was not found (it may have expired)."),
                         c="red", size="sm"), 0, True, None
@@ -167,7 +173,7 @@ def download(clicks, job):
     trigger = ctx.triggered_id
     if not job or not isinstance(trigger, dict) or not any(clicks or []):
         raise PreventUpdate
-    path = RUNNER.file(job["id"], trigger["kind"])
+    path = RUNNER.file(job["id"], trigger["kind"], owner=data.user().username)
     if path is None:
         raise PreventUpdate
     return dcc.send_file(str(path), filename=path.name)

@@ -231,4 +231,7 @@ def export_name(params: dict) -> str:
 def export(n_clicks, params):
     if not n_clicks:
         raise PreventUpdate
-    return dcc.send_bytes(export_bytes(params), export_name(params))
+    from dashboards.components.export_button import checked_export
+    content, name = export_bytes(params), export_name(params)
+    checked_export(name, None, params)
+    return dcc.send_bytes(content, name)

@@ -26,6 +26,7 @@ from dashboards.components.kpi import kpi_card
 from dashboards.components.shell import frame, loading, section
 from etl.planning import service, workbooks
 from etl.planning.draw import PlanError
+from schemas.roles import Permission
 from warehouse import planning, queries
 
 dash.register_page(__name__, path="/planning", name="检查计划", name_en="Inspection plan",
@@ -109,7 +110,12 @@ def layout(**kwargs):
         plans = _plans()
     except data.NoWarehouse:
         plans = pl.DataFrame(schema=planning.PLAN_COLUMNS)
-    draw_controls = dmc.Stack([
+    may_draw = data.can(Permission.PLAN) and data.covers_jurisdiction()
+    draw_controls = dmc.Alert(p("检查计划按全辖区抽取：须由权限范围覆盖全辖区的检查员或数据管理员抽取。下方只列出您权限范围内的检查任务。",
+                                "The plan is drawn for the whole jurisdiction, by an inspector or administrator whose "
+                                "scope covers it. Below are the visits in your scope."),
+                              color="gray", id="pl-no-draw") if not may_draw else None
+    draw_controls = draw_controls or dmc.Stack([
         dmc.Group([
             dmc.Select(id="pl-period", label=p("计划期间", "Period"), data=choices, value=period, w=170, size="xs",
                        allowDeselect=False),
@@ -125,8 +131,10 @@ def layout(**kwargs):
         dmc.Select(id="pl-plan", label=p("查看计划", "Plan"), data=plan_options(plans, lang),
                    value=default_plan(plans, period), w=380, size="xs", allowDeselect=False,
                    placeholder=p("尚无计划", "No plan yet")),
-        dmc.Button(p("下载计划工作簿", "Plan workbook"), id="pl-get-plan", size="xs", variant="light"),
-        dmc.Button(p("下载公示名单", "公示 list"), id="pl-get-public", size="xs", variant="light"),
+        dmc.Button(p("下载计划工作簿", "Plan workbook"), id="pl-get-plan", size="xs", variant="light",
+                   display=None if data.covers_jurisdiction() else "none"),
+        dmc.Button(p("下载公示名单", "公示 list"), id="pl-get-public", size="xs", variant="light",
+                   display=None if data.covers_jurisdiction() else "none"),
     ], align="flex-end", gap="sm")
     content = [
         dcc.Store(id="pl-params", data=params),
@@ -151,14 +159,6 @@ def layout(**kwargs):
 
 # -- drawing -------------------------------------------------------------------------------------------
 
-def _who() -> str:
-    try:
-        from flask import request
-        return request.remote_user or "dashboard"
-    except RuntimeError:
-        return "dashboard"
-
-
 @callback(Output("pl-draw-result", "children"), Output("pl-plan", "data"), Output("pl-plan", "value"),
           Input("pl-draw", "n_clicks"), State("pl-period", "value"), State("pl-seed", "value"),
           State("pl-reason", "value"), State("pl-redraw", "checked"), State("pl-params", "data"),
@@ -170,13 +170,17 @@ def draw_plan(n_clicks, period, seed, reason, redraw, params):
     lang = state.lang_of(params)
     if data.version() is None:
         return no_warehouse(lang), dash.no_update, dash.no_update
+    data.require(Permission.PLAN, whole_jurisdiction=True)
     try:
         seed_value = int(seed) if seed not in (None, "") else None
         outcome = service.make_plan(data.warehouse_path(), period, today=data.today(), seed=seed_value,
-                                    redraw=bool(redraw), reason=reason, created_by=_who())
+                                    redraw=bool(redraw), reason=reason, created_by=data.user().username)
     except PlanError as exc:
         return dmc.Alert(str(exc), color="red", id="pl-draw-error"), dash.no_update, dash.no_update
     plan = outcome.plan
+    if outcome.created:
+        data.audit("plan_draw", target=str(plan["plan_id"]),
+                   detail={"period": period, "seed": plan["seed"], "redraw": bool(redraw), "reason": reason})
     if lang == "en":
         text = (f"Plan #{plan['plan_id']} drawn for {period} with seed {plan['seed']}: {plan['visits']} visits, "
                 f"{plan['unstaffed']} without a team." if outcome.created else
@@ -199,12 +203,15 @@ def _plan_id(value) -> int | None:
 
 def summary_panel(plan: dict, visits: pl.DataFrame, lang: str):
     p = lambda zh, en: i18n.pick(lang, zh, en)  # noqa: E731
+    # Counted from the visits shown (those in the user's scope), not the plan's own totals.
     by_sel = dict(visits.group_by("selection").len().iter_rows()) if visits.height else {}
-    cards = [kpi_card(p("检查家数", "Visits"), i18n.fmt_int(plan["visits"], lang), None, card_id="pl-kpi-visits"),
-             kpi_card(p("已派员", "Staffed"), i18n.fmt_int(plan["staffed"], lang), None),
-             kpi_card(p("未能派员", "No team"), i18n.fmt_int(plan["unstaffed"], lang),
-                      p("见下方原因", "see why below") if plan["unstaffed"] else None,
-                      tone="bad" if plan["unstaffed"] else "neutral")]
+    staffed = int((visits["status"] == "staffed").sum()) if visits.height else 0
+    unstaffed = visits.height - staffed
+    cards = [kpi_card(p("检查家数", "Visits"), i18n.fmt_int(visits.height, lang), None, card_id="pl-kpi-visits"),
+             kpi_card(p("已派员", "Staffed"), i18n.fmt_int(staffed, lang), None),
+             kpi_card(p("未能派员", "No team"), i18n.fmt_int(unstaffed, lang),
+                      p("见下方原因", "see why below") if unstaffed else None,
+                      tone="bad" if unstaffed else "neutral")]
     for key, (zh, en) in SELECTION_TEXT.items():
         cards.append(kpi_card(p(zh, en), i18n.fmt_int(by_sel.get(key, 0), lang), None))
     status = (p("现行计划", "In force") if plan["is_current"] else
@@ -323,9 +330,10 @@ def unstaffed_panel(rows: pl.DataFrame, lang: str):
 
 def achieved_panel(plan_id: int, lang: str, today: dt.date):
     p = lambda zh, en: i18n.pick(lang, zh, en)  # noqa: E731
-    total = data.q_fn(planning.plan_coverage, plan_id, today).row(0, named=True)
-    by_tier = data.q_fn(planning.plan_coverage, plan_id, today, by="tier")
-    rows = data.q_fn(planning.plan_vs_achieved, plan_id, today)
+    prefix = data.scope_prefix()
+    total = data.q_fn(planning.plan_coverage, plan_id, today, region_prefix=prefix).row(0, named=True)
+    by_tier = data.q_fn(planning.plan_coverage, plan_id, today, by="tier", region_prefix=prefix)
+    rows = data.in_scope(data.q_fn(planning.plan_vs_achieved, plan_id, today))
     cards = [kpi_card(p("计划", "Planned"), i18n.fmt_int(total["planned"], lang), None),
              kpi_card(p("已检查", "Achieved"), i18n.fmt_int(total["achieved"], lang),
                       p(f"其中建议时间内 {total['achieved_in_window']}", f"{total['achieved_in_window']} in window")),
@@ -372,19 +380,19 @@ def show_plan(value, params):
     if plan is None:
         return empty_state(lang), None, None, None, None
     today = data.today()
-    visits = data.q_fn(planning.plan_visits, plan_id)
-    achieved = data.q_fn(planning.plan_vs_achieved, plan_id, today)
+    visits = data.in_scope(data.q_fn(planning.plan_visits, plan_id))
+    achieved = data.in_scope(data.q_fn(planning.plan_vs_achieved, plan_id, today))
     summary = summary_panel(plan, visits, lang)
     if not visits.height:
         nothing = empty_state(lang, i18n.pick(lang, "本计划没有检查任务。", "This plan has no visits."))
-        return summary, nothing, nothing, unstaffed_panel(data.q_fn(planning.plan_unstaffed, plan_id), lang), \
+        return summary, nothing, nothing, unstaffed_panel(data.in_scope(data.q_fn(planning.plan_unstaffed, plan_id)), lang), \
             achieved_panel(plan_id, lang, today)
     calendar = html.Div(figures.graph(calendar_figure(visits, plan, lang, today), "pl-calendar-graph"),
                         style={"maxHeight": "640px", "overflowY": "auto"})
     table = grid("pl-visit-grid", visit_columns(lang), records(visits_display(visits, achieved, params)), lang,
                  height=560, export=i18n.pick(lang, "检查任务", "Visits"),
                  **_export(plan_id, lang))
-    return (summary, calendar, table, unstaffed_panel(data.q_fn(planning.plan_unstaffed, plan_id), lang),
+    return (summary, calendar, table, unstaffed_panel(data.in_scope(data.q_fn(planning.plan_unstaffed, plan_id)), lang),
             achieved_panel(plan_id, lang, today))
 
 
@@ -413,5 +421,8 @@ def download(_plan_clicks, _public_clicks, value):
     trigger = ctx.triggered_id
     if plan_id is None or trigger not in ("pl-get-plan", "pl-get-public"):
         raise PreventUpdate
-    content, name = workbook_bytes(plan_id, "plan" if trigger == "pl-get-plan" else "public")
+    data.require(Permission.EXPORT, whole_jurisdiction=True)     # the workbooks hold the whole plan
+    which = "plan" if trigger == "pl-get-plan" else "public"
+    content, name = workbook_bytes(plan_id, which)
+    data.audit("export", target=name, detail={"kind": f"plan_{which}", "plan_id": plan_id})
     return dcc.send_bytes(content, name)

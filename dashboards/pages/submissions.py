@@ -36,6 +36,7 @@ from dashboards.components.grid import Col, grid, records
 from dashboards.components.guard import guarded, guarded_layout
 from dashboards.components.shell import frame, loading, section
 from schemas.kinds import BY_NAME
+from schemas.roles import Permission
 from schemas.rules import STATUS_ZH
 from warehouse import queries
 
@@ -87,17 +88,26 @@ def layout(**kwargs):
         dmc.Button(p("确认装载", "Confirm and load"), id="sub-confirm", disabled=True, size="sm", color="blue"),
         dmc.Button(p("下载空白报送模板", "Download the blank template"), id="sub-template", variant="subtle", size="sm"),
     ], gap="sm")
+    if may_load():
+        desk = dmc.Stack([upload, actions, dcc.Loading(html.Div(id="sub-check"), type="dot"),
+                          dcc.Loading(html.Div(id="sub-load"), type="dot")], gap="sm")
+    else:   # the same ids, so the page's callbacks stay wired; no upload control
+        desk = dmc.Stack([
+            dmc.Alert(p("上传和装载数据须由权限范围覆盖全辖区的数据管理员进行；您可以查看装载记录、被退回的行和报送完整性，"
+                        "并下载空白报送模板。",
+                        "Uploading and loading data is for data administrators whose scope covers the whole "
+                        "jurisdiction; you can read the load history, rejected rows and completeness, and download "
+                        "the blank template."), color="gray", id="sub-no-load"),
+            dmc.Button(p("下载空白报送模板", "Download the blank template"), id="sub-template", variant="subtle",
+                       size="sm", w="fit-content"),
+            html.Div(id="sub-check"), html.Div(id="sub-load")], gap="sm")
     content = [
         dcc.Store(id="sub-params", data=params),
         dcc.Store(id="sub-token", data=None),
         dcc.Store(id="sub-loaded", data=None),
         dcc.Download(id="sub-report-dl"), dcc.Download(id="sub-template-dl"), dcc.Download(id="sub-rejected-dl"),
         dmc.Grid([
-            section(p("上传报送文件", "Upload submission files"), dmc.Stack([
-                upload, actions,
-                dcc.Loading(html.Div(id="sub-check"), type="dot"),
-                dcc.Loading(html.Div(id="sub-load"), type="dot"),
-            ], gap="sm"), span=12),
+            section(p("上传报送文件", "Upload submission files"), desk, span=12),
             section(p("装载记录", "Load history"), loading("sub-history"), span=6),
             section(p("被退回的行", "Rejected rows"), loading("sub-rejected"), span=6),
             section(p("报送完整性（机关 × 季度）", "Completeness (organs × quarters)"), loading("sub-matrix"), span=12),
@@ -109,10 +119,25 @@ def layout(**kwargs):
 
 # -- upload, check, load -----------------------------------------------------------------------------
 
+def may_load() -> bool:
+    return data.can(Permission.LOAD) and data.covers_jurisdiction()
+
+
+def _require_load() -> None:
+    data.require(Permission.LOAD, whole_jurisdiction=True)
+
 def _token_dir(token: str) -> Path:
+    """The folder of an upload of the signed-in user (another user's token is "not found")."""
     if not token or not TOKEN.match(token):
         raise ValueError("bad upload token")
-    return data.upload_root() / token
+    folder = data.upload_root() / token
+    try:
+        owner = (folder / "owner").read_text(encoding="utf-8")
+    except OSError:
+        raise ValueError("no such upload") from None
+    if owner != data.user().username:
+        raise ValueError("no such upload")
+    return folder
 
 
 def _clean_old_uploads(max_age_s: float = 24 * 3600) -> None:
@@ -146,6 +171,7 @@ def save_upload(contents: list[str], filenames: list[str]) -> tuple[str, list[st
     token = uuid.uuid4().hex
     folder = data.upload_root() / token / "files"
     folder.mkdir(parents=True, exist_ok=True)
+    (folder.parent / "owner").write_text(data.user().username, encoding="utf-8")
     saved, refused, taken, total = [], [], set(), 0
     for content, name in zip(contents or [], filenames or []):
         suffix = os.path.splitext(str(name))[1].lower()
@@ -169,7 +195,7 @@ def save_upload(contents: list[str], filenames: list[str]) -> tuple[str, list[st
 
 def _settings(jurisdiction: str | None):
     from etl import pipeline
-    return pipeline.Settings(data.warehouse_path(), jurisdiction, data.today(), user="dashboard")
+    return pipeline.Settings(data.warehouse_path(), jurisdiction, data.today(), user=data.user().username)
 
 
 def check_upload(token: str) -> dict:
@@ -191,7 +217,12 @@ def load_upload(token: str) -> dict:
     if not jurisdiction:
         raise RuntimeError("no jurisdiction")
     result = pipeline.run([folder / "files"], _settings(jurisdiction), write=True)
-    return {"summary": result.summary(), "load_id": result.load_id, "issues": result.issues}
+    summary = result.summary()
+    data.audit("load", target="、".join(sorted(p.name for p in (folder / "files").iterdir())),
+               detail={"load_id": result.load_id, "rows_read": summary["rows_read"],
+                       "rows_loaded": summary["rows_loaded"], "rows_rejected": summary["rows_rejected"],
+                       "source": "upload"})
+    return {"summary": summary, "load_id": result.load_id, "issues": result.issues}
 
 
 def _files_grid(grid_id: str, summary: dict, lang: str):
@@ -244,6 +275,7 @@ def on_upload(contents, filenames, params):
     p = lambda zh, en: i18n.pick(lang, zh, en)  # noqa: E731
     if not contents:
         raise PreventUpdate
+    _require_load()
     if isinstance(contents, str):
         contents, filenames = [contents], [filenames]
     token, saved, refused = save_upload(contents, filenames)
@@ -286,6 +318,7 @@ def on_confirm(n_clicks, token, params):
     p = lambda zh, en: i18n.pick(lang, zh, en)  # noqa: E731
     if not n_clicks or not token:
         raise PreventUpdate
+    _require_load()
     loaded = load_upload(token["token"])
     summary = loaded["summary"]
     shutil.rmtree(_token_dir(token["token"]), ignore_errors=True)
@@ -312,6 +345,7 @@ def on_report(n_clicks, token):
     from etl.report import write_error_report
     if not n_clicks or not token:
         raise PreventUpdate
+    _require_load()
     folder = _token_dir(token["token"])
     issues = pl.read_parquet(folder / "issues.parquet")
     summary = json.loads((folder / "result.json").read_text(encoding="utf-8"))
@@ -415,6 +449,8 @@ def on_rejected_report(n_clicks, organ_code, params):
     issues = data.q("rejected_rows", state.filters(params or {}, data.today()), organ_code=organ_code)
     if not issues.height:
         raise PreventUpdate
+    from dashboards.components.export_button import checked_export
+    checked_export(f"问题报告_{organ_code}", issues.height, params or {})
     with tempfile.TemporaryDirectory(prefix="rejected-") as folder:
         content = write_error_report(issues, Path(folder) / "问题报告.xlsx").read_bytes()
     return dcc.send_bytes(content, f"问题报告_{organ_code}_{data.today().isoformat()}.xlsx")

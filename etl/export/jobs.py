@@ -39,6 +39,7 @@ class Job:
     id: str
     label: str
     region: str | None
+    owner: str | None = None          # who asked for it: only they may read its state and files
     status: str = "queued"            # queued | running | done | failed
     progress: float = 0.0
     message: str = "排队中…"
@@ -59,10 +60,10 @@ class JobRunner:
     # -- public -----------------------------------------------------------------------------------
 
     def submit(self, label: str, work: Callable[[Path, Callable[[float, str], None]], dict[str, Path]], *,
-               region: str | None = None) -> str:
+               region: str | None = None, owner: str | None = None) -> str:
         """Run `work(folder, progress)` in the background; it returns {kind: file written}."""
         self._expire()
-        job = Job(id=uuid.uuid4().hex[:12], label=label, region=region)
+        job = Job(id=uuid.uuid4().hex[:12], label=label, region=region, owner=owner)
         with self._lock:
             self._jobs[job.id] = job
         (self.folder / job.id).mkdir(parents=True, exist_ok=True)
@@ -70,7 +71,7 @@ class JobRunner:
         self._pool.submit(self._run, job, work)
         return job.id
 
-    def submit_annual(self, connect: Callable[[], Any], year: int, scope, kinds=KINDS) -> str:
+    def submit_annual(self, connect: Callable[[], Any], year: int, scope, kinds=KINDS, owner: str | None = None) -> str:
         """An annual export job: the workbook, the report and/or the snapshot (as a zip)."""
         unknown = set(kinds) - set(KINDS)
         if unknown or not kinds:
@@ -95,10 +96,17 @@ class JobRunner:
                 files["snapshot"] = archive
             return files
 
-        return self.submit(f"{year}年度导出", work, region=scope.region)
+        return self.submit(f"{year}年度导出", work, region=scope.region, owner=owner)
 
-    def get(self, job_id: str) -> dict[str, Any] | None:
-        """The job's state: from memory when this process runs it, else from its job.json."""
+    def get(self, job_id: str, owner: str | None = None) -> dict[str, Any] | None:
+        """The job's state: from memory when this process runs it, else from its job.json. With
+        `owner`, a job of someone else is "not found"."""
+        state = self._state(job_id)
+        if state is not None and owner is not None and state.get("owner") != owner:
+            return None
+        return state
+
+    def _state(self, job_id: str) -> dict[str, Any] | None:
         with self._lock:
             job = self._jobs.get(job_id)
             if job is not None:
@@ -111,9 +119,9 @@ class JobRunner:
         except (FileNotFoundError, json.JSONDecodeError):
             return None
 
-    def file(self, job_id: str, kind: str) -> Path | None:
+    def file(self, job_id: str, kind: str, owner: str | None = None) -> Path | None:
         """The file of a finished job (None when the job or the file does not exist)."""
-        state = self.get(job_id)
+        state = self.get(job_id, owner)
         path = state["files"].get(kind) if state and state["status"] == "done" else None
         return Path(path) if path and Path(path).exists() else None
 
