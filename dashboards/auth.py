@@ -228,7 +228,7 @@ def _headers(response: Response, csp: str) -> Response:
     h.setdefault("Content-Security-Policy", csp)
     h["X-Content-Type-Options"] = "nosniff"
     h["X-Frame-Options"] = "DENY"
-    h["Referrer-Policy"] = "no-referrer"
+    h["Referrer-Policy"] = "same-origin"    # not no-referrer: with it a form POST says "Origin: null"
     h["Cross-Origin-Opener-Policy"] = "same-origin"
     h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
     if secure_cookies():
@@ -335,17 +335,17 @@ def _login():
     lang = _lang()
     username = (request.form.get("username") or "").strip()
     if not _same_origin() or not _csrf_ok(request.form.get("csrf")):
-        return login_page(error=TEXT[lang]["csrf"], username=username, status=400)
+        return login_page(error=TEXT[lang]["csrf"], username=username)
     password = request.form.get("password") or ""
     if not username or not password:
-        return login_page(error=TEXT[lang]["empty"], username=username, status=400)
+        return login_page(error=TEXT[lang]["empty"], username=username)
     try:
         result = access.authenticate(data.warehouse_path(), username, password, remote_addr=remote_addr())
     except data.NoWarehouse:
         result = access.LoginRefused("busy", "系统尚无数据仓库，请联系数据管理员")
     if isinstance(result, access.LoginRefused):
         shown = result.reason if lang == "zh" else REFUSAL_EN.get(result.code, result.reason)
-        return login_page(error=shown, username=username, status=401 if result.code != "busy" else 503)
+        return login_page(error=shown, username=username)   # the form again, with why (200: a page, not an error)
     _start_session(result)
     ACCOUNTS.forget()
     return redirect(safe_next(request.form.get("next")))
@@ -383,7 +383,7 @@ def install(app) -> None:
 
     def after(response: Response) -> Response:
         if "csp" not in csp_cache:      # Dash's inline scripts are known once the app is built
-            policy = dict(CSP, **{"script-src": " ".join(["'self'", *(f"'{h}'" for h in app.csp_hashes())])})
+            policy = dict(CSP, **{"script-src": " ".join(["'self'", *app.csp_hashes()])})
             csp_cache["csp"] = "; ".join(f"{k} {v}" for k, v in policy.items())
         return _headers(response, csp_cache["csp"])
     server.after_request(after)

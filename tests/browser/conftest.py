@@ -12,14 +12,13 @@ import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.dash_support import TODAY, build_demo_warehouse
+from tests.dash_support import DEMO_PASSWORDS, TODAY, build_demo_warehouse
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -86,7 +85,7 @@ def server(demo_dir):
 
 
 @pytest.fixture(scope="session")
-def browser_context():
+def chromium():
     from playwright.sync_api import sync_playwright
     executable = shutil.which("chromium")
     if executable is None:
@@ -94,12 +93,35 @@ def browser_context():
     ARTIFACTS.mkdir(exist_ok=True)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            tempfile.mkdtemp(prefix="oversight-chromium-"), executable_path=executable, args=CHROMIUM_ARGS,
-            viewport={"width": 1440, "height": 1000}, locale="zh-CN", accept_downloads=True)
-        context.set_default_timeout(20_000)
-        yield context
-        context.close()
+        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def new_context(chromium):
+    context = chromium.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN", accept_downloads=True)
+    context.set_default_timeout(20_000)
+    return context
+
+
+def sign_in(page, server, username: str) -> None:
+    """Sign in through the real sign-in page, as a user would."""
+    page.goto(server["url"] + "login")
+    page.fill("#username", username)
+    page.fill("#password", DEMO_PASSWORDS[username])
+    page.click("#login-submit")
+    page.wait_for_url(server["url"])
+
+
+@pytest.fixture(scope="session")
+def browser_context(chromium, server):
+    """One browser session signed in as the demo data administrator (province-wide) for the pages."""
+    context = new_context(chromium)
+    page = context.new_page()
+    sign_in(page, server, "admin")
+    page.close()
+    yield context
+    context.close()
 
 
 class ConsoleWatch:
