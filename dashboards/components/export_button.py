@@ -77,8 +77,13 @@ def described_filters(params: dict, *, skip: tuple[str, ...] | list[str] = (),
     if kept.get("q"):
         described[i18n.pick(lang, "搜索", "Search")] = kept["q"]
     described.update({str(k): str(v) for k, v in (extra or {}).items() if v not in (None, "")})
+    return with_exporter(described, lang)
+
+
+def with_exporter(described: dict[str, str], lang: str) -> dict[str, str]:
+    """The header block of an export also says whose it is and what that account may see."""
     who = data.user_or_none()
-    if who is not None:   # whose export this is, and what that account may see
+    if who is not None:
         described[i18n.pick(lang, "权限范围", "Scope")] = data.jurisdiction_name(who.region_scope)
         described[i18n.pick(lang, "导出人", "Exported by")] = who.username
     return described

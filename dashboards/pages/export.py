@@ -134,8 +134,8 @@ def start(n_clicks, year, kinds, params):
     job_id = RUNNER.submit_annual(lambda: queries.connect(path, read_only=True), int(year), scope, kinds=chosen,
                                   owner=who.username)
     data.audit("export", target=job_id, detail={"kind": "annual", "year": int(year), "items": chosen,
-                                                "region": scope.region, "scope": who.region_scope})
-    region = i18n.pick(lang, "全辖区", "whole jurisdiction") if not scope.region else scope.region
+                                                "region": scope.effective_region, "scope": who.region_scope})
+    region = i18n.pick(lang, "全辖区", "whole jurisdiction") if not scope.effective_region else scope.effective_region
     text = i18n.pick(lang, f"已开始导出 {year} 年（{region}）。", f"Export of {year} ({region}) started.")
     return dmc.Text(text, size="sm", id="ex-started-text"), {"id": job_id, "lang": lang}, False
 

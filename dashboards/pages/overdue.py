@@ -211,6 +211,8 @@ def export_bytes(params: dict) -> bytes:
                                                     "due_soon": i18n.pick(lang, "即将到期", "due soon"),
                                                     "all": i18n.pick(lang, "逾期与即将到期", "overdue and due soon")}[
         params.get("status", "overdue")]
+    from dashboards.components.export_button import with_exporter
+    described = with_exporter(described, lang)
     as_of = (data.marts_as_of() or {}).get("refreshed_at")
     title = i18n.pick(lang, "逾期整改" if view == "rectifications" else "逾期检查",
                       "Rectifications" if view == "rectifications" else "Checks")

@@ -80,7 +80,7 @@ class JobRunner:
         def work(folder: Path, progress) -> dict[str, Path]:
             from etl.export import export_annual
             from etl.export.snapshot import zip_snapshot
-            region = f"_{scope.region}" if scope.region else ""
+            region = f"_{scope.effective_region}" if scope.effective_region else ""
             targets = {"workbook": folder / f"{year}年报{region}.xlsx", "report": folder / f"{year}年度报告{region}.docx",
                        "snapshot": folder / f"{year}审计快照{region}"}
             con = connect()
@@ -96,7 +96,7 @@ class JobRunner:
                 files["snapshot"] = archive
             return files
 
-        return self.submit(f"{year}年度导出", work, region=scope.region, owner=owner)
+        return self.submit(f"{year}年度导出", work, region=scope.effective_region, owner=owner)
 
     def get(self, job_id: str, owner: str | None = None) -> dict[str, Any] | None:
         """The job's state: from memory when this process runs it, else from its job.json. With

@@ -179,7 +179,7 @@ def write_snapshot(con, year: int, scope: Filters, out_dir: str | Path, *, data:
     manifest = {
         "format": FORMAT_VERSION,
         "year": year,
-        "region": scope.region,
+        "region": scope.effective_region,
         "region_prefix": scope.region_prefix,
         "scope": data.scope_label,
         "today": scope.today.isoformat(),
