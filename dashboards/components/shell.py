@@ -77,8 +77,9 @@ def account_menu(lang: str):
         return None
     scope = data.jurisdiction_name(user.region_scope)
     return html.Form([
-        html.Span(auth.user_label(user, lang), className="account-name", id="account-name"),
-        html.Span(i18n.pick(lang, f"权限范围：{scope}", f"Scope: {scope}"), className="account-scope", id="account-scope"),
+        html.Div([html.Span(auth.user_label(user, lang), className="account-name", id="account-name"),
+                  html.Span(i18n.pick(lang, f"权限范围：{scope}", f"Scope: {scope}"), className="account-scope",
+                            id="account-scope")], className="account-who"),
         dcc.Input(type="hidden", name="csrf", value=auth.csrf_token()),
         html.Button(i18n.pick(lang, "退出", "Sign out"), type="submit", id="logout", className="logout-button"),
     ], action="/logout", method="post", className="account-menu")
