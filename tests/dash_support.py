@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+import contextlib
 import datetime as dt
 import json
 import re
@@ -219,15 +220,25 @@ def demo(tmp_path_factory):
     return build_demo_warehouse(tmp_path_factory.mktemp("dash"))
 
 
+@contextlib.contextmanager
+def app_env(warehouse: Path):
+    """The app's settings pointing at `warehouse` (uploads and exports beside it) for a while."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("OVERSIGHT_WAREHOUSE", str(warehouse))
+    mp.setenv("OVERSIGHT_TODAY", TODAY.isoformat())
+    mp.setenv("OVERSIGHT_UPLOAD_DIR", str(warehouse.parent / "uploads"))
+    mp.setenv("OVERSIGHT_EXPORT_DIR", str(warehouse.parent / "exports"))
+    try:
+        yield warehouse
+    finally:
+        mp.undo()
+
+
 @pytest.fixture(scope="module")
 def client(demo):
     """Flask's test client of the app, reading the module's demo warehouse."""
-    mp = pytest.MonkeyPatch()
-    mp.setenv("OVERSIGHT_WAREHOUSE", str(demo[0]))
-    mp.setenv("OVERSIGHT_TODAY", TODAY.isoformat())
-    mp.setenv("OVERSIGHT_UPLOAD_DIR", str(demo[0].parent / "uploads"))
-    yield signed_in_client(demo[0], "admin")   # the app is built once for the whole run
-    mp.undo()
+    with app_env(demo[0]):
+        yield signed_in_client(demo[0], "admin")   # the app is built once for the whole run
 
 
 def panel(client, output: str, inputs: list[tuple[str, str, object]]):

@@ -15,8 +15,8 @@ import openpyxl
 import polars as pl
 import pytest
 
-from tests.dash_support import (DEMO_PASSWORDS, NEW_ORGAN_CODE, BrowserLikeClient, build_demo_warehouse, call,
-                                csrf_from, find_id, organs_csv_with_bad_rows, post_callback, route, sign_in,
+from tests.dash_support import (DEMO_PASSWORDS, NEW_ORGAN_CODE, BrowserLikeClient, app_env, call, csrf_from,  # noqa: F401
+                                demo, find_id, organs_csv_with_bad_rows, post_callback, route, sign_in,
                                 signed_in_client, texts)
 from warehouse import access, db, queries
 
@@ -24,19 +24,9 @@ HANGZHOU = "3301"
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    return build_demo_warehouse(tmp_path_factory.mktemp("access_http"))
-
-
-@pytest.fixture(scope="module")
 def env(demo):
-    mp = pytest.MonkeyPatch()
-    mp.setenv("OVERSIGHT_WAREHOUSE", str(demo[0]))
-    mp.setenv("OVERSIGHT_TODAY", "2026-11-25")
-    mp.setenv("OVERSIGHT_UPLOAD_DIR", str(demo[0].parent / "uploads"))
-    mp.setenv("OVERSIGHT_EXPORT_DIR", str(demo[0].parent / "exports"))
-    yield demo[0]
-    mp.undo()
+    with app_env(demo[0]) as warehouse:
+        yield warehouse
 
 
 @pytest.fixture(scope="module")
