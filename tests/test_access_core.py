@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -204,3 +205,32 @@ def test_demo_accounts(wh: Path):
     for username, password, role, scope in accounts:
         user = access.authenticate(wh, username, password)
         assert isinstance(user, access.User) and user.role.value == role and user.region_scope == scope
+
+
+def test_an_admin_manages_only_accounts_inside_its_own_scope(tmp_path):
+    wh = tmp_path / "wh.duckdb"
+    city_admin = access.add_user(wh, "hz-admin", "admin", "330100", PASSWORD)
+    access.add_user(wh, "nb", "inspector", "330200", PASSWORD)
+    for scope in ("330000", "100000", "330200"):
+        with pytest.raises(PermissionDenied, match="只能管理本人权限范围"):
+            access.add_user(wh, f"x{scope}", "leader", scope, PASSWORD, actor=city_admin)
+    with pytest.raises(PermissionDenied):
+        access.disable_user(wh, "nb", actor=city_admin)
+    with pytest.raises(PermissionDenied):
+        access.reset_password(wh, "nb", "another-pass-123", actor=city_admin)
+    made = access.add_user(wh, "xihu", "inspector", "330106", PASSWORD, actor=city_admin)
+    assert made.region_scope == "330106"
+    assert access.disable_user(wh, "xihu", actor=city_admin).active is False
+    assert access.scope_within("330106", "330100") and access.scope_within("330100", "100000")
+    assert not access.scope_within("100000", "330000") and not access.scope_within("330000", "330100")
+
+
+def test_demo_creates_and_prints_the_demo_accounts(tmp_path):
+    result = CliRunner().invoke(main, ["demo", "--dir", str(tmp_path / "demo"), "--no-serve", "--today", "2026-11-25"])
+    assert result.exit_code == 0, result.output
+    printed = result.output[result.output.index("演示账户"):]
+    warehouse = tmp_path / "demo" / "oversight.duckdb"
+    for username, _display, role, scope, password in access.DEMO_ACCOUNTS:
+        assert re.search(rf"{re.escape(username)}\s+密码 {re.escape(password)}\s", printed), printed
+        user = access.authenticate(warehouse, username, password)
+        assert user and user.role == role and user.region_scope == scope

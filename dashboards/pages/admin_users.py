@@ -49,6 +49,7 @@ ERRORS_EN = (
     (r"请选择角色", "Choose a role."),
     (r"请输入或选择用户名", "Enter or select a user name."),
     (r"该账户已停用", "This account is disabled."),
+    (r"只能管理本人权限范围（(\d+)）以内的账户", "You can manage only accounts inside your own scope ({0})."),
     (r"无权", "Your role may not manage users."),
 )
 
