@@ -10,13 +10,19 @@ $(BIN)/oversight: pyproject.toml
 	touch $@
 
 # The browser tests drive Debian's chromium (never a downloaded browser); charts and screenshots
-# need the CJK fonts. Installed from Debian's packages when missing.
+# need the CJK fonts; the DuckLake tests start Debian's PostgreSQL (initdb, pg_ctl). Installed from
+# Debian's packages when missing.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 system-packages:
-	@if ! command -v chromium >/dev/null || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
-	  $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium fonts-noto-cjk; fi
+	@if ! command -v chromium >/dev/null || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1 \
+	    || ! dpkg -s postgresql >/dev/null 2>&1; then \
+	  $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium fonts-noto-cjk postgresql; fi
 
-.PHONY: install demo test bench system-packages bench-dashboards
+# The ETL and analytics suites a second time with every warehouse on DuckLake, its catalog in a
+# PostgreSQL server started for the run (tests/lake_support.py, docs/ducklake.md).
+DUCKLAKE_TESTS := tests/test_load_*.py tests/test_analytics_*.py tests/test_queries_profiles.py
+
+.PHONY: install demo test test-ducklake bench system-packages bench-dashboards bench-ducklake
 install: $(BIN)/oversight
 
 demo: install
@@ -24,9 +30,16 @@ demo: install
 
 test: install system-packages
 	$(BIN)/pytest
+	$(BIN)/pytest --ducklake $(DUCKLAKE_TESTS)
+
+test-ducklake: install system-packages
+	$(BIN)/pytest --ducklake $(DUCKLAKE_TESTS)
 
 bench: install
 	$(BIN)/python -m benchmarks.etl_load
 
 bench-dashboards: install
 	$(BIN)/python -m benchmarks.dashboards
+
+bench-ducklake: install system-packages
+	$(BIN)/python -m benchmarks.ducklake

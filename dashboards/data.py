@@ -138,8 +138,8 @@ def covers_jurisdiction() -> bool:
 
 # -- settings -------------------------------------------------------------------------------------
 
-def warehouse_path() -> Path:
-    return Path(os.environ.get("OVERSIGHT_WAREHOUSE") or DEFAULT_WAREHOUSE)
+def warehouse_path() -> db.Location:
+    return db.location(os.environ.get("OVERSIGHT_WAREHOUSE") or DEFAULT_WAREHOUSE)
 
 
 def today() -> dt.date:
@@ -162,17 +162,13 @@ def upload_root() -> Path:
 
 def version() -> tuple | None:
     """The identity of the warehouse file now: a load swaps in a new file (new inode and mtime)."""
-    try:
-        st = os.stat(warehouse_path())
-    except FileNotFoundError:
-        return None
-    return (st.st_ino, st.st_mtime_ns, st.st_size)
+    return db.version(warehouse_path())
 
 
 @contextlib.contextmanager
 def reader() -> Iterator[Any]:
     path = warehouse_path()
-    if not path.exists():
+    if not db.exists(path):
         raise NoWarehouse(str(path))
     con = queries.connect(path, read_only=True)
     try:

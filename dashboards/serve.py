@@ -36,7 +36,8 @@ def is_loopback(host: str) -> bool:
 
 
 def configure(warehouse: Path, today: dt.date | None, host: str = DEFAULT_HOST) -> None:
-    os.environ["OVERSIGHT_WAREHOUSE"] = str(Path(warehouse).resolve())
+    from warehouse import db
+    os.environ["OVERSIGHT_WAREHOUSE"] = str(db.absolute(warehouse))
     if today is not None:
         os.environ["OVERSIGHT_TODAY"] = today.isoformat()
     # Session cookies are HTTPS-only unless the app is reached on this machine over plain HTTP.

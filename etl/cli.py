@@ -26,15 +26,33 @@ def _today(value: str | None) -> dt.date:
         raise click.BadParameter(f"“{value}”不是有效日期，应为 YYYY-MM-DD") from None
 
 
+class _Warehouse(click.ParamType):
+    """A warehouse location: the file, or `ducklake:postgres:…` (warehouse.db.location, docs/ducklake.md)."""
+    name = "warehouse"
+
+    def convert(self, value, param, ctx):
+        from warehouse import db
+        try:
+            return db.location(value)
+        except db.WarehouseUnavailable as exc:
+            self.fail(str(exc), param, ctx)
+
+
+WAREHOUSE = _Warehouse()
 warehouse_option = click.option("--warehouse", envvar="OVERSIGHT_WAREHOUSE", default=DEFAULT_WAREHOUSE,
-                                show_default=True, type=click.Path(dir_okay=False, path_type=Path),
-                                help="仓库文件 / warehouse file (OVERSIGHT_WAREHOUSE)")
+                                show_default=True, type=WAREHOUSE,
+                                help="仓库文件或 ducklake:postgres:… / warehouse file or DuckLake (OVERSIGHT_WAREHOUSE)")
 jurisdiction_option = click.option("--jurisdiction", envvar="OVERSIGHT_JURISDICTION",
                                    help="辖区行政区划代码，如 330000 / jurisdiction region code (OVERSIGHT_JURISDICTION)")
 today_option = click.option("--today", envvar="OVERSIGHT_TODAY",
                             help="装载日，默认今天 / day of loading YYYY-MM-DD (OVERSIGHT_TODAY)")
 as_option = click.option("--as", "acting_as", envvar="OVERSIGHT_USER",
                          help="以此账户的名义操作并记入审计日志，默认当前登录名 / act as this account (OVERSIGHT_USER)")
+
+
+def _exists(warehouse) -> bool:
+    from warehouse import db
+    return db.exists(warehouse)
 
 
 def _actor(warehouse: Path, acting_as: str | None, permission=None):
@@ -68,8 +86,10 @@ class Group(click.Group):
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
             raise
         except Exception as exc:  # last line of defence: say what failed, never dump a traceback
-            from warehouse.db import WarehouseBusy
-            if isinstance(exc, WarehouseBusy):
+            from warehouse.db import WarehouseBusy, WarehouseUnavailable, WriteConflict
+            if isinstance(exc, (WriteConflict, WarehouseUnavailable)):
+                click.echo(str(exc), err=True)
+            elif isinstance(exc, WarehouseBusy):
                 click.echo("仓库正被另一个进程写入，请稍后再试。", err=True)
             else:
                 click.echo(f"操作失败：{type(exc).__name__}: {exc}", err=True)
@@ -88,7 +108,7 @@ def _resolve_jurisdiction(warehouse: Path, given: str | None, *, required: bool)
     if given is not None and not is_jurisdiction(given):
         raise click.UsageError(f"辖区代码“{given}”不是有效的行政区划代码（全国为 100000）")
     stored = None
-    if warehouse.exists():
+    if db.exists(warehouse):
         con = db.connect(warehouse, read_only=True)
         try:
             stored = db.get_setting(con, "jurisdiction")
@@ -260,7 +280,7 @@ def _serve_options(fn):
 
 def _serve(warehouse: Path, host: str, port: int, workers: int, threads: int, debug: bool, day: dt.date | None) -> None:
     from dashboards import serve as srv
-    if not warehouse.exists():
+    if not _exists(warehouse):
         click.echo(f"注意：仓库文件 {warehouse} 还不存在，页面将提示先装载数据。", err=True)
     srv.run(warehouse, host=host, port=port, workers=workers, threads=threads, debug=debug, today=day,
             announce=lambda line: click.echo(line))
@@ -302,6 +322,12 @@ def demo(folder, today, host, port, workers, threads, debug, no_serve):
     same = all(summary[k] == manifest[k] for k in ("rows_read", "rows_loaded", "rows_rejected"))
     click.echo("装载结果与示例数据清单一致。" if same else "注意：装载结果与示例数据清单不一致。")
     click.echo(f"示例仓库：{warehouse}（辖区 {manifest['jurisdiction']}，装载日 {day}）")
+    from schemas.identifiers import region_name
+    from schemas.roles import ROLE_ZH
+    from warehouse import access
+    click.echo("演示账户（密码公开，仅用于演示仓库）/ demo accounts (public passwords, demo only):")
+    for username, password, role, scope in access.create_demo_accounts(warehouse):
+        click.echo(f"  {username:<13} 密码 {password:<24} {ROLE_ZH[access.Role(role)]}，权限范围 {region_name(scope)}（{scope}）")
     if not no_serve:
         _serve(warehouse, host, port, workers, threads, debug, day)
 
@@ -331,7 +357,7 @@ def _plan_config(path: Path | None):
 def _read_only(warehouse: Path):
     from etl.planning.draw import PlanError
     from warehouse import db
-    if not warehouse.exists():
+    if not db.exists(warehouse):
         raise PlanError(f"仓库文件不存在：{warehouse}")
     return db.connect(warehouse, read_only=True)
 
@@ -372,7 +398,7 @@ def _print_plan(con, plan: dict, *, as_json: bool, limit: int = 30) -> None:
 
 
 plan_warehouse = click.option("--warehouse", envvar="OVERSIGHT_WAREHOUSE", default=DEFAULT_WAREHOUSE, show_default=True,
-                              type=click.Path(dir_okay=False, path_type=Path), help="仓库文件 / warehouse file")
+                              type=WAREHOUSE, help="仓库文件或 DuckLake / warehouse file or DuckLake")
 plan_json = click.option("--json", "as_json", is_flag=True, help="以JSON输出 / print JSON")
 
 
@@ -406,7 +432,7 @@ def plan(ctx, period, seed, redraw, reason, created_by, out, config_path, wareho
     from etl.planning import service
     from schemas.roles import Permission
     day = _today(today)
-    actor = _actor(warehouse, created_by, Permission.PLAN) if warehouse.exists() else created_by
+    actor = _actor(warehouse, created_by, Permission.PLAN) if _exists(warehouse) else created_by
     created_by = actor.username if hasattr(actor, "username") else created_by
     outcome = service.make_plan(warehouse, period, today=day, seed=seed, redraw=redraw, reason=reason,
                                 created_by=created_by, config=_plan_config(config_path))
@@ -557,7 +583,7 @@ def _export_scope(warehouse: Path, region: str | None, today: str | None, acting
     """(scope filters, actor): an account's region scope is ANDed with --region (docs/access.md)."""
     from etl.export.annual import scope_filters
     from schemas.roles import Permission
-    if not warehouse.exists():
+    if not _exists(warehouse):
         raise click.UsageError(f"找不到仓库 {warehouse}；先用 oversight load 装载数据，或用 --warehouse 指定")
     actor = _actor(warehouse, acting_as, Permission.EXPORT)
     try:
@@ -705,7 +731,7 @@ def users_add(username, role, scope, display_name, password_stdin, generate, war
 def users_list(warehouse, as_json):
     """列出用户（不含密码）/ list users (never a password or hash)."""
     from warehouse import access
-    if not warehouse.exists():
+    if not _exists(warehouse):
         raise click.UsageError(f"找不到仓库 {warehouse}")
     con = _read_only(warehouse)
     try:
@@ -766,6 +792,18 @@ def users_reset_password(username, password_stdin, generate, warehouse, acting_a
     click.echo(f"已重置用户 {user.username} 的密码")
     if generated:
         click.echo(f"新密码（只显示这一次）：{password}")
+
+
+@main.command("migrate-to-ducklake")
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--to", "target", required=True, type=WAREHOUSE, help="目标 ducklake:postgres:… [data_path=…]")
+def migrate_to_ducklake(source, target):
+    """把内嵌仓库文件迁入 DuckLake（docs/ducklake.md）/ move an embedded warehouse into a DuckLake."""
+    from warehouse.lake_migration import MigrationError, migrate_to_lake
+    try:
+        migrate_to_lake(source, target, echo=click.echo)
+    except MigrationError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ Order of work: every file is read and its sheets recognised first; then kinds ar
 the contract's dependency order (registries before what refers to them), so that references
 resolve against the same load whatever the order of the files. A rejected row never stops the
 good rows; a file that cannot be read is rejected whole and the others still load. The whole write
-is one DuckDB transaction: a crash or kill leaves the warehouse as it was.
+is one transaction (warehouse.db.write): a crash or kill leaves the warehouse as it was.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from warehouse import db, marts, store
 
 @dataclass
 class Settings:
-    warehouse: Path
+    warehouse: db.Location      # a file or a lake (warehouse.db.location)
     jurisdiction: str | None
     today: dt.date
     user: str | None = None
@@ -122,13 +122,14 @@ class _Load:
         self.results: list[SheetResult] = []
         self.parts: list[_Part] = []
         self.file_issues: list[dict] = []
-        self._fake_batch = 0
+        self._last_batch: int | None = None
 
     def batch_id(self) -> int:
-        if self.write:
-            return store.next_batch_id(self.con)
-        self._fake_batch += 1
-        return self._fake_batch
+        """The next batch id: after the warehouse's last one when writing, else counted from 1."""
+        if self._last_batch is None:
+            self._last_batch = store.last_batch_id(self.con) if self.write else 0
+        self._last_batch += 1
+        return self._last_batch
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -349,19 +350,13 @@ class _Load:
 def run(paths: list[Path], settings: Settings, *, write: bool = True,
         progress: Callable[[str], None] | None = None) -> LoadResult:
     """Load (write=True) or only check (write=False) the files; see the module docstring."""
-    if not write:
-        con = db.connect(settings.warehouse, read_only=True) if Path(settings.warehouse).exists() else None
-        try:
-            return _run(paths, settings, con, write, progress)
-        finally:
-            if con is not None:
-                con.close()
-    with db.writable_copy(settings.warehouse) as work:
-        con = db.connect(work)
-        try:
-            with db.transaction(con):
-                return _run(paths, settings, con, write, progress)
-        finally:
+    if write:
+        return db.write(settings.warehouse, lambda con: _run(paths, settings, con, write, progress))
+    con = db.connect(settings.warehouse, read_only=True) if db.exists(settings.warehouse) else None
+    try:
+        return _run(paths, settings, con, write, progress)
+    finally:
+        if con is not None:
             con.close()
 
 

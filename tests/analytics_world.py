@@ -27,6 +27,7 @@ import duckdb
 from etl import pipeline
 from schemas.checklist import item_codes
 from schemas.identifiers import make_uscc
+from tests.lake_support import new_warehouse
 from warehouse import db
 
 Day = str | dt.date
@@ -43,7 +44,7 @@ def vendor_code(n: int) -> str:
 class World:
     def __init__(self, root: Path, jurisdiction: str = "330000"):
         self.root = root
-        self.warehouse = root / "wh" / "oversight.duckdb"
+        self.warehouse = new_warehouse(root / "wh" / "oversight.duckdb")
         self.jurisdiction = jurisdiction
         self.pending: dict[str, list[dict[str, Any]]] = {}
         self.loads = 0

@@ -7,17 +7,15 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
-
-import duckdb
 
 from tests.conftest import JURISDICTION, TODAY
 from tests.factories import (ORGAN_HEADERS, PROJECT_HEADERS, VENDOR_HEADERS, organ_row, project_row, vendor_row,
                              write_csv, write_xls, write_xlsx)
+from warehouse import db
 
 
-def counts(warehouse: Path) -> dict:
-    con = duckdb.connect(str(warehouse), read_only=True)
+def counts(warehouse) -> dict:
+    con = db.connect(warehouse, read_only=True)
     try:
         tables = ["organs", "vendors", "projects", "organs_history", "load_batches", "row_issues", "flags"]
         return {t: con.sql(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in tables}
@@ -40,7 +38,7 @@ def test_a_corrected_file_replaces_keys_and_keeps_history(tmp_path, load, wareho
     # Same content under another file name: identical rows are not new versions.
     load(write_csv(tmp_path / "copy.csv", ORGAN_HEADERS, [organ_row(2)]))
     load(write_csv(tmp_path / "v2.csv", ORGAN_HEADERS, [organ_row(1, name="新名称")]))
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = db.connect(warehouse, read_only=True)
     assert con.sql("SELECT organ_name FROM organs ORDER BY organ_code").fetchall() == [("新名称",), ("测试机关2",)]
     history = con.sql("SELECT organ_name, source_file, replaced_by_batch IS NOT NULL FROM organs_history").fetchall()
     assert len(history) == 1 and history[0][0] == "旧名称" and history[0][1].endswith("v1.csv") and history[0][2]
@@ -58,14 +56,14 @@ def test_references_resolve_within_one_load_whatever_the_file_order(tmp_path, lo
 def test_gb18030_csv_with_a_four_byte_character(tmp_path, load, warehouse):
     path = write_csv(tmp_path / "gb.csv", ORGAN_HEADERS, [organ_row(1, name="𠀀县人民政府办公室")], encoding="gb18030")
     assert load(path).summary()["rows_loaded"] == 1
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = db.connect(warehouse, read_only=True)
     assert con.sql("SELECT organ_name FROM organs").fetchall() == [("𠀀县人民政府办公室",)]
 
 
 def test_validate_writes_nothing(tmp_path, load, warehouse):
     result = load(write_csv(tmp_path / "o.csv", ORGAN_HEADERS, [organ_row(1)]), write=False)
     assert result.files[0].status == "validated" and result.files[0].rows_loaded == 1
-    assert not warehouse.exists()
+    assert not db.exists(warehouse)
 
 
 def oversight(*args, env=None, **kw):
@@ -73,8 +71,8 @@ def oversight(*args, env=None, **kw):
                           env={**os.environ, **(env or {})}, **kw)
 
 
-def test_cli_json_exit_codes_and_settings_from_the_environment(tmp_path):
-    wh = tmp_path / "w.duckdb"
+def test_cli_json_exit_codes_and_settings_from_the_environment(tmp_path, warehouse):
+    wh = warehouse
     good = write_csv(tmp_path / "organs.csv", ORGAN_HEADERS, [organ_row(1), organ_row(2, region="110101")])
     env = {"OVERSIGHT_WAREHOUSE": str(wh), "OVERSIGHT_JURISDICTION": JURISDICTION, "OVERSIGHT_TODAY": str(TODAY)}
     done = oversight("load", str(good), "--json", env=env)
@@ -108,10 +106,10 @@ def test_validate_report_is_a_workbook_an_organ_can_fix_its_file_from(tmp_path):
     assert not (tmp_path / "none.duckdb").exists()
 
 
-def test_the_filled_template_loads_with_no_rejection(tmp_path):
+def test_the_filled_template_loads_with_no_rejection(tmp_path, warehouse):
     tpl = tmp_path / "模板.xlsx"
     assert oversight("template", "--out", str(tpl)).returncode == 0
-    done = oversight("load", str(tpl), "--json", "--warehouse", str(tmp_path / "w.duckdb"), "--jurisdiction",
+    done = oversight("load", str(tpl), "--json", "--warehouse", str(warehouse), "--jurisdiction",
                      JURISDICTION, "--today", str(TODAY))
     out = json.loads(done.stdout)
     assert out["rows_rejected"] == 0 and out["rows_loaded"] == 10, out
@@ -122,7 +120,7 @@ import sys, time
 from pathlib import Path
 import datetime as dt
 from etl import pipeline
-from warehouse import store
+from warehouse import db, store
 real = store.replace_rows
 def slow(con, kind, rows):
     written = real(con, kind, rows)
@@ -131,7 +129,7 @@ def slow(con, kind, rows):
         time.sleep(60)
     return written
 store.replace_rows = slow
-pipeline.run([Path(p) for p in sys.argv[2:]], pipeline.Settings(Path(sys.argv[1]), "330000", dt.date(2026, 11, 25)))
+pipeline.run([Path(p) for p in sys.argv[2:]], pipeline.Settings(db.location(sys.argv[1]), "330000", dt.date(2026, 11, 25)))
 """
 
 
@@ -157,6 +155,6 @@ def test_a_load_killed_halfway_leaves_the_warehouse_as_it_was(tmp_path, load, wa
 
 def test_reference_data_is_in_the_warehouse(tmp_path, load, warehouse):
     load(write_csv(tmp_path / "o.csv", ORGAN_HEADERS, [organ_row(1)]))
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = db.connect(warehouse, read_only=True)
     assert con.sql("SELECT region_name FROM regions WHERE region_code = '330100'").fetchall() == [("杭州市",)]
     assert con.sql("SELECT count(*), sum(weight) FROM checklist_items").fetchall() == [(33, 100.0)]

@@ -1,11 +1,10 @@
 """Every rule code of contract §4, each triggered by a real file and reported at the Excel row
 the user sees, with the column's Chinese header, the value as written and a Chinese message."""
 
-import duckdb
-
 from tests.conftest import issues_of
 from tests.factories import (ITEM_HEADERS, INSPECTION_HEADERS, ORGAN_HEADERS, PROJECT_HEADERS, VENDOR_HEADERS,
                              organ_code, organ_row, project_row, vendor_code, vendor_row, write_csv, write_xlsx)
+from warehouse import db
 
 
 def registry(tmp_path):
@@ -49,7 +48,7 @@ def test_good_rows_load_and_bad_rows_are_explained(tmp_path, load, warehouse):
     assert uscc["source_row"] == 9 and "校验位" in uscc["message"]
     assert all(i["source_file"].endswith("项目.xlsx") and i["sheet"] == "外包项目" for i in issues_of(result, severity="error"))
 
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = db.connect(warehouse, read_only=True)
     assert con.sql("SELECT project_code, source_row FROM projects").fetchall() == [("P1", 3)]
     assert con.sql("SELECT count(*) FROM rejected_rows WHERE kind = 'projects'").fetchall()[0][0] == 6
 

@@ -9,11 +9,12 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from etl import pipeline
 from etl.sample import generate
+from tests.lake_support import new_warehouse
+from warehouse import db
 
 TODAY = dt.date(2026, 11, 25)
 
@@ -22,7 +23,7 @@ TODAY = dt.date(2026, 11, 25)
 def loaded(tmp_path_factory):
     folder = tmp_path_factory.mktemp("sample")
     manifest = generate(folder / "submissions", today=TODAY, include_bad_files=True)
-    warehouse = folder / "oversight.duckdb"
+    warehouse = new_warehouse(folder / "oversight.duckdb")
     result = pipeline.run([folder / "submissions"], pipeline.Settings(warehouse, manifest["jurisdiction"], TODAY))
     return manifest, result, warehouse, folder
 
@@ -66,7 +67,7 @@ def test_bad_files_are_rejected_whole_with_their_rule(loaded):
 
 def test_the_warehouse_holds_the_rows_and_flags_of_the_manifest(loaded):
     manifest, _, warehouse, _ = loaded
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = db.connect(warehouse, read_only=True)
     rows = {kind: con.sql(f"SELECT count(*) FROM {kind}").fetchall()[0][0] for kind in manifest["rows_by_kind"]}
     flags = dict(con.sql("SELECT code, count(*) FROM flags GROUP BY code").fetchall())
     assert rows == manifest["rows_by_kind"]

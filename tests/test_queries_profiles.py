@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 
 from etl import pipeline, report, sample
+from tests.lake_support import new_warehouse
 from warehouse import queries
 
 TODAY = dt.date(2026, 11, 25)
@@ -19,8 +20,9 @@ TODAY = dt.date(2026, 11, 25)
 def wh(tmp_path_factory):
     root = tmp_path_factory.mktemp("profiles")
     manifest = sample.generate(root / "sub", today=TODAY)
-    pipeline.run([root / "sub"], pipeline.Settings(root / "w.duckdb", manifest["jurisdiction"], TODAY))
-    return root / "w.duckdb"
+    wh = new_warehouse(root / "w.duckdb")
+    pipeline.run([root / "sub"], pipeline.Settings(wh, manifest["jurisdiction"], TODAY))
+    return wh
 
 
 @pytest.fixture

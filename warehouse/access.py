@@ -193,9 +193,9 @@ def _insert_audit(con, *, at: dt.datetime, username: str | None, role: str | Non
                   target: str | None = None, detail: dict | None = None, remote_addr: str | None = None) -> None:
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}; one of {ACTIONS}")
-    con.execute('INSERT INTO audit_log ("at", username, role, action, target, detail, remote_addr) '
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [at, username, role, action, target,
+    con.execute('INSERT INTO audit_log (audit_id, "at", username, role, action, target, detail, remote_addr) '
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [db.next_id(con, "audit_log", "audit_id"), at, username, role, action, target,
                  json.dumps(detail, ensure_ascii=False, default=str) if detail is not None else None, remote_addr])
 
 
@@ -207,7 +207,7 @@ def audit(path: str | Path, action: str, *, user: User | str | None = None, targ
     """Append one entry to the audit log: a short in-place write under the writer lock (it waits for
     a running load to finish). `user` is the User who acted, or a name (the OS user at the command
     line). `detail` must not hold a password or a hash: it is stored as JSON as given."""
-    path = Path(path)
+    path = db.location(path)
     username, role = _actor_fields(user)
     with db.exclusive(path):
         con = db.connect(path, wait=wait)
@@ -249,9 +249,18 @@ def list_users(con) -> pl.DataFrame:
                                               return_dtype=pl.String))
 
 
-def _check_actor(actor: User | str | None) -> None:
+def _check_actor(actor: User | str | None, scope: str | None = None) -> None:
+    """An admin may manage only accounts inside its own scope, and grant no wider scope than its
+    own (a city's administrator cannot make a province-wide account)."""
     if isinstance(actor, User):
         actor.require(Permission.MANAGE_USERS)
+        if scope is not None and not scope_within(scope, actor.region_scope):
+            raise PermissionDenied(f"只能管理本人权限范围（{actor.region_scope}）以内的账户")
+
+
+def scope_within(scope: str, outer: str) -> bool:
+    """Whether region scope `scope` lies inside `outer` (equal counts)."""
+    return scope.startswith(region_prefix(outer)) and (outer == NATIONAL or scope != NATIONAL)
 
 
 def add_user(path: str | Path, username: str, role: str | Role, region_scope: str, password: str, *,
@@ -259,13 +268,13 @@ def add_user(path: str | Path, username: str, role: str | Role, region_scope: st
              now: dt.datetime | None = None, remote_addr: str | None = None) -> User:
     """Create an account. `actor` is the admin User who does it (checked: MANAGE_USERS), or the OS
     user's name at the command line (trusted: it can write the warehouse file anyway)."""
-    _check_actor(actor)
     name = check_username(username)
     role = parse_role(role)
     scope = check_scope(region_scope)
+    _check_actor(actor, scope)
     password_hash = hash_password(password)
     at = _now(now)
-    path = Path(path)
+    path = db.location(path)
     who, who_role = _actor_fields(actor)
     with db.exclusive(path):
         con = db.connect(path, wait=15.0)
@@ -273,10 +282,11 @@ def add_user(path: str | Path, username: str, role: str | Role, region_scope: st
             with db.transaction(con):
                 if _fetch(con, name) is not None:
                     raise UserExists(f"用户名“{name}”已存在")
-                con.execute("INSERT INTO users (username, display_name, role, region_scope, password_hash, active, "
-                            "failed_attempts, locked_until, created_at, updated_at) "
-                            "VALUES (?, ?, ?, ?, ?, true, 0, NULL, ?, ?)",
-                            [name, display_name, role.value, scope, password_hash, at, at])
+                con.execute("INSERT INTO users (user_id, username, display_name, role, region_scope, password_hash, "
+                            "active, failed_attempts, locked_until, created_at, updated_at) "
+                            "VALUES (?, ?, ?, ?, ?, ?, true, 0, NULL, ?, ?)",
+                            [db.next_id(con, "users", "user_id"), name, display_name, role.value, scope,
+                             password_hash, at, at])
                 _insert_audit(con, at=at, username=who, role=who_role, action="user_add", target=name,
                               detail={"role": role.value, "region_scope": scope, "display_name": display_name},
                               remote_addr=remote_addr)
@@ -286,8 +296,11 @@ def add_user(path: str | Path, username: str, role: str | Role, region_scope: st
 
 
 def _update_user(path: Path, username: str, action: str, sets: str, values: list, *, actor, now, remote_addr,
-                 detail: dict | None = None) -> User:
-    _check_actor(actor)
+                 detail: dict | None = None, own: bool = False) -> User:
+    """Change an account (and its stamp, which ends its sessions) and audit it. `own`: the user acts
+    on its own account (signing out, changing its password), which needs no MANAGE_USERS."""
+    if not own:
+        _check_actor(actor)
     name = normalise_username(username)
     at = _now(now)
     who, who_role = _actor_fields(actor)
@@ -295,11 +308,15 @@ def _update_user(path: Path, username: str, action: str, sets: str, values: list
         con = db.connect(path, wait=15.0)
         try:
             with db.transaction(con):
-                if _fetch(con, name) is None:
+                target = _fetch(con, name)
+                if target is None:
                     raise AccessError(f"没有用户“{name}”")
+                if not own:
+                    _check_actor(actor, target["region_scope"])
                 # to the microsecond: it is the stamp that ends sessions started before the change
                 changed_at = at if now is not None else dt.datetime.now()
-                con.execute(f"UPDATE users SET {sets}, updated_at = ? WHERE username = ?", [*values, changed_at, name])
+                con.execute(f"UPDATE users SET {sets + ', ' if sets else ''}updated_at = ? WHERE username = ?",
+                            [*values, changed_at, name])
                 _insert_audit(con, at=at, username=who, role=who_role, action=action, target=name, detail=detail,
                               remote_addr=remote_addr)
             return _user_from(_fetch(con, name))
@@ -313,13 +330,13 @@ def disable_user(path: str | Path, username: str, *, actor: User | str | None = 
     A page must also end the user's open sessions."""
     if isinstance(actor, User) and normalise_username(username) == actor.username:
         raise AccessError("不能停用自己的账户")
-    return _update_user(Path(path), username, "user_disable", "active = false", [], actor=actor, now=now,
+    return _update_user(db.location(path), username, "user_disable", "active = false", [], actor=actor, now=now,
                         remote_addr=remote_addr)
 
 
 def enable_user(path: str | Path, username: str, *, actor: User | str | None = None,
                 now: dt.datetime | None = None, remote_addr: str | None = None) -> User:
-    return _update_user(Path(path), username, "user_enable", "active = true, failed_attempts = 0, locked_until = NULL",
+    return _update_user(db.location(path), username, "user_enable", "active = true, failed_attempts = 0, locked_until = NULL",
                         [], actor=actor, now=now, remote_addr=remote_addr)
 
 
@@ -327,7 +344,7 @@ def reset_password(path: str | Path, username: str, new_password: str, *, actor:
                    now: dt.datetime | None = None, remote_addr: str | None = None) -> User:
     """Set a new password (by an admin or at the command line); also lifts a lockout."""
     password_hash = hash_password(new_password)
-    return _update_user(Path(path), username, "password_reset",
+    return _update_user(db.location(path), username, "password_reset",
                         "password_hash = ?, failed_attempts = 0, locked_until = NULL", [password_hash],
                         actor=actor, now=now, remote_addr=remote_addr)
 
@@ -340,7 +357,7 @@ def change_password(path: str | Path, user: User, old_password: str, new_passwor
     if isinstance(check, LoginRefused):
         return check
     password_hash = hash_password(new_password)
-    return _update_user(Path(path), user.username, "password_change", "password_hash = ?", [password_hash],
+    return _update_user(db.location(path), user.username, "password_change", "password_hash = ?", [password_hash],
                         actor=user.username, now=now, remote_addr=remote_addr)
 
 
@@ -360,7 +377,7 @@ def authenticate(path: str | Path, username: str, password: str, *, now: dt.date
     - During a load (the writer lock is held longer than `lock_wait` seconds) the login is refused
       with code "busy", so that no failure goes uncounted.
     """
-    path = Path(path)
+    path = db.location(path)
     at = _now(now)
     name = normalise_username(username)[:64]
     password = password or ""
@@ -420,7 +437,10 @@ def _locked(until: dt.datetime) -> LoginRefused:
 
 
 def logout(path: str | Path, user: User, *, remote_addr: str | None = None, now: dt.datetime | None = None) -> None:
-    audit(path, "logout", user=user, target=user.username, remote_addr=remote_addr, now=now)
+    """Sign out: the account's stamp changes, so every session of it ends — also a copy of the
+    session cookie kept elsewhere (signing out signs out everywhere)."""
+    _update_user(db.location(path), user.username, "logout", "", [], actor=user, now=now, remote_addr=remote_addr,
+                 own=True)
 
 
 # -- demo -----------------------------------------------------------------------------------------
@@ -438,7 +458,7 @@ def create_demo_accounts(warehouse_path: str | Path) -> list[tuple[str, str, str
     """Create (or reset to their demo passwords) the demo accounts; return (username, password,
     role, scope) for `oversight demo` to print. The passwords are public: demo warehouses only."""
     out = []
-    path = Path(warehouse_path)
+    path = db.location(warehouse_path)
     for username, display, role, scope, password in DEMO_ACCOUNTS:
         try:
             add_user(path, username, role, scope, password, display_name=display, actor="demo")
@@ -465,9 +485,9 @@ def resolve_actor(path: str | Path, name: str | None, permission: Permission | N
     else the plain name. The command line is trusted by file access: whoever can run it can write
     the warehouse file, so `--as` attributes an action and applies the account's rules and scope."""
     name = normalise_username(name or os_user())
-    path = Path(path)
+    path = db.location(path)
     user = None
-    if path.exists():
+    if db.exists(path):
         con = db.connect(path, read_only=True)
         try:
             known = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'users'").fetchall()[0][0]

@@ -23,7 +23,7 @@ import duckdb
 import polars as pl
 
 from schemas.identifiers import region_table
-from warehouse import sqlfiles
+from warehouse import db, sqlfiles
 
 FOLDER = "planning"
 SEP = "、"
@@ -88,7 +88,7 @@ def record_plan(con: duckdb.DuckDBPyConnection, *, header: dict[str, Any], input
                 visits: pl.DataFrame, team: pl.DataFrame, unstaffed: pl.DataFrame) -> int:
     """Insert one plan (header keys: the columns of `plans` but plan_id and created_at; params and
     draw_log as dicts) with its inputs, visits, teams and unstaffed reasons. Returns the plan_id."""
-    plan_id = con.execute("SELECT nextval('seq_plan')").fetchall()[0][0]
+    plan_id = db.next_id(con, "plans", "plan_id")
     row = {**header, "plan_id": plan_id, "params": json.dumps(header["params"], ensure_ascii=False, sort_keys=True),
            "draw_log": json.dumps(header["draw_log"], ensure_ascii=False, sort_keys=True)}
     cols = ["plan_id", "period", "period_start", "period_end", "planned_on", "seed", "algorithm", "params",

@@ -16,6 +16,7 @@ from schemas.checklist import CHECKLIST_VERSION, checklist
 from schemas.identifiers import region_table
 from schemas.kinds import BY_NAME
 from schemas.rules import message
+from warehouse import db
 
 LINEAGE = ("batch_id", "source_file", "source_row", "loaded_at")
 # Columns the warehouse recomputes after writing (sql/derive/): not part of what a file submitted.
@@ -27,7 +28,7 @@ ISSUE_COLUMNS = ("batch_id", "source_file", "sheet", "source_row", "kind", "colu
 def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     return [r[0] for r in con.execute(
         "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND schema_name = 'main' "
-        "ORDER BY column_index", [table]).fetchall()]
+        "AND database_name = current_database() ORDER BY column_index", [table]).fetchall()]
 
 
 def ensure_reference_data(con: duckdb.DuckDBPyConnection) -> None:
@@ -44,9 +45,10 @@ def ensure_reference_data(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def begin_load(con: duckdb.DuckDBPyConnection, today: dt.date, jurisdiction: str | None, user: str | None) -> int:
-    load_id = con.execute("SELECT nextval('seq_load')").fetchall()[0][0]
-    if jurisdiction:  # the warehouse remembers its jurisdiction (contract §6)
-        con.execute("INSERT OR IGNORE INTO settings VALUES ('jurisdiction', ?)", [jurisdiction])
+    load_id = db.next_id(con, "loads", "load_id")
+    if jurisdiction:  # the warehouse remembers its jurisdiction (contract §6); the first one stays
+        con.execute("INSERT INTO settings SELECT 'jurisdiction', ? "
+                    "WHERE NOT EXISTS (SELECT 1 FROM settings WHERE key = 'jurisdiction')", [jurisdiction])
     con.execute("INSERT INTO loads VALUES (?, now(), NULL, ?, ?, ?, NULL, 'running')",
                 [load_id, today, jurisdiction, user])
     return load_id
@@ -57,8 +59,9 @@ def finish_load(con: duckdb.DuckDBPyConnection, load_id: int, files: int, status
                 [files, status, load_id])
 
 
-def next_batch_id(con: duckdb.DuckDBPyConnection) -> int:
-    return con.execute("SELECT nextval('seq_batch')").fetchall()[0][0]
+def last_batch_id(con: duckdb.DuckDBPyConnection) -> int:
+    """The largest batch id written so far (0 for none): a load numbers its batches after it."""
+    return con.execute("SELECT coalesce(max(batch_id), 0) FROM load_batches").fetchall()[0][0]
 
 
 def loaded_file_hashes(con: duckdb.DuckDBPyConnection) -> set[str]:

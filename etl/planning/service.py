@@ -78,8 +78,8 @@ def make_plan(warehouse: str | Path, period: str, *, today: dt.date, seed: int |
     plan superseding the one in force, for the `reason` given (required). Without `seed`, a fresh
     random seed is drawn and recorded."""
     cfg = config or planning_config.default()
-    path = Path(warehouse)
-    if not path.exists():
+    path = db.location(warehouse)
+    if not db.exists(path):
         raise PlanError(f"仓库文件不存在：{path}；请先用 oversight load 装载数据")
     p = resolve_period(period)
     if today > p.end:

@@ -2,9 +2,10 @@
 -- from its latest row, with the reason in Chinese (organs: the rules that hold; vendors: the score,
 -- the largest component changes and any floor rule) and the load that caused it. Never updated or
 -- deleted; the tier an entity had on a day is its latest row effective on or before that day.
+-- history_id is numbered on from the largest one (no sequence: DuckLake has none; writers hold the lock).
 -- Grain: one row per tier change.
-INSERT INTO tier_history (entity_kind, entity_code, tier, previous_tier, score, previous_score, components, rules,
-                          reason_zh, effective_on, load_id, recorded_at)
+INSERT INTO tier_history (history_id, entity_kind, entity_code, tier, previous_tier, score, previous_score, components,
+                          rules, reason_zh, effective_on, load_id, recorded_at)
 WITH latest AS (
     SELECT entity_kind, entity_code,
            arg_max(tier, history_id) AS tier,
@@ -73,6 +74,6 @@ vendor_changes AS (
            AS reason_zh
     FROM vendor_deltas d JOIN tier_names tn USING (tier)
 )
-SELECT *, $today AS effective_on, $load_id AS load_id, now()::TIMESTAMP AS recorded_at FROM organ_changes
-UNION ALL
-SELECT *, $today, $load_id, now()::TIMESTAMP FROM vendor_changes;
+SELECT (SELECT coalesce(max(history_id), 0) FROM tier_history) + row_number() OVER (ORDER BY entity_kind, entity_code)
+           AS history_id, *, $today AS effective_on, $load_id AS load_id, now()::TIMESTAMP AS recorded_at
+FROM (SELECT * FROM organ_changes UNION ALL SELECT * FROM vendor_changes);
