@@ -23,7 +23,7 @@ import duckdb
 import polars as pl
 
 from schemas.checklist import CHECKLIST_VERSION
-from schemas.identifiers import region_prefix, region_table
+from schemas.identifiers import NATIONAL, region_prefix, region_table
 from warehouse import analytics_config, db, sqlfiles
 from warehouse.analytics_config import COMPONENT_ZH, COMPONENTS, TIERS, AnalyticsConfig
 
@@ -813,8 +813,8 @@ _BY_VENDOR = ("vendor_risk_components", "vendor_risk_evidence", "vendor_next_tie
               "vendor_profile", "vendor_qualifications")
 _BY_ORGAN = ("organ_tier_history",)
 _UNSCOPED = ("marts_as_of",)     # metadata only: when the marts were refreshed
-# The load log: files and counts, no organ's rows; a scoped user sees it only when national (a file
-# may hold rows of organs outside the scope), else an empty frame.
+# The load log: files and counts, no organ's rows; a user sees it only when its scope covers the
+# whole jurisdiction (a file may hold rows of organs outside a narrower scope), else an empty frame.
 _LOAD_LOG = ("load_history",)
 QUERY_FUNCTIONS = _WITH_FILTERS + _BY_VENDOR + _BY_ORGAN + _UNSCOPED + _LOAD_LOG
 
@@ -891,6 +891,14 @@ class UserQueries:
             return None
         return {r[0] for r in con.execute(_VISIBLE_VENDORS, {"region": prefix}).fetchall()}
 
+    def covers_jurisdiction(self, con) -> bool:
+        """Whether the scope takes in the warehouse's whole jurisdiction (or the warehouse has none)."""
+        prefix = self._prefix()
+        if prefix is None:
+            return True
+        jurisdiction = db.get_setting(con, "jurisdiction")
+        return bool(jurisdiction) and jurisdiction != NATIONAL and region_prefix(jurisdiction).startswith(prefix)
+
     def _need_vendor(self, con, vendor_code: str) -> None:
         visible = self.vendors_in_scope(con)
         if visible is not None and vendor_code not in visible:
@@ -940,7 +948,7 @@ class UserQueries:
         elif name in _LOAD_LOG:
             def call(con, *args, **kwargs):
                 frame = fn(con, *args, **kwargs)
-                return frame if self._prefix() is None else frame.clear()
+                return frame if self.covers_jurisdiction(con) else frame.clear()
         else:
             raise AttributeError(f"{name!r} is not a query function that can be scoped to a user")
         call.__name__ = name
