@@ -5,6 +5,12 @@ the contract's dependency order (registries before what refers to them), so that
 resolve against the same load whatever the order of the files. A rejected row never stops the
 good rows; a file that cannot be read is rejected whole and the others still load. The whole write
 is one transaction (warehouse.db.write): a crash or kill leaves the warehouse as it was.
+
+Reading and checking take no lock: they run against the warehouse as it is then (read-only), so
+several loaders read and check their files at the same time and only the writes take turns. Batches
+are numbered from 1 while checking and moved after the warehouse's last batch when written. If
+another loader wrote one of the same files in the meantime, the files are checked again under the
+lock, so a file is never loaded twice.
 """
 
 from __future__ import annotations
@@ -122,14 +128,30 @@ class _Load:
         self.results: list[SheetResult] = []
         self.parts: list[_Part] = []
         self.file_issues: list[dict] = []
-        self._last_batch: int | None = None
+        self._last_batch = 0
+        self._batch_offset = 0          # added to every batch id when written (see commit)
+        self.accepted: dict[str, pl.DataFrame] = {}
+        self.found = pl.DataFrame(schema=ISSUE_SCHEMA)
 
     def batch_id(self) -> int:
-        """The next batch id: after the warehouse's last one when writing, else counted from 1."""
-        if self._last_batch is None:
-            self._last_batch = store.last_batch_id(self.con) if self.write else 0
+        """The next batch id of this load, counted from 1 (moved after the warehouse's when written)."""
         self._last_batch += 1
         return self._last_batch
+
+    def hashes(self) -> set[str]:
+        return {sha for r in self.results if (sha := getattr(r, "sha", None)) and r.status != "already_loaded"}
+
+    def _move_batches(self, offset: int) -> None:
+        """Number this load's batches after `offset` (the warehouse's last batch id)."""
+        delta, self._batch_offset = offset - self._batch_offset, offset
+        if not delta:
+            return
+        for r in self.results:
+            if r.batch_id is not None:
+                r.batch_id += delta
+        shift = pl.col("batch_id") + delta
+        self.accepted = {k: v.with_columns(shift) if "batch_id" in v.columns else v for k, v in self.accepted.items()}
+        self.found = self.found.with_columns(shift)
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -321,6 +343,27 @@ class _Load:
 
     # -- writing ---------------------------------------------------------------------------------
 
+    def validated(self) -> LoadResult:
+        """The result of a check without writing."""
+        _count_warned_rows(self.results, self.found)
+        for r in self.results:
+            if r.status == "loaded":
+                r.status = "validated"
+        return LoadResult(self.results, _sorted(self.found), None)
+
+    def commit(self, con) -> LoadResult:
+        """Write the checked rows in `con`'s transaction (the caller holds the writer lock)."""
+        self.con = con
+        self._move_batches(store.last_batch_id(con))
+        issues = self.found
+        load_id = self.store(self.accepted, issues)
+        derived = store.derived_warnings(con, load_id)
+        if derived.height:
+            issues = pl.concat([issues, derived.select(ISSUE_SCHEMA.keys()).cast(ISSUE_SCHEMA)])
+        _count_warned_rows(self.results, issues)
+        store.set_rows_warned(con, {r.batch_id: r.rows_warned for r in self.results if r.batch_id is not None})
+        return LoadResult(self.results, _sorted(issues), load_id)
+
     def store(self, accepted: dict[str, pl.DataFrame], issues: pl.DataFrame) -> int:
         con, s = self.con, self.settings
         store.ensure_reference_data(con)
@@ -350,35 +393,37 @@ class _Load:
 def run(paths: list[Path], settings: Settings, *, write: bool = True,
         progress: Callable[[str], None] | None = None) -> LoadResult:
     """Load (write=True) or only check (write=False) the files; see the module docstring."""
-    if write:
-        return db.write(settings.warehouse, lambda con: _run(paths, settings, con, write, progress))
-    con = db.connect(settings.warehouse, read_only=True) if db.exists(settings.warehouse) else None
+    job = _checked(paths, settings, write, progress)
+    if not write:
+        return job.validated()
+
+    def work(con) -> LoadResult:
+        nonlocal job
+        if job.hashes() & store.loaded_file_hashes(con):   # another loader wrote one of these meanwhile
+            job = _checked(paths, settings, write, progress, con)
+        return job.commit(con)
+    return db.write(settings.warehouse, work)
+
+
+def _checked(paths, settings: Settings, write: bool, progress, con=None) -> "_Load":
+    """Read and check the files against the warehouse as it is (`con`, else a read-only connection)."""
+    own = con is None and db.exists(settings.warehouse)
+    if own:
+        con = db.connect(settings.warehouse, read_only=True)
     try:
-        return _run(paths, settings, con, write, progress)
+        job = _Load(settings, con, write, progress)
+        job.read(paths)
+        job.accepted = job.check()
+        job.found = job.issues()
     finally:
-        if con is not None:
+        if own:
             con.close()
+    job.con = None
+    return job
 
 
-def _run(paths, settings, con, write, progress) -> LoadResult:
-    job = _Load(settings, con, write, progress)
-    job.read(paths)
-    accepted = job.check()
-    issues = job.issues()
-    load_id = None
-    if write:
-        load_id = job.store(accepted, issues)
-        derived = store.derived_warnings(con, load_id)
-        if derived.height:
-            issues = pl.concat([issues, derived.select(ISSUE_SCHEMA.keys()).cast(ISSUE_SCHEMA)])
-    _count_warned_rows(job.results, issues)
-    if write:
-        store.set_rows_warned(con, {r.batch_id: r.rows_warned for r in job.results if r.batch_id is not None})
-    else:
-        for r in job.results:
-            if r.status == "loaded":
-                r.status = "validated"
-    return LoadResult(job.results, issues.sort("source_file", "sheet", "source_row", nulls_last=False), load_id)
+def _sorted(issues: pl.DataFrame) -> pl.DataFrame:
+    return issues.sort("source_file", "sheet", "source_row", nulls_last=False)
 
 
 def _count_warned_rows(results: list[SheetResult], issues: pl.DataFrame) -> None:

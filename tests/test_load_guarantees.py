@@ -158,3 +158,54 @@ def test_reference_data_is_in_the_warehouse(tmp_path, load, warehouse):
     con = db.connect(warehouse, read_only=True)
     assert con.sql("SELECT region_name FROM regions WHERE region_code = '330100'").fetchall() == [("杭州市",)]
     assert con.sql("SELECT count(*), sum(weight) FROM checklist_items").fetchall() == [(33, 100.0)]
+
+
+def test_loaders_read_and_check_while_another_writes_and_never_load_a_file_twice(tmp_path, warehouse):
+    """Reading and checking take no lock; only the write waits. Two loaders of the same file checked
+    at the same time: one writes it, the other finds it written and loads nothing."""
+    import threading
+
+    from etl import pipeline
+    base = write_csv(tmp_path / "base.csv", ORGAN_HEADERS, [organ_row(1)])
+    pipeline.run([base], pipeline.Settings(warehouse, JURISDICTION, TODAY))
+    organs = write_csv(tmp_path / "organs.csv", ORGAN_HEADERS, [organ_row(2), organ_row(3), organ_row(4, region="x")])
+    released = threading.Event()
+    checked: list[threading.Event] = []
+    results: list = [None, None]
+
+    def loader(i: int) -> None:
+        done = threading.Event()
+        checked.append(done)
+        def progress(msg: str) -> None:
+            if msg.startswith("写入"):
+                assert released.is_set(), "wrote while another writer held the lock"
+            if msg.startswith("校验"):
+                done.set()
+        results[i] = pipeline.run([organs], pipeline.Settings(warehouse, JURISDICTION, TODAY), progress=progress)
+
+    with db.exclusive(warehouse):                      # another writer holds the warehouse
+        threads = [threading.Thread(target=loader, args=(i,)) for i in (0, 1)]
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + 60
+        while (len(checked) < 2 or not all(e.is_set() for e in checked)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(checked) == 2 and all(e.is_set() for e in checked), "the loaders did not read while locked"
+        time.sleep(0.3)
+        assert all(r is None for r in results)           # neither has written
+        released.set()
+    for t in threads:
+        t.join(60)
+    statuses = sorted(r.files[0].status for r in results)
+    assert statuses == ["already_loaded", "loaded"]
+    written = next(r for r in results if r.files[0].status == "loaded")
+    assert written.files[0].rows_loaded == 2 and written.files[0].rows_rejected == 1
+    c = counts(warehouse)
+    assert c["organs"] == 3 and c["load_batches"] == 2
+    con = db.connect(warehouse, read_only=True)
+    try:
+        batches = con.sql("SELECT batch_id FROM load_batches ORDER BY batch_id").fetchall()
+        issue_batches = {r[0] for r in con.sql("SELECT DISTINCT batch_id FROM row_issues").fetchall()}
+    finally:
+        con.close()
+    assert [b[0] for b in batches] == [1, 2] and issue_batches == {2}
