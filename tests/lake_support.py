@@ -14,11 +14,11 @@ import itertools
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
 
+from tests.serving import free_port
 from warehouse import db
 from warehouse.lake import Lake
 
@@ -37,19 +37,13 @@ def bin_dir() -> Path:
     raise RuntimeError(INSTALL_HINT)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Postgres:
     """One PostgreSQL server in a temporary folder; superuser `oversight`, trust on loopback."""
 
     def __init__(self) -> None:
         self.bin = bin_dir()
         self.root = Path(tempfile.mkdtemp(prefix="oversight-pg-"))
-        self.port = _free_port()
+        self.port = free_port()
         self.run_as = "postgres" if os.geteuid() == 0 else None   # initdb refuses to run as root
         if self.run_as:
             uid = pwd.getpwnam(self.run_as).pw_uid

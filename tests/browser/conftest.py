@@ -9,42 +9,20 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from tests.dash_support import DEMO_PASSWORDS, TODAY, build_demo_warehouse
+from tests.serving import free_port, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_until_up(url: str, process: subprocess.Popen, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"oversight serve exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url + "health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError("oversight serve did not answer in time")
 
 
 @pytest.fixture(scope="session")
@@ -57,7 +35,7 @@ def demo_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def server(demo_dir):
     """`oversight serve` on a free port (2 workers), until the session ends."""
-    port = _free_port()
+    port = free_port()
     log = open(demo_dir / "serve.log", "w+")
     env = {**os.environ, "OVERSIGHT_UPLOAD_DIR": str(demo_dir / "uploads"), "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
@@ -66,7 +44,7 @@ def server(demo_dir):
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
     url = f"http://127.0.0.1:{port}/"
     try:
-        _wait_until_up(url, process)
+        wait_until_up(url, process)
     except RuntimeError:
         process.kill()
         log.seek(0)
