@@ -22,6 +22,7 @@ CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 SUPPORTED_SUFFIXES = EXCEL_SUFFIXES + CSV_SUFFIXES
 HEADER_SCAN_ROWS = 30
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGIC = b"PK\x03\x04"
 _ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
 
 
@@ -55,6 +56,18 @@ def read_grids(path: Path, data: bytes | None = None) -> list[Grid]:
     if suffix in CSV_SUFFIXES:
         return [_read_csv(data)]
     raise FileProblem("FILE_UNREADABLE", f"不支持的文件类型“{path.suffix}”，请报送 .xlsx、.xls 或 .csv 文件")
+
+
+def content_matches(suffix: str, head: bytes) -> bool:
+    """Whether a file's first bytes fit its suffix (an upload's type check, before any parsing): a
+    workbook is a zip (.xlsx) or an OLE compound file (.xls; either is accepted under either name, as
+    systems export them), a text file has no NUL byte (UTF-8 and GB18030 have none)."""
+    suffix = suffix.lower()
+    if suffix in EXCEL_SUFFIXES:
+        return head.startswith(_ZIP_MAGIC) or head.startswith(_OLE_MAGIC)
+    if suffix in CSV_SUFFIXES:
+        return b"\x00" not in head
+    return False
 
 
 def _read_excel(data: bytes) -> list[Grid]:

@@ -322,6 +322,10 @@ def test_uploads_are_limited_in_size_and_type(admin, env):
     from dashboards import data
     response = upload(admin, "payload.exe", b"MZ\x90\x00")
     assert "不支持的文件类型" in " ".join(texts(response["sub-check"]["children"]))
+    response = upload(admin, "renamed.xlsx", b"MZ\x90\x00" * 100)
+    assert "文件内容与扩展名 .xlsx 不符" in " ".join(texts(response["sub-check"]["children"]))
+    response = upload(admin, "binary.csv", b"MZ\x90\x00" * 100)
+    assert "文件内容与扩展名 .csv 不符" in " ".join(texts(response["sub-check"]["children"]))
     huge = admin.post("/_dash-update-component", data=b"x" * (data.MAX_UPLOAD_BYTES * 2),
                       headers={"Content-Type": "application/json"})
     assert huge.status_code == 413

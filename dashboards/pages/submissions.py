@@ -35,6 +35,7 @@ from dashboards.components.empty import empty_state, not_available
 from dashboards.components.grid import Col, grid, records
 from dashboards.components.guard import guarded, guarded_layout
 from dashboards.components.shell import frame, loading, section
+from etl.read import content_matches
 from schemas.kinds import BY_NAME
 from schemas.roles import Permission
 from schemas.rules import STATUS_ZH
@@ -182,6 +183,9 @@ def save_upload(contents: list[str], filenames: list[str]) -> tuple[str, list[st
             payload = base64.b64decode(content.split(",", 1)[1], validate=False)
         except (IndexError, binascii.Error, AttributeError):
             refused.append(f"{name}：文件内容无法读取")
+            continue
+        if not content_matches(suffix, payload[:4096]):
+            refused.append(f"{name}：文件内容与扩展名 {suffix} 不符，不是有效的 Excel 或 CSV 文件")
             continue
         total += len(payload)
         if total > data.MAX_UPLOAD_BYTES:
