@@ -6,7 +6,7 @@
 Pages live in dashboards/pages (one module each: register_page, a layout function of the URL
 parameters, its callbacks). Everything the browser loads is served by the app itself: Dash's and
 the components' scripts and CSS (Mantine and AG Grid bundle theirs), our assets/, no CDN.
-The warehouse is read per request through short-lived read-only connections (dashboards.data).
+The warehouse is read through one read-only connection per request (dashboards.data.reader).
 Every request but the sign-in page and static files needs a signed-in user (dashboards.auth).
 """
 
@@ -96,7 +96,8 @@ def create_app() -> Dash:
     # dcc.Upload sends files base64-encoded inside the callback request: 50 MB of files ≈ 67 MB.
     server.config["MAX_CONTENT_LENGTH"] = 72 * 1024 * 1024
     _install_error_handlers(server)
-    from dashboards import auth
+    from dashboards import auth, data
+    server.teardown_request(data.close_request_reader)
     auth.install(app)
     _warm_up(server)
     if not logging.getLogger().handlers:

@@ -167,14 +167,40 @@ def version() -> tuple | None:
 
 @contextlib.contextmanager
 def reader() -> Iterator[Any]:
+    """A read-only connection to the warehouse. Within a web request, one connection serves all the
+    request's reads (opening DuckDB costs 20–30 ms, more than most queries): it is opened at the
+    first read, kept while the warehouse version stays the same (a load, or this request's own
+    write, makes a new one: the next read opens that) and closed when the request ends."""
     path = warehouse_path()
     if not db.exists(path):
         raise NoWarehouse(str(path))
-    con = queries.connect(path, read_only=True)
-    try:
-        yield con
-    finally:
-        con.close()
+    from flask import g, has_request_context
+    if not has_request_context():
+        con = queries.connect(path, read_only=True)
+        try:
+            yield con
+        finally:
+            con.close()
+        return
+    key = (str(path), version())
+    held = g.get("_reader")
+    if held is None or held[0] != key:
+        close_request_reader()
+        g._reader = held = (key, queries.connect(path, read_only=True))
+    yield held[1]
+
+
+def close_request_reader(_error: BaseException | None = None) -> None:
+    """Closes the request's connection: when the request ends (the Flask app's teardown_request),
+    and when the request itself writes in place (an audit entry, an account change), which DuckDB
+    refuses while this process holds the file read-only."""
+    from flask import g, has_request_context
+    if has_request_context() and g.get("_reader") is not None:
+        g._reader[1].close()
+        g._reader = None
+
+
+db.on_reader_conflict(close_request_reader)
 
 
 # -- cache ----------------------------------------------------------------------------------------
@@ -275,15 +301,26 @@ def q_optional(name: str, *args, **kwargs):
 
 # -- warehouse facts ------------------------------------------------------------------------------
 
+# The jurisdiction and the marts' as-of, per warehouse version: every request asks for them, so they
+# are kept even when the query cache is switched off (a load makes a new version).
+_SETTINGS: dict[tuple, dict] = {}
+_SETTINGS_LOCK = threading.Lock()
+
+
 def _settings() -> dict:
-    def compute():
-        with reader() as con:
-            jurisdiction = db.get_setting(con, "jurisdiction")
-            return {"jurisdiction": jurisdiction, "as_of": queries.marts_as_of(con)}
     ver = version()
     if ver is None:
         raise NoWarehouse(str(warehouse_path()))
-    return CACHE.get((ver, "_settings"), compute)
+    ver = (str(warehouse_path()), *ver)
+    with _SETTINGS_LOCK:
+        if ver in _SETTINGS:
+            return _SETTINGS[ver]
+    with reader() as con:
+        found = {"jurisdiction": db.get_setting(con, "jurisdiction"), "as_of": queries.marts_as_of(con)}
+    with _SETTINGS_LOCK:
+        _SETTINGS.clear()       # only the current version is ever asked for again
+        _SETTINGS[ver] = found
+    return found
 
 
 def jurisdiction() -> str | None:
@@ -370,39 +407,6 @@ def region_label(code: str | None, name: str | None, level: str | None, lang: st
 
 
 # -- composed page data ---------------------------------------------------------------------------
-
-def organ_row(organ_code: str, today_: dt.date) -> dict | None:
-    """The organ's line of the check schedule (name, region, tier and why, last and next check).
-
-    A credit code carries the region of registration (characters 3–8): the organ is looked for
-    there first, which keeps the read small on a national warehouse, then everywhere."""
-    hint = organ_code[2:8] if organ_code and len(organ_code) == 18 else None
-    scopes = []
-    if hint and re.fullmatch(r"\d{6}", hint) and hint != "100000":
-        scopes.append(queries.Filters(region=hint[:4], today=today_))
-    scopes.append(queries.Filters(today=today_))
-    for f in scopes:
-        schedule = q("organ_schedule", f)
-        row = schedule.filter(pl.col("organ_code") == organ_code)
-        if row.height:
-            return row.row(0, named=True)
-    return None
-
-
-def organ_tiers(region: str | None = None) -> pl.DataFrame:
-    """organ_code, tier, region_name of every organ (in a region): a slim copy of the check schedule,
-    kept in the cache apart from it (the schedule itself is large on a national warehouse)."""
-    ver = version()
-    if ver is None:
-        raise NoWarehouse(str(warehouse_path()))
-    f = queries.Filters(region=region, today=today())
-    who = user()
-
-    def compute():
-        with reader() as con:
-            return queries.for_user(who).organ_schedule(con, f).select("organ_code", "tier", "region_name")
-    return CACHE.get((ver, "_organ_tiers", who.region_scope, f), compute)
-
 
 def organ_filters(row: dict, today_: dt.date) -> queries.Filters:
     region = row.get("region_code")

@@ -20,7 +20,8 @@ D2 = dt.date(2025, 11, 20)
 MARTS = ("mart_inspections", "mart_inspection_categories", "mart_item_exceptions", "mart_repeat_findings",
          "mart_rectifications", "mart_entity_facts", "mart_tier_rule_hits", "mart_organ_schedule",
          "mart_check_events", "mart_vendor_risk_evidence", "mart_vendor_risk", "mart_submissions",
-         "mart_organ_loads")
+         "mart_organ_loads", "mart_compliance_cube", "mart_category_cube", "mart_rectification_cube", "mart_kpi_cube",
+         "mart_kpi_periods")
 
 
 def snapshot(con) -> dict[str, pl.DataFrame]:

@@ -104,6 +104,8 @@ class AnalyticsConfig:
             "rect_overdue": float(vr["rectifications"]["overdue"]),
             "rect_escalated": float(vr["rectifications"]["escalated"]),
             "escalation_days": int(d["rectifications"]["escalation_days"]),
+            "rect_due_soon_days": int(d["rectifications"]["due_soon_days"]),
+            "passing": list(d["grades"]["passing"]),
             "exp_organs_full": float(vr["exposure"]["organs_full"]),
             "exp_projects_full": float(vr["exposure"]["projects_full"]),
             "exp_share_full": float(vr["exposure"]["share_full"]),

@@ -152,6 +152,18 @@ def _lake_cursor(loc: Lake, *, read_only: bool) -> duckdb.DuckDBPyConnection:
         return lake.cursor(loc, read_only=read_only)
 
 
+# Called when a writer is refused because a read-only connection of this process holds the file: a
+# reader that keeps its connection for a while (the dashboards, for one web request) closes it here if
+# it belongs to the writer's own thread, which would otherwise wait for itself.
+_release_readers: list[Callable[[], None]] = []
+
+
+def on_reader_conflict(release: Callable[[], None]) -> None:
+    """Register `release()`: close this thread's held read-only connection, if any (see above)."""
+    if release not in _release_readers:
+        _release_readers.append(release)
+
+
 def _connect_file(path: Path, *, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
     """Open the warehouse file, retrying while it is locked — by another process (IOException), or,
     for a writer, by a read-only connection of this same process such as a dashboard request (DuckDB
@@ -168,6 +180,9 @@ def _connect_file(path: Path, *, read_only: bool, wait: float) -> duckdb.DuckDBP
             busy = "lock" in str(exc).lower() or "different configuration" in str(exc)
             if not busy:
                 raise
+            if not read_only and "different configuration" in str(exc):
+                for release in _release_readers:
+                    release()
             if time.monotonic() > deadline:
                 raise WarehouseBusy(str(exc)) from exc
             time.sleep(delay)

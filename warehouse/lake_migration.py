@@ -17,6 +17,7 @@ import duckdb
 
 from warehouse import db
 from warehouse.lake import NAME, Lake
+from warehouse.marts import CUBES
 
 SOURCE = "migration_source"
 
@@ -37,6 +38,9 @@ def _counts(con: duckdb.DuckDBPyConnection, tables: list[str], prefix: str = "")
 
 def _copy(con: duckdb.DuckDBPyConnection, echo: Callable[[str], None]) -> dict[str, int]:
     """Every table of the attached file into the lake (one transaction: the caller's), counts checked."""
+    # The cubes are created by the first mart refresh, not by the migrations: make them here too.
+    for cube in sorted(set(CUBES) & set(_tables(con, SOURCE)) - set(_tables(con, NAME))):
+        con.execute(f"CREATE TABLE {cube} AS SELECT * FROM {SOURCE}.main.{cube} LIMIT 0")
     tables = _tables(con, NAME)
     filled = sorted(t for t, n in _counts(con, tables).items() if n)
     if filled:

@@ -18,6 +18,12 @@ organs and vendors where it is not:
   therefore cheap; the first load of a new day (or a nightly `rebuild`) pays for the date change.
 The inspection marts are rebuilt whole ("full") the first time, when asked, or when the load touched
 most inspections.
+
+Last come the cubes (marts/20–23): the answers of the overview's query functions (compliance trend,
+grades, failing categories, rectification status, the headline numbers) kept per organ region,
+organ tier and service type by running those functions' own SQL, so that a page adds up a few
+hundred rows instead of scanning the detail marts. They are recomputed for the regions of the organs
+in scope (all of them when the entity marts are, or when a cube is missing).
 """
 
 from __future__ import annotations
@@ -42,6 +48,15 @@ INSPECTION_MARTS = ("mart_item_exceptions", "mart_inspection_categories", "mart_
 # inspections) rebuilds the inspection marts whole: one pass over everything beats many lookups.
 FULL_SHARE = 0.2
 FULL_MIN = 10_000
+# Tables the cube files create when missing (not in the migrations: plain tables, for DuckLake too).
+CUBES = ("mart_compliance_cube", "mart_category_cube", "mart_rectification_cube", "mart_kpi_cube",
+         "mart_kpi_periods")
+SCOPE_FILE = "09_scope.sql"
+# When the organs in scope lie in more than this share of the organ regions (of a warehouse with at
+# least CUBE_FULL_MIN of them), the cubes are rebuilt whole: filtering most rows costs more than
+# reading them all.
+CUBE_FULL_SHARE = 0.25
+CUBE_FULL_MIN = 20
 
 
 @dataclass
@@ -80,8 +95,11 @@ def refresh(con: duckdb.DuckDBPyConnection, *, load_id: int, today: dt.date,
             con.execute(f"DELETE FROM {table}")
     _touched(con, full, lo, hi)
     touched = con.execute("SELECT count(*) FROM _touched").fetchall()[0][0]
+    cubes_missing = _missing(con, CUBES)
+    starts, asofs = kpi_periods(today, cfg)
     params = {**cfg.mart_params(), **span, "today": today, "load_id": load_id, "entity_full": entity_full,
-              "checklist_version": CHECKLIST_VERSION, "checklist_size": _checklist_size(con)}
+              "checklist_version": CHECKLIST_VERSION, "checklist_size": _checklist_size(con),
+              "kpi_starts": starts, "kpi_asofs": asofs, "regions": None}
     steps = {"prepare": time.perf_counter() - started}
     # Rows written in the caller's transaction carry no statistics yet: the planner would estimate
     # them as empty and run ASOF joins as nested loops (minutes instead of seconds). Never do that.
@@ -91,6 +109,8 @@ def refresh(con: duckdb.DuckDBPyConnection, *, load_id: int, today: dt.date,
         for name in sqlfiles.names(FOLDER):
             t = time.perf_counter()
             sqlfiles.run_file(con, FOLDER, name, params)
+            if name == SCOPE_FILE and not (entity_full or cubes_missing):
+                params["regions"] = _cube_regions(con)
             steps[name] = time.perf_counter() - t
     finally:
         con.execute(f"SET asof_loop_join_threshold = {int(threshold)}")
@@ -119,6 +139,38 @@ def advance(con: duckdb.DuckDBPyConnection, *, today: dt.date, config: Analytics
     marts are kept; the last load's own inspections are re-touched, which is harmless."""
     load_id = con.execute("SELECT coalesce(max(load_id), 0) FROM loads").fetchall()[0][0]
     return refresh(con, load_id=load_id, today=today, config=config, full=False)
+
+
+def kpi_periods(today: dt.date, config: AnalyticsConfig | None = None) -> tuple[list[dt.date], list[dt.date]]:
+    """The periods mart_kpi_cube keeps as of `today`: the last trend_quarters + 1 quarters and
+    trend_years + 1 years up to today's (the periods the page filters offer, and the one before
+    each), as (starts, as-of days): a period's as-of day is its end, or today when that is earlier."""
+    from warehouse.queries import add_months, quarter_end, quarter_start
+    windows = (config or analytics_config.active())["windows"]
+    pairs = set()
+    first = quarter_start(today)
+    for i in range(int(windows["trend_quarters"]) + 1):
+        start = add_months(first, -3 * i)
+        pairs.add((start, min(quarter_end(start), today)))
+    for year in range(today.year - int(windows["trend_years"]), today.year + 1):
+        pairs.add((dt.date(year, 1, 1), min(dt.date(year, 12, 31), today)))
+    ordered = sorted(pairs)
+    return [s for s, _ in ordered], [a for _, a in ordered]
+
+
+def _cube_regions(con: duckdb.DuckDBPyConnection) -> list[str] | None:
+    """The organ regions whose cube rows this refresh recomputes (None: all of them)."""
+    regions = [r[0] for r in con.execute("SELECT region_code FROM _scope_regions ORDER BY 1").fetchall()]
+    total = con.execute("SELECT count(DISTINCT region_code) FROM organs").fetchall()[0][0]
+    if total >= CUBE_FULL_MIN and len(regions) - 1 > CUBE_FULL_SHARE * total:     # '' is not a region
+        return None
+    return regions
+
+
+def _missing(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...]) -> bool:
+    found = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+                                       "AND NOT temporary").fetchall()}
+    return any(t not in found for t in tables)
 
 
 def _needs_full(con: duckdb.DuckDBPyConnection, lo: int | None, hi: int | None) -> bool:
@@ -201,7 +253,8 @@ def _register_config(con: duckdb.DuckDBPyConnection, cfg: AnalyticsConfig) -> No
 
 
 TEMP_RELATIONS = ("_items", "_partial_items", "_touched", "_touched_items", "_touched_organs", "_touched_vendors", "_inspection_dims",
-                  "_organ_tiers", "_ripple_vendors", "_scope_vendors", "_scope_organs", "cfg_tier_conditions",
+                  "_organ_tiers", "_ripple_vendors", "_scope_vendors", "_scope_organs", "_scope_regions",
+                  "cfg_tier_conditions",
                   "cfg_intervals", "cfg_points", "cfg_labels")
 
 

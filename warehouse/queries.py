@@ -13,9 +13,12 @@ function and column means, its grain and its window: docs/analytics.md.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import re
 from dataclasses import dataclass, field, replace
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -24,7 +27,7 @@ import polars as pl
 
 from schemas.checklist import CHECKLIST_VERSION
 from schemas.identifiers import NATIONAL, region_prefix, region_table
-from warehouse import analytics_config, db, sqlfiles
+from warehouse import analytics_config, db, marts, sqlfiles
 from warehouse.analytics_config import COMPONENT_ZH, COMPONENTS, TIERS, AnalyticsConfig
 
 FOLDER = "queries"
@@ -216,6 +219,16 @@ class Filters:
                 "checklist_version": CHECKLIST_VERSION}
 
 
+@dataclass(frozen=True)
+class Page:
+    """A block of a long list, cut on the database side (a grid's server-side paging): the rows
+    offset … offset + limit, ordered by `order` — (column, descending) pairs, nulls last — and then
+    by the function's own order. The frame gets a column total_rows (rows in the whole selection)."""
+    offset: int = 0
+    limit: int = 50
+    order: tuple[tuple[str, bool], ...] = ()
+
+
 def _cfg(config: AnalyticsConfig | None) -> AnalyticsConfig:
     return config or analytics_config.active()
 
@@ -241,17 +254,36 @@ def _run(con, name: str, params: dict) -> pl.DataFrame:
     return sqlfiles.query(con, FOLDER, name, params).pl()
 
 
-def _dims(by: Iterable[str]) -> dict:
+def _run_page(con, name: str, params: dict, page: Page, own_order: Sequence[tuple[str, bool]],
+              sortable: Sequence[str]) -> pl.DataFrame:
+    """The block `page` asks for of the rows of `name` (columns outside `sortable` are not sorted on)."""
+    order = [(c, bool(d)) for c, d in page.order if c in sortable] + list(own_order)
+    frame = sqlfiles.page(con, FOLDER, name, params, order=order, offset=max(int(page.offset), 0),
+                          limit=max(int(page.limit), 0)).pl()
+    if not frame.height and page.offset > 0:     # past the end: still say how many rows there are
+        total = sqlfiles.page(con, FOLDER, name, params, order=order, offset=0, limit=1).pl()
+        frame = frame.with_columns(total_rows=pl.lit(total["total_rows"][0] if total.height else 0, pl.Int64))
+    return frame
+
+
+def _statuses(status: str | Sequence[str] | None) -> list[str] | None:
+    if status is None:
+        return None
+    return [status] if isinstance(status, str) else list(status)
+
+
+def _dims(by: Iterable[str], *, tier: bool = False) -> dict:
     by = tuple(by)
-    unknown = set(by) - set(DIMENSIONS)
+    allowed = DIMENSIONS + (("tier",) if tier else ())
+    unknown = set(by) - set(allowed)
     if unknown:
-        raise ValueError(f"unknown dimension(s) {sorted(unknown)}; use {DIMENSIONS}")
+        raise ValueError(f"unknown dimension(s) {sorted(unknown)}; use {allowed}")
     times = [d for d in by if d in TIME_DIMS]
     regions = [d for d in by if d in REGION_DIMS]
     if len(times) > 1 or len(regions) > 1:
         raise ValueError("at most one time dimension (quarter | year) and one region level")
     return {"time_grain": times[0] if times else None, "region_level": regions[0] if regions else None,
-            "by_service": "service_type" in by}
+            "by_service": "service_type" in by, "by_tier": "tier" in by}
 
 
 def _period_columns(frame: pl.DataFrame, grain: str | None, today: dt.date) -> pl.DataFrame:
@@ -282,6 +314,64 @@ def _order(frame: pl.DataFrame, first: Sequence[str]) -> pl.DataFrame:
     return frame.select(cols + [c for c in frame.columns if c not in cols])
 
 
+# -- cubes ----------------------------------------------------------------------------------------
+# The overview's functions add up the rows of the cubes (marts/20–23: their own answers kept per
+# quarter, organ region, organ tier and service type, refreshed with the marts) when the filters
+# allow: no vendor, whole quarters, and for the cubes of a date (rectification status, headline
+# numbers) the refresh's date and configuration. Otherwise, and inside `without_cubes()`, they read
+# the detail marts. Both give the same answer (tests/test_analytics_cubes.py).
+
+_NO_CUBES: contextvars.ContextVar[bool] = contextvars.ContextVar("oversight_no_cubes", default=False)
+
+
+@contextlib.contextmanager
+def without_cubes():
+    """Within this block the query functions read the detail marts, never the cubes (for checks)."""
+    token = _NO_CUBES.set(True)
+    try:
+        yield
+    finally:
+        _NO_CUBES.reset(token)
+
+
+@dataclass(frozen=True)
+class _CubeState:
+    tables: frozenset
+    today: dt.date | None
+    config_hash: str | None
+
+
+def _cube_state(con) -> _CubeState:
+    tables, today, config_hash = sqlfiles.query(con, FOLDER, "cube_state.sql", {"cubes": list(marts.CUBES)}).fetchall()[0]
+    return _CubeState(frozenset(tables), today, config_hash)
+
+
+def _whole_quarters(start: dt.date, end: dt.date) -> bool:
+    return start == quarter_start(start) and end == quarter_end(end)
+
+
+def _cube(con, f: Filters, table: str, *, span: tuple[dt.date, dt.date] | None = None, same_day: bool = False,
+          same_config: bool = False, config: AnalyticsConfig | None = None) -> bool:
+    """Whether `table` can answer for `f`: it exists, no vendor is asked for, `span` (when given) is
+    whole quarters, f.today is the last refresh's (same_day), and so is the configuration (same_config)."""
+    if _NO_CUBES.get() or f.vendor_code is not None or (span is not None and not _whole_quarters(*span)):
+        return False
+    state = _cube_state(con)
+    if table not in state.tables:
+        return False
+    return ((not same_day or state.today == f.today)
+            and (not same_config or state.config_hash == _cfg(config).fingerprint))
+
+
+def _sql_round(value: float | None, digits: int) -> float | None:
+    """round(value, digits) exactly as DuckDB's SQL computes it: std::round(value · 10^digits) / 10^digits,
+    halves away from zero."""
+    if value is None:
+        return None
+    scale = 10.0 ** digits
+    return float(Decimal(value * scale).to_integral_value(rounding=ROUND_HALF_UP)) / scale
+
+
 # -- compliance -----------------------------------------------------------------------------------
 
 def compliance_trend(con, f: Filters, by: Sequence[str] = ("quarter",), *,
@@ -298,7 +388,12 @@ def compliance_trend(con, f: Filters, by: Sequence[str] = ("quarter",), *,
     grain = dims["time_grain"] or "quarter"
     dims["time_grain"] = grain
     start, end = window(f, grain, config)
-    frame = _run(con, "compliance_trend.sql", {**f.params((start, end)), **dims})
+    params = {**f.params((start, end)), **dims, "by_tier": False, "regions": None}
+    if grain == "quarter" and _cube(con, f, "mart_compliance_cube", span=(start, end)):
+        frame = _run(con, "compliance_cube.sql", params)
+    else:
+        frame = _run(con, "compliance_trend.sql", params)
+    frame = frame.drop("tier", "score_sum", "scored")
     keys = [c for c in ("region_code", "service_type") if (c == "region_code" and dims["region_level"])
             or (c == "service_type" and dims["by_service"])]
     # every period of the window, for every combination of the other dimensions that occurs
@@ -341,8 +436,10 @@ def grade_distribution(con, f: Filters, by: Sequence[str] = (), *,
     Columns: [period, period_start, period_end, partial], [region_code, region_name], [service_type],
     grade, inspections, share (of the inspections in the same group)."""
     dims = _dims(by)
-    frame = _run(con, "grade_distribution.sql", {**f.params(window(f, dims["time_grain"] or "quarter", config)),
-                                                  **dims})
+    span = window(f, dims["time_grain"] or "quarter", config)
+    params = {**f.params(span), **dims}
+    cube = _cube(con, f, "mart_compliance_cube", span=span)
+    frame = _run(con, "grade_cube.sql" if cube else "grade_distribution.sql", params)
     keys = [k for k, on in (("period_start", dims["time_grain"]), ("region_code", dims["region_level"]),
                             ("service_type", dims["by_service"])) if on]
     total = pl.col("inspections").sum().over(keys) if keys else pl.col("inspections").sum()
@@ -367,8 +464,11 @@ def failing_categories(con, f: Filters, by: Sequence[str] = (), *,
     category_en, inspections_assessed, mean_category_score, items_failed, items_partial, items_na,
     inspections_with_failure, share_with_failure, veto_failures."""
     dims = _dims(by)
-    frame = _run(con, "failing_categories.sql", {**f.params(window(f, dims["time_grain"] or "quarter", config)),
-                                                  **dims})
+    span = window(f, dims["time_grain"] or "quarter", config)
+    params = {**f.params(span), **dims, "by_tier": False, "regions": None}
+    cube = _cube(con, f, "mart_category_cube", span=span)
+    frame = _run(con, "failing_categories_cube.sql" if cube else "failing_categories.sql", params)
+    frame = frame.drop("tier", "score_sum", "scored")
     keys = [k for k, on in (("period_start", dims["time_grain"]), ("region_code", dims["region_level"]),
                             ("service_type", dims["by_service"])) if on]
     frame = frame.sort([*keys, "items_failed", "category_code"], descending=[False] * len(keys) + [True, False],
@@ -393,10 +493,10 @@ def most_failed_items(con, f: Filters, limit: int = 10, *, config: AnalyticsConf
 
 
 def repeat_findings(con, f: Filters, scope: str = "organ", *, limit: int | None = None,
-                    config: AnalyticsConfig | None = None) -> pl.DataFrame:
+                    organ_code: str | None = None, config: AnalyticsConfig | None = None) -> pl.DataFrame:
     """The same item found wanting (部分符合/不符合) again in consecutive inspections of the same organ
     (scope="organ") or on the same vendor's projects (scope="vendor"). Window: the period (of the
-    later inspection), else the last 12 quarters.
+    later inspection), else the last 12 quarters. organ_code keeps the repeats found at one organ.
 
     Columns: scope, entity_code, entity_name, item_code, item_zh, category_code, veto,
     inspection_code, inspected_on, result, prev_inspection_code, prev_inspected_on, prev_result,
@@ -405,21 +505,39 @@ def repeat_findings(con, f: Filters, scope: str = "organ", *, limit: int | None 
     if scope not in ("organ", "vendor"):
         raise ValueError("scope is organ or vendor")
     return _run(con, "repeat_findings.sql", {**f.params(window(f, "quarter", config)), "scope": scope,
-                                              "limit": limit})
+                                              "limit": limit, "organ": organ_code})
 
 
 # -- vendor risk ----------------------------------------------------------------------------------
 
-def vendor_risk(con, f: Filters, *, limit: int | None = None) -> pl.DataFrame:
+VENDOR_ORDER = (("rank", False),)
+VENDOR_COLUMNS = ("rank", "vendor_code", "vendor_name", "region_code", "score", "tier", "score_tier", "floor_tier",
+                  "floor_reason", "pts_inspections", "pts_evaluations", "pts_incidents", "pts_qualifications",
+                  "pts_flags", "pts_rectifications", "pts_exposure", "inspections_counted", "evaluations_counted",
+                  "incidents_counted", "organs_served", "active_projects", "previous_tier", "tier_since")
+
+
+def vendor_risk(con, f: Filters, *, limit: int | None = None, search: str | None = None,
+                page: Page | None = None) -> pl.DataFrame:
     """Vendors by risk score, highest first. The score is as of the last load (as_of); the period
     filter does not apply. Region / service type keep vendors with a project at an organ in the
-    region / of that type; tier filters the vendor's tier.
+    region / of that type; tier filters the vendor's tier; `search` keeps the vendors whose name, or
+    credit code, contains it. `page` returns one block (with total_rows).
 
     Columns: vendor_code, vendor_name, region_code, score, tier, score_tier, floor_tier, floor_reason,
     pts_inspections, pts_evaluations, pts_incidents, pts_qualifications, pts_flags,
     pts_rectifications, pts_exposure, inspections_counted, evaluations_counted, incidents_counted,
-    organs_served, active_projects, previous_tier, tier_since, tier_change_reason, as_of."""
-    return _run(con, "vendor_risk.sql", {**f.params(), "limit": limit})
+    organs_served, active_projects, previous_tier, tier_since, tier_change_reason, as_of, rank (the
+    place in the selection's order, 1 = riskiest)."""
+    params = {**f.params(), "limit": limit, "search": search or None}
+    if page is not None:
+        return _run_page(con, "vendor_risk_rows.sql", params, page, VENDOR_ORDER, VENDOR_COLUMNS)
+    return _run(con, "vendor_risk.sql", params)
+
+
+def vendor_tier_counts(con, f: Filters, *, search: str | None = None) -> pl.DataFrame:
+    """The vendors of vendor_risk (the same filters) counted per tier. Columns: tier, vendors."""
+    return _run(con, "vendor_tier_counts.sql", {**f.params(), "search": search or None})
 
 
 def vendor_risk_components(con, vendor_code: str, *, config: AnalyticsConfig | None = None) -> pl.DataFrame:
@@ -429,7 +547,7 @@ def vendor_risk_components(con, vendor_code: str, *, config: AnalyticsConfig | N
     cap), capped, evidence_rows, share_of_score."""
     cfg = _cfg(config)
     evidence = vendor_risk_evidence(con, vendor_code)
-    risk = _run(con, "vendor_risk.sql", {**Filters(vendor_code=vendor_code).params(), "limit": None})
+    risk = _run(con, "vendor_risk.sql", {**Filters(vendor_code=vendor_code).params(), "limit": None, "search": None})
     if not risk.height:
         raise KeyError(f"no such vendor: {vendor_code}")
     row = risk.row(0, named=True)
@@ -489,11 +607,16 @@ def vendor_next_tier(con, vendor_code: str, *, today: dt.date | None = None,
 
 # -- schedule, rectifications, submissions, coverage ----------------------------------------------
 
-def organ_schedule(con, f: Filters, *, status: str | None = None, limit: int | None = None,
+SCHEDULE_ORDER = (("days_overdue", True), ("next_due_on", False), ("organ_code", False))
+
+
+def organ_schedule(con, f: Filters, *, status: str | Sequence[str] | None = None, limit: int | None = None,
+                   organ_code: str | None = None, page: Page | None = None,
                    config: AnalyticsConfig | None = None) -> pl.DataFrame:
     """The check schedule, most overdue first: each organ's tier (and why), last inspection, next
     check due (and why), days overdue and status as of f.today (overdue | due_soon | scheduled |
-    not_due). A period keeps the organs due by its end (overdue ones included).
+    not_due; `status` keeps one or several). A period keeps the organs due by its end (overdue ones
+    included); organ_code keeps one organ. `page` returns one block (with total_rows).
 
     Columns: organ_code, organ_name, region_code, region_name, admin_level, tier, tier_reason,
     tier_rules, inspections, last_inspection_code, last_inspected_on, last_grade, interval_months,
@@ -501,48 +624,81 @@ def organ_schedule(con, f: Filters, *, status: str | None = None, limit: int | N
     status, tier_due_on, project_due_on, project_due_code, followup_due_on, followup_incident_code,
     projects, active_projects, as_of."""
     cfg = _cfg(config)
-    frame = _run(con, "organ_schedule.sql", {**f.params(), "status": status, "limit": limit,
+    params = {**f.params(), "status": _statuses(status), "limit": limit, "organ": organ_code,
+              "due_soon_days": int(cfg["windows"]["schedule_due_soon_days"])}
+    if page is not None:
+        return _run_page(con, "schedule_rows.sql", params, page, SCHEDULE_ORDER, SCHEDULE_COLUMNS)
+    return _run(con, "organ_schedule.sql", params)
+
+
+SCHEDULE_COLUMNS = ("organ_code", "organ_name", "region_code", "region_name", "admin_level", "tier", "tier_reason",
+                    "inspections", "last_inspection_code", "last_inspected_on", "last_grade", "interval_months",
+                    "next_due_on", "due_source", "due_reason", "days_overdue", "status", "tier_due_on",
+                    "project_due_on", "followup_due_on", "projects", "active_projects")
+
+
+def schedule_counts(con, f: Filters, *, config: AnalyticsConfig | None = None) -> pl.DataFrame:
+    """The organs of the check schedule (the same filters) counted per tier and status as of f.today.
+
+    Columns: tier, status, organs."""
+    cfg = _cfg(config)
+    return _run(con, "schedule_counts.sql", {**f.params(),
                                              "due_soon_days": int(cfg["windows"]["schedule_due_soon_days"])})
-    frame = frame.join(_region_names(), on="region_code", how="left", maintain_order="left")
-    return _order(frame, ["organ_code", "organ_name", "region_code", "region_name"])
 
 
-def rectifications(con, f: Filters, status: str | None = None, *, limit: int | None = None,
+RECTIFICATION_ORDER = (("days_overdue", True), ("due_on", False), ("inspection_code", False), ("item_code", False))
+RECTIFICATION_COLUMNS = ("inspection_code", "item_code", "item_zh", "category_code", "veto", "organ_code", "organ_name",
+                         "region_code", "region_name", "organ_tier", "project_code", "vendor_code", "vendor_name",
+                         "service_type", "inspected_on", "due_on", "completed_on", "closed_on", "days_to_close",
+                         "status", "days_overdue", "days_closed_late")
+
+
+def rectifications(con, f: Filters, status: str | Sequence[str] | None = None, *, limit: int | None = None,
+                   organ_code: str | None = None, page: Page | None = None,
                    config: AnalyticsConfig | None = None) -> pl.DataFrame:
     """Rectifications with their status as of f.today: closed, closed_late, superseded (the organ was
     inspected again with a full checklist before it closed), overdue, due_soon (open, due within 7
-    days), open. The period filters the due date (all when none).
+    days), open; `status` keeps one or several. The period filters the due date (all when none);
+    organ_code keeps one organ's. `page` returns one block (with total_rows).
 
     Columns: inspection_code, item_code, item_zh, category_code, veto, organ_code, organ_name,
     region_code, project_code, vendor_code, vendor_name, service_type, inspected_on, due_on,
     completed_on, verified_on, verification, superseded_on, superseded_by, closed_on, days_to_close,
-    status, days_overdue, days_closed_late."""
+    status, days_overdue, days_closed_late, organ_tier (the organ's tier now), region_name."""
     cfg = _cfg(config)
-    return _run(con, "rectifications.sql", {**f.params(), "status": status, "limit": limit,
-                                            "due_soon_days": int(cfg["rectifications"]["due_soon_days"])})
+    statuses = _statuses(status)
+    params = {**f.params(), "status": statuses, "limit": limit, "organ": organ_code,
+              "open_only": statuses is not None and set(statuses) <= {"overdue", "due_soon", "open"},
+              "due_soon_days": int(cfg["rectifications"]["due_soon_days"])}
+    if page is not None:
+        return _run_page(con, "rectification_rows.sql", params, page, RECTIFICATION_ORDER, RECTIFICATION_COLUMNS)
+    return _run(con, "rectifications.sql", params)
 
 
 def rectification_status(con, f: Filters, by: Sequence[str] = (), *,
                          config: AnalyticsConfig | None = None) -> pl.DataFrame:
-    """Rectifications counted by status as of f.today, optionally by region level and service type.
-    The period filters the due date (all when none).
+    """Rectifications counted by status as of f.today, optionally by region level, organ tier
+    ("tier") and service type. The period filters the due date (all when none).
 
-    Columns: [region_code, region_name], [service_type], total, open, due_soon, overdue,
+    Columns: [region_code, region_name], [tier], [service_type], total, open, due_soon, overdue,
     escalation_candidates (overdue > 30 days), closed, closed_on_time, closed_late, superseded,
     mean_days_to_close, median_days_to_close, max_days_overdue."""
-    dims = _dims(by)
+    dims = _dims(by, tier=True)
     if dims["time_grain"]:
         raise ValueError("rectification_status has no time dimension; filter by period instead")
     cfg = _cfg(config)
-    frame = _run(con, "rectification_status.sql", {
-        **f.params(), "region_level": dims["region_level"], "by_service": dims["by_service"],
-        "due_soon_days": int(cfg["rectifications"]["due_soon_days"]),
-        "escalation_days": int(cfg["rectifications"]["escalation_days"])})
-    keys = [k for k, on in (("region_code", dims["region_level"]), ("service_type", dims["by_service"])) if on]
+    params = {**f.params(), **dims, "by_close_days": False, "regions": None,
+              "due_soon_days": int(cfg["rectifications"]["due_soon_days"]),
+              "escalation_days": int(cfg["rectifications"]["escalation_days"])}
+    cube = f.period is None and _cube(con, f, "mart_rectification_cube", same_day=True, same_config=True,
+                                      config=config)
+    frame = _run(con, "rectification_status_cube.sql" if cube else "rectification_status.sql", params)
+    frame = frame.drop("close_days", "close_days_sum", "close_days_n", strict=False)
+    keys = [k for k, on in (("region_code", dims["region_level"]), ("tier", dims["by_tier"]),
+                            ("service_type", dims["by_service"])) if on]
     frame = frame.sort(keys, nulls_last=True) if keys else frame
     frame = _with_region_names(con, frame, dims["region_level"])
-    if not dims["by_service"]:
-        frame = frame.drop("service_type")
+    frame = frame.drop([k for k, on in (("tier", dims["by_tier"]), ("service_type", dims["by_service"])) if not on])
     if not frame.height and not keys:
         zero = {c: [0] for c in ("total", "open", "due_soon", "overdue", "escalation_candidates", "closed",
                                  "closed_on_time", "closed_late", "superseded")}
@@ -550,7 +706,7 @@ def rectification_status(con, f: Filters, by: Sequence[str] = (), *,
                               "max_days_overdue": [None]},
                              schema_overrides={"mean_days_to_close": pl.Float64, "median_days_to_close": pl.Float64,
                                                "max_days_overdue": pl.Int64})
-    return _order(frame, ["region_code", "region_name", "service_type"])
+    return _order(frame, ["region_code", "region_name", "tier", "service_type"])
 
 
 def escalation_candidates(con, f: Filters, *, limit: int | None = None,
@@ -566,17 +722,32 @@ def escalation_candidates(con, f: Filters, *, limit: int | None = None,
                 {**f.params(), "limit": limit, "escalation_days": int(cfg["rectifications"]["escalation_days"])})
 
 
-def submission_completeness(con, f: Filters, *, only_silent: bool = False, limit: int | None = None) -> pl.DataFrame:
+def submission_completeness(con, f: Filters, *, only_silent: bool = False, limit: int | None = None,
+                            organ_code: str | None = None) -> pl.DataFrame:
     """Per organ and completed quarter (the quarters starting in the period; the mart's window of 20
     quarters when none): evaluations expected (one per active project) against received, missing,
     late (days late after quarter end + 15 days), evaluations covering the quarter, rows loaded and
     rejected in the quarter's loads, rejection rate, and whether the organ sent nothing.
-    only_silent keeps the organ-quarters that sent nothing.
+    only_silent keeps the organ-quarters that sent nothing; organ_code keeps one organ's.
 
     Columns: organ_code, organ_name, region_code, quarter, quarter_start, quarter_end, due_on,
     expected, received, missing, late, max_days_late, mean_days_late, evaluations, rows_loaded,
     rows_rejected, rejection_rate, sent_nothing, missing_projects."""
-    return _run(con, "submission_completeness.sql", {**f.params(), "only_silent": only_silent, "limit": limit})
+    return _run(con, "submission_completeness.sql", {**f.params(), "only_silent": only_silent, "limit": limit,
+                                                     "organ": organ_code})
+
+
+def submission_matrix(con, f: Filters, *, organs: int = 40) -> pl.DataFrame:
+    """The completeness matrix of the submissions desk, from the organ-quarters of
+    submission_completeness (the same filters) due by f.today: the `organs` organs with the most
+    missing evaluations (then late ones, then by code) with every quarter of the selection, and the
+    selection's totals (the same on every row).
+
+    Columns: rank, organ_code, organ_name, organ_missing, organ_late, organ_expected, silent_quarters,
+    quarter, quarter_start, expected, received, missing, late (NULL: no row for that quarter), cell
+    (0 nothing due, 1 on time, 2 late, 3 partly missing, 4 none received), organs, missing_total,
+    late_total, silent_in_last_quarter (organs that sent nothing for the last quarter)."""
+    return _run(con, "submission_matrix.sql", {**f.params(), "organs": int(organs)})
 
 
 def coverage(con, f: Filters, by_kind: bool = False) -> pl.DataFrame:
@@ -610,6 +781,13 @@ def incidents(con, f: Filters, *, organ_code: str | None = None, limit: int | No
     organ_name, region_code, vendor_code, vendor_name, project_code, service_type, incident_type,
     severity, records_affected, involves_classified, status, closed_on, description, open."""
     return _run(con, "incidents.sql", {**f.params(), "organ": organ_code, "limit": limit})
+
+
+def incident_counts(con, f: Filters) -> pl.DataFrame:
+    """The incidents of `incidents(con, f)` counted per quarter of occurrence, type and severity.
+
+    Columns: quarter_start, incident_type, severity, incidents, not_closed (status not 已结案)."""
+    return _run(con, "incident_counts.sql", f.params())
 
 
 def projects(con, f: Filters, *, organ_code: str | None = None, limit: int | None = None) -> pl.DataFrame:
@@ -728,12 +906,27 @@ def kpis(con, f: Filters, *, config: AnalyticsConfig | None = None) -> pl.DataFr
     if f.period is None:
         qs = quarter_start(f.today)
         f = replace(f, period=f"{qs.year}-Q{(qs.month - 1) // 3 + 1}")
-    rows = []
+    periods = []
     for which in (f, f.previous()):
         start, end = which.bounds
-        asof = min(end, f.today)
-        frame = _run(con, "kpis.sql", {**which.params(), "asof": asof, "passing": list(cfg["grades"]["passing"])})
-        rows.append((dict(zip(frame["kpi"], frame["value"])), period_label(start, end), asof))
+        periods.append((start, min(end, f.today), period_label(start, end)))
+    params = {**f.params(), "starts": [p[0] for p in periods], "asofs": [p[1] for p in periods],
+              "passing": list(cfg["grades"]["passing"]), "services": [f.service_type], "regions": None}
+    counts = None
+    if _cube(con, f, "mart_kpi_cube", same_config=True, config=config):
+        counts = _run(con, "kpis_cube.sql", params)
+        if counts.select("period_start", "as_of").unique().height < len(periods):
+            counts = None                       # a period the cube does not keep
+    if counts is None:
+        counts = _run(con, "kpis.sql", params)
+    rows = []
+    for start, asof, label in periods:
+        got = counts.filter((pl.col("period_start") == start) & (pl.col("as_of") == asof)
+                            & pl.col("measure").is_not_null())
+        n = dict(zip(got["measure"].to_list(), got["n"].to_list()))
+        value = {k: float(n.get(k, 0)) for k in KPI_LABELS if k != "pass_rate"}
+        value["pass_rate"] = _sql_round(n["passed"] / n["graded"], 4) if n.get("graded") else None
+        rows.append((value, label, asof))
     (now, label, asof), (before, prev_label, prev_asof) = rows
     data = []
     for kpi, (zh, en) in KPI_LABELS.items():
@@ -748,7 +941,7 @@ def kpis(con, f: Filters, *, config: AnalyticsConfig | None = None) -> pl.DataFr
                                       "previous_as_of": pl.Date})
 
 
-def data_as_of(con, f: Filters, by: str = "kind") -> pl.DataFrame:
+def data_as_of(con, f: Filters, by: str = "kind", *, organ_code: str | None = None) -> pl.DataFrame:
     """When the data was last loaded, for caveat banners.
 
     by="kind":  kind, last_load_id, last_loaded_on (the load's date), last_loaded_at, rows_in_last_load,
@@ -756,11 +949,12 @@ def data_as_of(con, f: Filters, by: str = "kind") -> pl.DataFrame:
                 than today do not apply (loads are per file).
     by="organ": organ_code, organ_name, region_code, first_seen_on, known_since, last_load_id,
                 last_loaded_on, last_loaded_at, last_kind, days_since_load; filtered by region,
-                service type, vendor, tier; the organs heard from least recently first."""
+                service type, vendor, tier (and organ_code: one organ); the organs heard from least
+                recently first."""
     if by == "kind":
         return _run(con, "data_as_of_kind.sql", {"today": f.today})
     if by == "organ":
-        return _run(con, "data_as_of_organ.sql", f.params())
+        return _run(con, "data_as_of_organ.sql", {**f.params(), "organ": organ_code})
     raise ValueError("by is kind or organ")
 
 
@@ -788,13 +982,14 @@ def marts_as_of(con) -> dict | None:
 
 
 __all__ = [
-    "Filters", "connect", "parse_period", "period_label", "window", "default_window", "add_months",
+    "Filters", "Page", "connect", "parse_period", "period_label", "window", "default_window", "add_months",
     "compliance_trend", "grade_distribution", "failing_categories", "most_failed_items", "repeat_findings",
-    "vendor_risk", "vendor_risk_components", "vendor_risk_evidence", "vendor_tier_history", "organ_tier_history",
-    "vendor_next_tier", "organ_schedule", "rectifications", "rectification_status", "escalation_candidates",
-    "submission_completeness", "coverage", "incidents", "projects", "evaluation_trend", "kpis", "data_as_of",
+    "vendor_risk", "vendor_tier_counts", "vendor_risk_components", "vendor_risk_evidence", "vendor_tier_history", "organ_tier_history",
+    "vendor_next_tier", "organ_schedule", "schedule_counts", "rectifications", "rectification_status", "escalation_candidates",
+    "submission_completeness", "submission_matrix", "coverage", "incidents", "incident_counts", "projects", "evaluation_trend", "kpis",
+    "data_as_of",
     "organ_directory", "marts_as_of", "vendor_profile", "vendor_qualifications", "inspections", "load_history",
-    "rejected_rows", "for_user", "UserQueries", "OutOfScope",
+    "rejected_rows", "for_user", "UserQueries", "OutOfScope", "without_cubes",
 ]
 
 
@@ -806,8 +1001,10 @@ class OutOfScope(KeyError):
 
 # How each query function is scoped by UserQueries (a function missing here is refused: fail closed).
 _WITH_FILTERS = ("compliance_trend", "grade_distribution", "failing_categories", "most_failed_items",
-                 "repeat_findings", "vendor_risk", "organ_schedule", "rectifications", "rectification_status",
-                 "escalation_candidates", "submission_completeness", "coverage", "incidents", "projects",
+                 "repeat_findings", "vendor_risk", "vendor_tier_counts", "organ_schedule", "schedule_counts", "rectifications", "rectification_status",
+                 "escalation_candidates", "submission_completeness", "submission_matrix", "coverage", "incidents",
+                 "incident_counts",
+                 "projects",
                  "evaluation_trend", "kpis", "data_as_of", "organ_directory", "inspections", "rejected_rows")
 _BY_VENDOR = ("vendor_risk_components", "vendor_risk_evidence", "vendor_next_tier", "vendor_tier_history",
               "vendor_profile", "vendor_qualifications")

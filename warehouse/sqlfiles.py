@@ -3,6 +3,12 @@
 Values are always bound as `$name` parameters; a statement is given only the parameters it uses
 (DuckDB refuses extra ones), and a file of several statements is run one statement at a time
 (DuckDB binds parameters only for the last statement of a string).
+
+A statement may take in the one statement of another file, written `{{ folder/name.sql }}` (inside
+parentheses, as a subquery), optionally with some of its parameters fixed as SQL text:
+`{{ queries/compliance_trend.sql | time_grain: 'quarter', by_tier: true, region: NULL }}` (each
+`$name` of the included statement becomes `(text)`). A mart that keeps a query's answer at a finer
+grain thus runs the very SQL the query layer runs, so the two cannot drift apart.
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ from typing import Any
 import duckdb
 
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+_INCLUDE = re.compile(r"\{\{\s*([A-Za-z0-9_]+)/([A-Za-z0-9_.]+\.sql)\s*(?:\|(.*?))?\}\}", re.S)
+_ARG = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*:\s*(.+?)\s*(?=,\s*[A-Za-z_][A-Za-z0-9_]*\s*:|$)", re.S)
 
 
 @functools.lru_cache(maxsize=None)
@@ -36,7 +44,15 @@ def _only_comments(statement: str) -> bool:
 def statements(folder: str, name: str) -> tuple[str, ...]:
     """The statements of a file (separated by a `;` at the end of a line, a comment may follow it)."""
     parts = re.split(r";[ \t]*(?:--[^\n]*)?(?:\n|$)", text(folder, name))
-    return tuple(s for s in parts if s.strip() and not _only_comments(s))
+    return tuple(_INCLUDE.sub(_included, s) for s in parts if s.strip() and not _only_comments(s))
+
+
+def _included(match: re.Match) -> str:
+    (statement,) = statements(match[1], match[2])
+    for name, value in _ARG.findall((match[3] or "").strip()):
+        value = " ".join(value.split())  # one line: the included statement's comments may name $name
+        statement = re.sub(rf"\${name}\b", lambda _m: f"({value})", statement)
+    return statement
 
 
 def used(statement: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -61,3 +77,16 @@ def query(con: duckdb.DuckDBPyConnection, folder: str, name: str, params: dict[s
     """The relation of a one-statement file (call .pl() on it)."""
     (statement,) = statements(folder, name)
     return con.sql(statement, params=used(statement, params))
+
+
+def page(con: duckdb.DuckDBPyConnection, folder: str, name: str, params: dict[str, Any], *,
+         order: list[tuple[str, bool]], offset: int, limit: int):
+    """Rows offset … offset + limit of a one-statement file's rows ordered by `order` ((output column,
+    descending) pairs, nulls last), each with total_rows, the number of rows in all. The columns
+    must be the statement's own output columns: the caller checks them against its list."""
+    (statement,) = statements(folder, name)
+    keys = ", ".join(f'"{column}" {"DESC" if desc else "ASC"} NULLS LAST' for column, desc in order)
+    # the count reads only the columns the filters need; the block is a top-N of the rows
+    sql = (f"SELECT *, (SELECT count(*) FROM ({statement}) _all) AS total_rows FROM ({statement}) _rows "
+           f"ORDER BY {keys} LIMIT $page_limit OFFSET $page_offset")
+    return con.sql(sql, params={**used(statement, params), "page_limit": limit, "page_offset": offset})

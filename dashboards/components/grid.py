@@ -3,7 +3,9 @@
 
 Small tables are client-side grids (`grid`). Large ones page on the server (`server_grid`): the
 browser asks for rows `startRow`–`endRow` with the sort model, and the page's callback answers
-with `rows_response(frame, request)` from the (cached) query result.
+with `rows_response(frame, request)` from the (cached) query result — or, for a list too long to
+read whole, asks the query layer for that block only (`page_request` → a query function's `page`)
+and answers with `block_response(block, total)`.
 """
 
 from __future__ import annotations
@@ -141,17 +143,36 @@ def _jsonable(value):
     return value
 
 
+def _block(request: dict | None) -> tuple[int, int]:
+    request = request or {}
+    start = max(int(request.get("startRow") or 0), 0)
+    end = int(request.get("endRow") or start + 100)
+    return start, min(max(end, start), start + 1000)
+
+
+def page_request(request: dict | None, sort_keys: dict[str, str] | None = None):
+    """The queries.Page of a grid's getRowsRequest: its block of rows and its sort model (a displayed
+    column mapped to the column of the query's rows it sorts on by `sort_keys`)."""
+    from warehouse.queries import Page
+    start, end = _block(request)
+    order = tuple(((sort_keys or {}).get(s["colId"], s["colId"]), s.get("sort") == "desc")
+                  for s in (request or {}).get("sortModel") or [])
+    return Page(offset=start, limit=end - start, order=order)
+
+
+def block_response(block: pl.DataFrame, total: int) -> dict:
+    """The answer to a getRowsRequest from the block of rows the query layer cut (`page_request`)."""
+    return {"rowData": [{k: _jsonable(v) for k, v in r.items()} for r in block.to_dicts()], "rowCount": total}
+
+
 def rows_response(frame: pl.DataFrame, request: dict | None, *, default_sort: list[tuple[str, bool]] | None = None,
                   sort_keys: dict[str, str] | None = None) -> dict:
     """The block of rows AG Grid asked for: {"rowData": [...], "rowCount": total}.
 
     `request` is the grid's getRowsRequest ({startRow, endRow, sortModel}); `sort_keys` maps a
     displayed column to the raw column to sort on (a link column sorts by the name)."""
-    request = request or {}
-    start = max(int(request.get("startRow") or 0), 0)
-    end = int(request.get("endRow") or start + 100)
-    end = min(max(end, start), start + 1000)
-    sort = request.get("sortModel") or []
+    start, end = _block(request)
+    sort = (request or {}).get("sortModel") or []
     if sort:
         keys = [(sort_keys or {}).get(s["colId"], s["colId"]) for s in sort]
         desc = [s.get("sort") == "desc" for s in sort]

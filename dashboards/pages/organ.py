@@ -36,13 +36,20 @@ def caveats(lang: str) -> list[str]:
     ]
 
 
+def _organ(code: str) -> dict | None:
+    """The organ's line of the check schedule (name, region, tier and why, last and next check), as
+    the signed-in user may see it; None when there is no such organ in the user's scope."""
+    row = data.q("organ_schedule", queries.Filters(today=data.today()), organ_code=code)
+    return row.row(0, named=True) if row.height else None
+
+
 @guarded_layout
 def layout(code: str | None = None, **kwargs):
     params = state.clean(kwargs)
     lang = state.lang_of(params)
     p = lambda zh, en: i18n.pick(lang, zh, en)  # noqa: E731
     path = f"/organs/{code}"
-    row = data.organ_row(code, data.today()) if code else None
+    row = _organ(code) if code else None
     if row is None:
         body = empty_state(lang, p(f"没有找到代码为 {code} 的机关。它可能尚未装载，或代码有误。",
                                    f"No organ with code {code}: not loaded yet, or a wrong code."),
@@ -87,10 +94,6 @@ def layout(code: str | None = None, **kwargs):
 def _scope(params) -> queries.Filters:
     region = params.get("organ_region")
     return data.organ_filters({"region_code": region}, data.today())
-
-
-def _mine(frame_: pl.DataFrame, params, column: str = "organ_code") -> pl.DataFrame:
-    return frame_.filter(pl.col(column) == params["code"]) if frame_.height else frame_
 
 
 def _vendor_link(params):
@@ -139,7 +142,7 @@ def inspections_panel(params):
         insp = insp.with_columns(vendor_link=_vendor_link(params))
         return inspection_grid("op-inspections-grid", insp, lang, who="vendor_link", height=300,
                                export_scope=_export(params, lang))
-    rect = _mine(data.q("rectifications", _scope(params)), params)
+    rect = data.q("rectifications", _scope(params), organ_code=params["code"])
     if not rect.height:
         return dmc.Stack([empty_state(lang, p("没有需要整改的检查发现。", "No finding that needed a rectification.")),
                           not_available(lang, p("该机关全部检查的清单", "The full list of the organ's inspections"))], gap=4)
@@ -164,7 +167,7 @@ def inspections_panel(params):
 def repeats_panel(params):
     lang = state.lang_of(params)
     p = lambda zh, en: i18n.pick(lang, zh, en)  # noqa: E731
-    rep = _mine(data.q("repeat_findings", _scope(params), scope="organ"), params, "entity_code")
+    rep = data.q("repeat_findings", _scope(params), scope="organ", organ_code=params["code"])
     if not rep.height:
         return empty_state(lang, p("近 12 个季度没有连续检查中重复出现的问题。",
                                    "No item found wanting in consecutive inspections in the last 12 quarters."))
@@ -180,7 +183,7 @@ def repeats_panel(params):
 def rectifications_panel(params):
     lang = state.lang_of(params)
     p = lambda zh, en: i18n.pick(lang, zh, en)  # noqa: E731
-    rect = _mine(data.q("rectifications", _scope(params)), params)
+    rect = data.q("rectifications", _scope(params), organ_code=params["code"])
     if not rect.height:
         return empty_state(lang, p("该机关没有整改事项。", "The organ has no rectification."))
     rect = rect.with_columns(status_text=pl.col("status").map_elements(lambda s: i18n.status(s, lang),
@@ -201,7 +204,7 @@ def incidents_panel(params):
     lang = state.lang_of(params)
     p = lambda zh, en: i18n.pick(lang, zh, en)  # noqa: E731
     incidents = data.incidents(_scope(params), organ_code=params["code"])
-    row = data.organ_row(params["code"], data.today()) or {}
+    row = _organ(params["code"]) or {}
     parts = []
     if row.get("followup_incident_code"):
         parts.append(dmc.Text(p(f"因服务机构事件 {row['followup_incident_code']} 需跟进检查，应于 "
@@ -237,8 +240,8 @@ def submissions_panel(params):
     lang = state.lang_of(params)
     p = lambda zh, en: i18n.pick(lang, zh, en)  # noqa: E731
     f = _scope(params)
-    subs = _mine(data.q("submission_completeness", f), params).sort("quarter_start")
-    seen = _mine(data.q("data_as_of", f, by="organ"), params)
+    subs = data.q("submission_completeness", f, organ_code=params["code"]).sort("quarter_start")
+    seen = data.q("data_as_of", f, by="organ", organ_code=params["code"])
     parts = []
     if seen.height:
         r = seen.row(0, named=True)

@@ -16,9 +16,10 @@ from dash.exceptions import PreventUpdate
 from dashboards import data, i18n, state
 from dashboards.components import figures
 from dashboards.components.empty import empty_state
-from dashboards.components.grid import Col, rows_response, server_grid
+from dashboards.components.grid import Col, block_response, page_request, server_grid
 from dashboards.components.guard import guarded, guarded_layout
 from dashboards.components.shell import frame, loading, option_control, section
+from warehouse import queries
 from warehouse.analytics_config import TIERS
 
 dash.register_page(__name__, path="/overdue", name="检查与整改", title="检查与整改 · 档案外包监管分析", order=2)
@@ -103,34 +104,26 @@ def layout(**kwargs):
 
 # -- the selection --------------------------------------------------------------------------------
 
-def _statuses(params: dict) -> list[str]:
+def _statuses(params: dict) -> tuple[str, ...]:
     status = params.get("status", "overdue")
-    return ["overdue", "due_soon"] if status == "all" else [status]
+    return ("overdue", "due_soon") if status == "all" else (status,)
 
 
-def checks_frame(params: dict) -> pl.DataFrame:
+def checks_frame(params: dict, page: queries.Page | None = None) -> pl.DataFrame:
+    """The checks of the selection, most overdue first (one block of them with `page`)."""
     f = state.filters(params, data.today())
-    frames = [data.q("organ_schedule", f, status=s) for s in _statuses(params)]
-    frame_ = pl.concat(frames, how="vertical_relaxed") if len(frames) > 1 else frames[0]
-    return frame_.sort(["days_overdue", "next_due_on"], descending=[True, False], nulls_last=True)
+    return data.q("organ_schedule", f, status=_statuses(params), page=page)
 
 
-def rectifications_frame(params: dict) -> pl.DataFrame:
+def rectifications_frame(params: dict, page: queries.Page | None = None) -> pl.DataFrame:
+    """The rectifications of the selection, most overdue first, with the organ's tier (one block of
+    them with `page`)."""
     f = state.filters(params, data.today())
-    frames = [data.q("rectifications", f, s) for s in _statuses(params)]
-    rect = pl.concat(frames, how="vertical_relaxed") if len(frames) > 1 else frames[0]
-    if "organ_tier" in rect.columns:
-        rect = rect.rename({"organ_tier": "tier"})
-    if "tier" not in rect.columns or "region_name" not in rect.columns:
-        # The organ's tier and region name come from the check schedule (same region filter).
-        extra = [c for c in ("tier", "region_name") if c not in rect.columns]
-        rect = rect.join(data.organ_tiers(params.get("region")).select("organ_code", *extra), on="organ_code",
-                         how="left")
-    return rect.sort(["days_overdue", "due_on"], descending=[True, False], nulls_last=True)
+    return data.q("rectifications", f, _statuses(params), page=page).rename({"organ_tier": "tier"})
 
 
-def selection(params: dict) -> pl.DataFrame:
-    return rectifications_frame(params) if params.get("view") == "rectifications" else checks_frame(params)
+def selection(params: dict, page: queries.Page | None = None) -> pl.DataFrame:
+    return (rectifications_frame if params.get("view") == "rectifications" else checks_frame)(params, page)
 
 
 def _display(frame_: pl.DataFrame, params: dict) -> pl.DataFrame:
@@ -149,15 +142,22 @@ def _display(frame_: pl.DataFrame, params: dict) -> pl.DataFrame:
         {k: i18n.due_source(k, lang) for k in i18n.DUE_SOURCE_TEXT}, default=pl.col("due_source")))
 
 
+# Grid columns sorted on another column of the query's rows (a link sorts by the name).
+SORT_KEYS = {"checks": {"organ_link": "organ_name", "status_text": "status", "due_source_text": "due_source"},
+             "rectifications": {"organ_link": "organ_name", "status_text": "status", "tier": "organ_tier",
+                                "action": "days_overdue"}}
+
+
 @callback(Output("od-grid", "getRowsResponse"), Output("od-count", "children"),
           Input("od-grid", "getRowsRequest"), State("od-params", "data"))
 @guarded(outputs=2, fallback="none")
 def grid_rows(request, params):
     lang = state.lang_of(params)
-    frame_ = _display(selection(params), params)
-    response = rows_response(frame_, request, sort_keys={"organ_link": "organ_name", "status_text": "status",
-                                                         "due_source_text": "due_source"})
-    count = dmc.Text(i18n.t("common.rows", lang, n=i18n.fmt_int(frame_.height, lang)), size="sm", id="od-total")
+    view = "rectifications" if params.get("view") == "rectifications" else "checks"
+    block = selection(params, page_request(request, SORT_KEYS[view]))
+    total = int(block["total_rows"][0]) if block.height else 0
+    response = block_response(_display(block.drop("total_rows"), params), total)
+    count = dmc.Text(i18n.t("common.rows", lang, n=i18n.fmt_int(total, lang)), size="sm", id="od-total")
     return response, count
 
 
@@ -166,23 +166,26 @@ def grid_rows(request, params):
 def summary_panel(params):
     lang = state.lang_of(params)
     p = lambda zh, en: i18n.pick(lang, zh, en)  # noqa: E731
-    base = {k: v for k, v in params.items() if k != "status"}
-    sched = checks_frame({**base, "status": "all"})
-    rect = rectifications_frame({**base, "status": "all"})
-    if not sched.height and not rect.height:
+    f = state.filters(params, data.today())
+    checks = data.q("schedule_counts", f).filter(pl.col("status").is_in(["overdue", "due_soon"]))
+    rect = data.q("rectification_status", f, by=("tier",))
+    if not checks.height and not (rect["overdue"].sum() + rect["due_soon"].sum()):
         return empty_state(lang)
     x = [i18n.tier(t_, lang) for t_ in TIERS]
 
-    def counts(frame_, status):
-        sub = frame_.filter(pl.col("status") == status).group_by("tier").len()
-        got = dict(sub.iter_rows()) if sub.height else {}
+    def of_checks(status):
+        got = dict(checks.filter(pl.col("status") == status).select("tier", "organs").iter_rows())
+        return [got.get(t_, 0) for t_ in TIERS]
+
+    def of_rect(column):
+        got = dict(rect.select("tier", column).iter_rows())
         return [got.get(t_, 0) for t_ in TIERS]
 
     fig = go.Figure([
-        go.Bar(x=x, y=counts(sched, "overdue"), name=p("逾期检查", "Overdue checks"), marker={"color": "#e03131"}),
-        go.Bar(x=x, y=counts(sched, "due_soon"), name=p("即将到期检查", "Checks due soon"), marker={"color": "#ffa8a8"}),
-        go.Bar(x=x, y=counts(rect, "overdue"), name=p("逾期整改", "Overdue rectifications"), marker={"color": "#e8590c"}),
-        go.Bar(x=x, y=counts(rect, "due_soon"), name=p("即将到期整改", "Rectifications due soon"),
+        go.Bar(x=x, y=of_checks("overdue"), name=p("逾期检查", "Overdue checks"), marker={"color": "#e03131"}),
+        go.Bar(x=x, y=of_checks("due_soon"), name=p("即将到期检查", "Checks due soon"), marker={"color": "#ffa8a8"}),
+        go.Bar(x=x, y=of_rect("overdue"), name=p("逾期整改", "Overdue rectifications"), marker={"color": "#e8590c"}),
+        go.Bar(x=x, y=of_rect("due_soon"), name=p("即将到期整改", "Rectifications due soon"),
                marker={"color": "#ffc078"}),
     ])
     fig.update_layout(barmode="group")

@@ -218,11 +218,10 @@ def incidents_panel(params):
     lang = state.lang_of(params)
     f = _f(params)
     start, end = queries.window(f)
-    inc = data.incidents(replace(f, period=(start, end)))
+    inc = data.q("incident_counts", replace(f, period=(start, end)))
     if not inc.height:
         return empty_state(lang, i18n.pick(lang, "所选期间和范围内没有报告事件。",
                                            "No incident was reported in this period and scope."))
-    inc = inc.with_columns(quarter_start=pl.col("occurred_at").cast(pl.Date).dt.truncate("1q"))
     spine, s_ = [], queries.quarter_start(start)
     while s_ <= end:
         spine.append(s_)
@@ -231,26 +230,28 @@ def incidents_panel(params):
     fig = make_subplots(rows=1, cols=2, column_widths=[0.62, 0.38], horizontal_spacing=0.12,
                         subplot_titles=(i18n.pick(lang, "按季度与严重程度", "By quarter and severity"),
                                         i18n.pick(lang, "按类型（颜色为严重程度）", "By type (colour: severity)")))
-    types = inc.group_by("incident_type").len().sort("len")["incident_type"].to_list()
+    types = (inc.group_by("incident_type").agg(pl.col("incidents").sum()).sort("incidents", "incident_type")
+             ["incident_type"].to_list())
     type_labels = [i18n.incident_type(t_, lang) for t_ in types]
     for sev in ("特别重大", "重大", "较大", "一般"):
         sub = inc.filter(pl.col("severity") == sev)
-        by_q = dict(sub.group_by("quarter_start").len().iter_rows()) if sub.height else {}
-        by_t = dict(sub.group_by("incident_type").len().iter_rows()) if sub.height else {}
+        by_q = dict(sub.group_by("quarter_start").agg(pl.col("incidents").sum()).iter_rows()) if sub.height else {}
+        by_t = dict(sub.group_by("incident_type").agg(pl.col("incidents").sum()).iter_rows()) if sub.height else {}
         name = i18n.severity(sev, lang)
         fig.add_trace(go.Bar(x=labels, y=[by_q.get(d, 0) for d in spine], name=name, legendgroup=sev,
                              marker={"color": figures.SEVERITY_COLORS[sev]}), row=1, col=1)
         fig.add_trace(go.Bar(y=type_labels, x=[by_t.get(t_, 0) for t_ in types], orientation="h", name=name,
                              legendgroup=sev, showlegend=False, marker={"color": figures.SEVERITY_COLORS[sev]}),
                       row=1, col=2)
+    total = int(inc["incidents"].sum())
     figures.style(fig, height=max(340, 24 * len(types) + 150))
     fig.update_layout(barmode="stack", margin={"t": 36, "b": 70},
                       legend={"orientation": "h", "yanchor": "top", "y": -0.18, "xanchor": "left", "x": 0})
-    fig.update_yaxes(rangemode="tozero", dtick=1 if inc.height < 20 else None, row=1, col=1)
-    open_now = inc.filter(pl.col("status") != "已结案").height
+    fig.update_yaxes(rangemode="tozero", dtick=1 if total < 20 else None, row=1, col=1)
+    open_now = int(inc["not_closed"].sum())
     window_text = i18n.fmt_window(start, end, lang)
-    note = dmc.Text(i18n.pick(lang, f"{window_text}共 {inc.height} 起事件，其中 {open_now} 起尚未结案。",
-                              f"{window_text}: {inc.height} incidents, {open_now} not closed."),
+    note = dmc.Text(i18n.pick(lang, f"{window_text}共 {total} 起事件，其中 {open_now} 起尚未结案。",
+                              f"{window_text}: {total} incidents, {open_now} not closed."),
                     size="xs", c="dimmed", id="ov-incidents-count")
     return dmc.Stack([note, figures.graph(fig, "ov-incidents-graph")], gap=2)
 
@@ -260,7 +261,7 @@ def incidents_panel(params):
 def vendors_panel(params):
     lang = state.lang_of(params)
     f = state.filters(params, data.today(), with_period=False)
-    risky = data.q("vendor_risk", f).head(6)
+    risky = data.q("vendor_risk", f, limit=6)
     if not risky.height:
         return empty_state(lang)
     rows = []

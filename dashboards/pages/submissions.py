@@ -476,33 +476,23 @@ def matrix_panel(params, _loaded):
     if f.period is None:  # the last MATRIX_QUARTERS completed quarters
         end = queries.quarter_start(data.today()) - dt.timedelta(days=1)
         f = replace(f, period=(queries.add_months(queries.quarter_start(end), -3 * (MATRIX_QUARTERS - 1)), end))
-    subs = data.q("submission_completeness", f)
-    subs = subs.filter(pl.col("due_on") <= data.today())  # quarters whose submissions are due by now
-    if not subs.height:
+    cells = data.q("submission_matrix", f, organs=MATRIX_ORGANS)  # quarters whose submissions are due by now
+    if not cells.height:
         return empty_state(lang, p("所选范围内没有应报的服务评价。", "No evaluation was due in this scope."))
-    subs = subs.with_columns(cell=pl.when(pl.col("expected") == 0).then(0)
-                             .when((pl.col("received") == 0) & (pl.col("missing") > 0)).then(4)
-                             .when(pl.col("missing") > 0).then(3)
-                             .when(pl.col("late") > 0).then(2).otherwise(1))
-    per_organ = subs.group_by("organ_code", "organ_name").agg(
-        pl.col("missing").sum(), pl.col("late").sum(), pl.col("expected").sum(),
-        (pl.col("cell") == 4).sum().alias("silent_quarters")).sort(["missing", "late", "organ_code"],
-                                                                   descending=[True, True, False])
-    top = per_organ.head(MATRIX_ORGANS)
-    quarters = subs.select("quarter", "quarter_start").unique().sort("quarter_start")["quarter"].to_list()
-    shown = subs.join(top.select("organ_code"), on="organ_code", how="semi")
-    lookup = {(r["organ_code"], r["quarter"]): r for r in shown.iter_rows(named=True)}
+    quarters = cells.select("quarter", "quarter_start").unique().sort("quarter_start")["quarter"].to_list()
+    top = cells.select("organ_code", "organ_name", "rank").unique().sort("rank")
+    lookup = {(r["organ_code"], r["quarter"]): r for r in cells.iter_rows(named=True)}
     z, hover = [], []
     for org in top.iter_rows(named=True):
         zr, hr = [], []
         for q_ in quarters:
-            r = lookup.get((org["organ_code"], q_))
-            cell = r["cell"] if r else 0
+            r = lookup[(org["organ_code"], q_)]
+            cell = r["cell"]
             zr.append(cell)
             zh, en, _ = CELL_STATUS[cell]
             detail = (p(f"应报 {r['expected']}，已报 {r['received']}，缺报 {r['missing']}，迟报 {r['late']}",
                         f"due {r['expected']}, received {r['received']}, missing {r['missing']}, late {r['late']}")
-                      if r else "")
+                      if r["expected"] is not None else "")
             hr.append(f"{org['organ_name']}<br>{i18n.fmt_period(q_, lang)}<br>{en if lang == 'en' else zh} {detail}")
         z.append(zr)
         hover.append(hr)
@@ -519,12 +509,14 @@ def matrix_panel(params, _loaded):
     fig.update_layout(margin={"l": 200})
     legend = html.Div([html.Span([html.I(style={"background": c}), en if lang == "en" else zh])
                        for zh, en, c in CELL_STATUS.values()], className="legend-row matrix-legend")
-    silent_last = subs.filter((pl.col("quarter") == quarters[-1]) & (pl.col("cell") == 4)).height
-    summary = dmc.Text(p(f"共 {per_organ.height} 个机关有应报服务评价；{int(per_organ['missing'].sum())} 份缺报、"
-                         f"{int(per_organ['late'].sum())} 份迟报；{i18n.fmt_period(quarters[-1], lang)} 有 {silent_last} 个机关未报送任何评价。"
+    totals = cells.row(0, named=True)
+    organs, missing, late = totals["organs"], totals["missing_total"], totals["late_total"]
+    silent_last = totals["silent_in_last_quarter"]
+    summary = dmc.Text(p(f"共 {organs} 个机关有应报服务评价；{missing} 份缺报、"
+                         f"{late} 份迟报；{i18n.fmt_period(quarters[-1], lang)} 有 {silent_last} 个机关未报送任何评价。"
                          f"下图为缺报最多的 {top.height} 个机关。",
-                         f"{per_organ.height} organs owed evaluations; {int(per_organ['missing'].sum())} missing, "
-                         f"{int(per_organ['late'].sum())} late; {silent_last} organs sent nothing for "
+                         f"{organs} organs owed evaluations; {missing} missing, "
+                         f"{late} late; {silent_last} organs sent nothing for "
                          f"{i18n.fmt_period(quarters[-1], lang)}. The chart shows the {top.height} organs with most missing."),
                        size="sm", id="sub-matrix-summary")
     return dmc.Stack([summary, legend, figures.graph(fig, "sub-matrix-graph")], gap=4)

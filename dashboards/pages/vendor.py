@@ -338,8 +338,8 @@ def incidents_panel(params):
 def rectifications_panel(params):
     lang = state.lang_of(params)
     p = lambda zh, en: i18n.pick(lang, zh, en)  # noqa: E731
-    rect = data.q("rectifications", queries.Filters(vendor_code=_code(params), today=data.today()))
-    rect = rect.filter(pl.col("status").is_in(["overdue", "due_soon", "open"]))
+    rect = data.q("rectifications", queries.Filters(vendor_code=_code(params), today=data.today()),
+                  ("overdue", "due_soon", "open"))
     if not rect.height:
         return empty_state(lang, p("该服务机构的项目没有未完成的整改。", "No open rectification on this vendor's projects."))
     rect = rect.with_columns(status_text=pl.col("status").map_elements(lambda s: i18n.status(s, lang),

@@ -13,7 +13,7 @@ from dashboards import data, i18n, state
 from dashboards.components import figures
 from dashboards.components.empty import empty_state
 from dashboards.components.export_button import register_provider, server_export
-from dashboards.components.grid import Col, rows_response, server_grid
+from dashboards.components.grid import Col, block_response, page_request, server_grid
 from dashboards.components.guard import guarded, guarded_layout
 from dashboards.components.shell import frame, loading, search_control, section
 from warehouse.analytics_config import COMPONENT_ZH, COMPONENTS, TIERS
@@ -79,24 +79,21 @@ def layout(**kwargs):
                  extra_filters=[search_control(params, p("名称或信用代码", "Name or credit code"))])
 
 
-def vendor_frame(params: dict, *, with_tier: bool = True) -> pl.DataFrame:
-    f = state.filters(params, data.today(), with_period=False, with_tier=with_tier)
-    frame_ = data.q("vendor_risk", f)
-    text = params.get("q")
-    if text:
-        frame_ = frame_.filter(pl.col("vendor_name").str.contains(text, literal=True)
-                               | pl.col("vendor_code").str.contains(text.upper(), literal=True))
-    return frame_
+def vendor_frame(params: dict, page=None) -> pl.DataFrame:
+    """The vendors of the selection (filters and search text), riskiest first; one block with `page`."""
+    f = state.filters(params, data.today(), with_period=False)
+    return data.q("vendor_risk", f, search=params.get("q"), page=page)
 
 
 @callback(Output("vr-tiers", "children"), Input("vr-params", "data"))
 @guarded()
 def tiers_panel(params):
     lang = state.lang_of(params)
-    frame_ = vendor_frame(params, with_tier=False)
+    f = state.filters(params, data.today(), with_period=False, with_tier=False)
+    frame_ = data.q("vendor_tier_counts", f, search=params.get("q"))
     if not frame_.height:
         return empty_state(lang)
-    counts = dict(frame_.group_by("tier").len().iter_rows())
+    counts = dict(frame_.iter_rows())
     cards = []
     for t_ in reversed(TIERS):
         href = state.href(PATH, params, tier=t_) if params.get("tier") != t_ else state.href(PATH, params, tier=None)
@@ -110,7 +107,6 @@ def tiers_panel(params):
 
 
 def _display(frame_: pl.DataFrame, params: dict) -> pl.DataFrame:
-    frame_ = frame_.with_row_index("rank", offset=1)
     search = state.to_search(state.carry(params))
     return frame_.with_columns(
         vendor_link=pl.format("[{}](/vendors/{}{})", pl.col("vendor_name").str.replace_all(r"[\[\]]", ""),
@@ -123,12 +119,13 @@ def _display(frame_: pl.DataFrame, params: dict) -> pl.DataFrame:
 @guarded(outputs=2, fallback="none")
 def grid_rows(request, params):
     lang = state.lang_of(params)
-    frame_ = _display(vendor_frame(params), params)
-    response = rows_response(frame_, request, sort_keys={"vendor_link": "vendor_name"})
+    block = vendor_frame(params, page_request(request, {"vendor_link": "vendor_name"}))
+    total = int(block["total_rows"][0]) if block.height else 0
+    response = block_response(_display(block.drop("total_rows"), params), total)
     labels = {c: i18n.component(c, COMPONENT_ZH[c], lang) for c in COMPONENTS}
     for row in response["rowData"]:
         row["component_labels"] = labels
-    count = dmc.Text(i18n.t("common.rows", lang, n=i18n.fmt_int(frame_.height, lang)), size="xs", c="dimmed",
+    count = dmc.Text(i18n.t("common.rows", lang, n=i18n.fmt_int(total, lang)), size="xs", c="dimmed",
                      id="vr-total")
     return response, count
 

@@ -10,21 +10,30 @@ WHERE (scope = 'organ' AND entity_code IN (SELECT organ_code FROM _touched_organ
    OR (scope = 'vendor' AND entity_code IN (SELECT vendor_code FROM _touched_vendors));
 
 INSERT INTO mart_repeat_findings BY NAME
-WITH findings AS (
+WITH sequences AS (
+    -- the inspections of the organs and vendors in scope (found in mart_inspections, one row each,
+    -- before the nine-times larger exceptions are read), with their places in the sequences
+    SELECT inspection_key, organ_key, vendor_key, organ_seq, vendor_seq,
+           organ_code IN (SELECT organ_code FROM _touched_organs) AS organ_scope,
+           coalesce(vendor_code IN (SELECT vendor_code FROM _touched_vendors), false) AS vendor_scope
+    FROM mart_inspections
+    WHERE organ_code IN (SELECT organ_code FROM _touched_organs)
+       OR vendor_code IN (SELECT vendor_code FROM _touched_vendors)
+),
+findings AS (
     -- integer keys only until the pairs are found: strings are joined back for the pairs alone
-    SELECT e.inspection_key, e.item_code, e.result, e.organ_key, e.vendor_key, m.organ_seq, m.vendor_seq
+    SELECT e.inspection_key, e.item_code, e.result, s.organ_key, s.vendor_key, s.organ_seq, s.vendor_seq,
+           s.organ_scope, s.vendor_scope
     FROM mart_item_exceptions e
-    JOIN mart_inspections m USING (inspection_key)
+    JOIN sequences s USING (inspection_key)
     WHERE e.result IN ('部分符合', '不符合')
-      AND (e.organ_key IN (SELECT md5_number_lower(organ_code) FROM _touched_organs)
-           OR e.vendor_key IN (SELECT md5_number_lower(vendor_code) FROM _touched_vendors))
 ),
 scoped AS (
     SELECT 'organ' AS scope, organ_key AS entity_key, organ_seq AS seq, inspection_key, item_code, result
-    FROM findings WHERE organ_key IN (SELECT md5_number_lower(organ_code) FROM _touched_organs)
+    FROM findings WHERE organ_scope
     UNION ALL
     SELECT 'vendor', vendor_key, vendor_seq, inspection_key, item_code, result
-    FROM findings WHERE vendor_key IN (SELECT md5_number_lower(vendor_code) FROM _touched_vendors)
+    FROM findings WHERE vendor_scope
 ),
 pairs AS (
     -- the same item found wanting in the entity's previous inspection (sequence number − 1)
@@ -58,7 +67,9 @@ SET repeat_findings = coalesce(r.n, 0)
 FROM (
     SELECT i.inspection_code, count(f.item_code)::INTEGER AS n
     FROM mart_inspections i
-    LEFT JOIN mart_repeat_findings f ON f.scope = 'organ' AND f.inspection_code = i.inspection_code
+    LEFT JOIN (SELECT inspection_code, item_code FROM mart_repeat_findings
+               WHERE scope = 'organ' AND entity_code IN (SELECT organ_code FROM _touched_organs)) f
+           ON f.inspection_code = i.inspection_code
     WHERE i.organ_code IN (SELECT organ_code FROM _touched_organs)
     GROUP BY i.inspection_code
 ) r

@@ -49,4 +49,7 @@ SELECT r.inspection_code, r.item_code, c.category_code, c.veto,
        r.inspected_on, r.organ_code, r.region_code, r.project_code, r.vendor_code, r.service_type
 FROM rect r
 LEFT JOIN superseding s USING (inspection_code, item_code)
-LEFT JOIN checklist_items c ON c.item_code = r.item_code AND c.checklist_version = $checklist_version;
+LEFT JOIN checklist_items c ON c.item_code = r.item_code AND c.checklist_version = $checklist_version
+-- Stored by resolved_on, the open ones first: the lists of open, due and overdue rectifications skip
+-- the row groups of those long resolved (zone maps); a load's new ones come last, open as well.
+ORDER BY resolved_on NULLS FIRST;

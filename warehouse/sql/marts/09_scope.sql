@@ -3,7 +3,8 @@
 -- All of them when $entity_full (first refresh, a new "today", a changed configuration, or a full
 -- refresh). Otherwise those the load affected:
 --   vendors  written as rows, or whose qualifications, projects (current or replaced), incidents,
---            evaluations or inspections (_touched_vendors) were written, or whose flags changed;
+--            evaluations or inspections (_touched_vendors) were written, or whose flags changed (the
+--            flags now against those mart_entity_facts last saw, counting repeats);
 --            every vendor when projects were written (shares of the active volume change for all)
 --   organs   written as rows, or whose projects, evaluations, incidents or inspections
 --            (_touched_organs) were written, or whose flags changed, and every organ with a project
@@ -19,13 +20,13 @@ UNION SELECT coalesce(i.vendor_code, p.vendor_code) FROM incidents i
 
 CREATE OR REPLACE TEMP TABLE _scope_vendors AS
 WITH flags_now AS (
-    SELECT vendor_code AS code, list(code || '|' || entity_key ORDER BY code, entity_key) AS k
-    FROM flags WHERE vendor_code IS NOT NULL GROUP BY vendor_code
+    SELECT vendor_code AS entity_code, code, entity_key FROM flags WHERE vendor_code IS NOT NULL
 ),
 flags_before AS (
-    SELECT f.entity_code AS code, list(x.code || '|' || x.entity_key ORDER BY x.code, x.entity_key) AS k
-    FROM mart_entity_facts f, unnest(f.flags) AS t(x)
-    WHERE f.entity_kind = 'vendor' GROUP BY f.entity_code
+    -- the flags the entity marts last saw (most entities have none: skip those before unnesting)
+    SELECT f.entity_code, x.code, x.entity_key
+    FROM (SELECT entity_code, flags FROM mart_entity_facts WHERE entity_kind = 'vendor' AND len(flags) > 0) f,
+         unnest(f.flags) AS t(x)
 ),
 projects_written AS (
     SELECT count(*) > 0 AS written FROM (SELECT 1 FROM projects WHERE batch_id BETWEEN $lo AND $hi
@@ -36,18 +37,17 @@ UNION SELECT vendor_code FROM vendors WHERE batch_id BETWEEN $lo AND $hi
 UNION SELECT vendor_code FROM _ripple_vendors
 UNION SELECT vendor_code FROM evaluations WHERE batch_id BETWEEN $lo AND $hi
 UNION SELECT vendor_code FROM _touched_vendors
-UNION SELECT coalesce(n.code, b.code) FROM flags_now n FULL JOIN flags_before b USING (code)
-      WHERE n.k IS DISTINCT FROM b.k;
+UNION SELECT entity_code FROM ((SELECT * FROM flags_now EXCEPT ALL SELECT * FROM flags_before)
+                               UNION ALL (SELECT * FROM flags_before EXCEPT ALL SELECT * FROM flags_now));
 
 CREATE OR REPLACE TEMP TABLE _scope_organs AS
 WITH flags_now AS (
-    SELECT organ_code AS code, list(code || '|' || entity_key ORDER BY code, entity_key) AS k
-    FROM flags WHERE organ_code IS NOT NULL GROUP BY organ_code
+    SELECT organ_code AS entity_code, code, entity_key FROM flags WHERE organ_code IS NOT NULL
 ),
 flags_before AS (
-    SELECT f.entity_code AS code, list(x.code || '|' || x.entity_key ORDER BY x.code, x.entity_key) AS k
-    FROM mart_entity_facts f, unnest(f.flags) AS t(x)
-    WHERE f.entity_kind = 'organ' GROUP BY f.entity_code
+    SELECT f.entity_code, x.code, x.entity_key
+    FROM (SELECT entity_code, flags FROM mart_entity_facts WHERE entity_kind = 'organ' AND len(flags) > 0) f,
+         unnest(f.flags) AS t(x)
 )
 SELECT organ_code FROM organs WHERE $entity_full
 UNION SELECT organ_code FROM organs WHERE batch_id BETWEEN $lo AND $hi
@@ -57,5 +57,13 @@ UNION SELECT organ_code FROM evaluations WHERE batch_id BETWEEN $lo AND $hi
 UNION SELECT organ_code FROM incidents WHERE batch_id BETWEEN $lo AND $hi
 UNION SELECT organ_code FROM _touched_organs
 UNION SELECT p.organ_code FROM projects p WHERE p.vendor_code IN (SELECT vendor_code FROM _ripple_vendors)
-UNION SELECT coalesce(n.code, b.code) FROM flags_now n FULL JOIN flags_before b USING (code)
-      WHERE n.k IS DISTINCT FROM b.k;
+UNION SELECT entity_code FROM ((SELECT * FROM flags_now EXCEPT ALL SELECT * FROM flags_before)
+                               UNION ALL (SELECT * FROM flags_before EXCEPT ALL SELECT * FROM flags_now));
+
+-- _scope_regions (TEMP) — the organ regions of the organs in scope, as they are now and as the last
+-- refresh had them (a region change moves an organ's rows), and '' (rows without an organ region):
+-- the cubes (marts/20–23) recompute the rows of these regions.
+CREATE OR REPLACE TEMP TABLE _scope_regions AS
+SELECT coalesce(region_code, '') AS region_code FROM organs WHERE organ_code IN (SELECT organ_code FROM _scope_organs)
+UNION SELECT coalesce(region_code, '') FROM mart_organ_schedule WHERE organ_code IN (SELECT organ_code FROM _scope_organs)
+UNION SELECT '';

@@ -1,15 +1,22 @@
 -- failing_categories — checklist results per category: inspections that assessed the category
 -- (at least one applicable item), mean category score, items 不符合 / 部分符合 / 不适用, inspections
--- with a failed item, veto failures; optionally per period, region level and service type.
+-- with a failed item, veto failures; optionally per period, region level, organ tier and service type.
 -- Grain: one row per dimension values and category. Source: mart_inspection_categories.
+-- $regions (the mart refresh only, else NULL): these organ regions ('' stands for none).
+-- The mean category score is the exact sum of the scores (score_sum) over their number (scored), so
+-- that mart_category_cube (marts/21_category_cube.sql runs this file per quarter, organ region,
+-- tier and service type) adds up to the same answer (queries/failing_categories_cube.sql).
 WITH scoped AS (
-    SELECT *
-    FROM mart_inspection_categories
-    WHERE inspected_on BETWEEN $start AND $end
-      AND ($region IS NULL OR starts_with(region_code, $region))
-      AND ($service_type IS NULL OR service_type = $service_type)
-      AND ($vendor IS NULL OR vendor_key = md5_number_lower($vendor))
-      AND ($tier IS NULL OR organ_key IN (SELECT organ_key FROM mart_organ_schedule WHERE tier = $tier))
+    SELECT c.*, s.tier
+    FROM mart_inspection_categories c
+    LEFT JOIN (SELECT organ_key, tier FROM mart_organ_schedule WHERE $by_tier OR $tier IS NOT NULL) s
+           USING (organ_key)
+    WHERE c.inspected_on BETWEEN $start AND $end
+      AND ($region IS NULL OR starts_with(c.region_code, $region))
+      AND ($service_type IS NULL OR c.service_type = $service_type)
+      AND ($vendor IS NULL OR c.vendor_key = md5_number_lower($vendor))
+      AND ($tier IS NULL OR s.tier = $tier)
+      AND ($regions IS NULL OR list_contains($regions, coalesce(c.region_code, '')))
 ),
 per_category AS (
     SELECT CASE $time_grain WHEN 'year' THEN date_trunc('year', inspected_on)::DATE
@@ -17,10 +24,13 @@ per_category AS (
            CASE $region_level WHEN 'province' THEN left(region_code, 2) || '0000'
                               WHEN 'city' THEN left(region_code, 4) || '00'
                               WHEN 'county' THEN region_code END AS region_code,
+           CASE WHEN $by_tier THEN tier END AS tier,
            CASE WHEN $by_service THEN service_type END AS service_type,
            category_code,
            count(*) FILTER (WHERE possible > 0) AS inspections_assessed,
-           round(avg(category_score), 2) AS mean_category_score,
+           sum(category_score::DECIMAL(18, 6))::DECIMAL(18, 6) AS score_sum,
+           count(category_score) AS scored,
+           round(sum(category_score::DECIMAL(18, 6)) / nullif(count(category_score), 0), 2) AS mean_category_score,
            sum(n_fail)::BIGINT AS items_failed,
            sum(n_partial)::BIGINT AS items_partial,
            sum(n_na)::BIGINT AS items_na,

@@ -12,6 +12,6 @@ FROM mart_inspections
 WHERE inspected_on BETWEEN $start AND $end
   AND ($region IS NULL OR starts_with(region_code, $region))
   AND ($service_type IS NULL OR service_type = $service_type)
-  AND ($vendor IS NULL OR vendor_code = $vendor)
+  AND ($vendor IS NULL OR vendor_key = md5_number_lower($vendor))
   AND ($tier IS NULL OR organ_code IN (SELECT organ_code FROM mart_organ_schedule WHERE tier = $tier))
 GROUP BY ALL

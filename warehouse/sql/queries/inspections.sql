@@ -12,7 +12,7 @@ LEFT JOIN vendors v ON v.vendor_code = m.vendor_code
 WHERE ($start IS NULL OR m.inspected_on BETWEEN $start AND $end)
   AND ($region IS NULL OR starts_with(o.region_code, $region))
   AND ($service_type IS NULL OR m.service_type = $service_type)
-  AND ($vendor IS NULL OR m.vendor_code = $vendor)
+  AND ($vendor IS NULL OR m.vendor_key = md5_number_lower($vendor))
   AND ($tier IS NULL OR m.organ_code IN (SELECT organ_code FROM mart_organ_schedule WHERE tier = $tier))
   AND ($organ IS NULL OR m.organ_code = $organ)
 ORDER BY m.inspected_on DESC, m.inspection_code DESC

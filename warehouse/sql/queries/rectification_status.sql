@@ -1,26 +1,36 @@
 -- rectification_status — rectifications counted by status as of $today (see rectifications.sql),
--- with time to close, optionally by region level and service type. Grain: one row per dimension
--- values. Source: mart_rectifications.
+-- with time to close, optionally by region level, organ tier and service type. Grain: one row per
+-- dimension values. Source: mart_rectifications.
+-- $by_close_days also splits the rows by the days a closed one took (close_days; NULL for the
+-- others), and $regions keeps these organ regions only ('' stands for none): how
+-- marts/22_rectification_cube.sql keeps this answer, from which the query layer adds up the same
+-- counts, the same mean (close_days_sum / close_days_n) and the same median
+-- (queries/rectification_status_cube.sql).
 WITH scoped AS (
-    SELECT *,
-           CASE WHEN closed_on <= $today THEN
-                    CASE WHEN closed_late THEN 'closed_late' ELSE 'closed' END
-                WHEN superseded_on <= $today THEN 'superseded'
-                WHEN due_on < $today THEN 'overdue'
-                WHEN due_on <= $today + $due_soon_days THEN 'due_soon'
+    SELECT r.*, s.tier,
+           CASE WHEN r.closed_on <= $today THEN
+                    CASE WHEN r.closed_late THEN 'closed_late' ELSE 'closed' END
+                WHEN r.superseded_on <= $today THEN 'superseded'
+                WHEN r.due_on < $today THEN 'overdue'
+                WHEN r.due_on <= $today + $due_soon_days THEN 'due_soon'
                 ELSE 'open' END AS status
-    FROM mart_rectifications
-    WHERE inspected_on <= $today
-      AND ($start IS NULL OR due_on BETWEEN $start AND $end)
-      AND ($region IS NULL OR starts_with(region_code, $region))
-      AND ($service_type IS NULL OR service_type = $service_type)
-      AND ($vendor IS NULL OR vendor_code = $vendor)
-      AND ($tier IS NULL OR organ_code IN (SELECT organ_code FROM mart_organ_schedule WHERE tier = $tier))
+    FROM mart_rectifications r
+    LEFT JOIN (SELECT organ_code, tier FROM mart_organ_schedule WHERE $by_tier OR $tier IS NOT NULL) s
+           USING (organ_code)
+    WHERE r.inspected_on <= $today
+      AND ($start IS NULL OR r.due_on BETWEEN $start AND $end)
+      AND ($region IS NULL OR starts_with(r.region_code, $region))
+      AND ($service_type IS NULL OR r.service_type = $service_type)
+      AND ($vendor IS NULL OR r.vendor_code = $vendor)
+      AND ($tier IS NULL OR s.tier = $tier)
+      AND ($regions IS NULL OR list_contains($regions, coalesce(r.region_code, '')))
 )
 SELECT CASE $region_level WHEN 'province' THEN left(region_code, 2) || '0000'
                           WHEN 'city' THEN left(region_code, 4) || '00'
                           WHEN 'county' THEN region_code END AS region_code,
+       CASE WHEN $by_tier THEN tier END AS tier,
        CASE WHEN $by_service THEN service_type END AS service_type,
+       CASE WHEN $by_close_days AND status IN ('closed', 'closed_late') THEN days_to_close END AS close_days,
        count(*) AS total,
        count(*) FILTER (WHERE status IN ('open', 'due_soon', 'overdue')) AS open,
        count(*) FILTER (WHERE status = 'due_soon') AS due_soon,
@@ -30,7 +40,10 @@ SELECT CASE $region_level WHEN 'province' THEN left(region_code, 2) || '0000'
        count(*) FILTER (WHERE status = 'closed') AS closed_on_time,
        count(*) FILTER (WHERE status = 'closed_late') AS closed_late,
        count(*) FILTER (WHERE status = 'superseded') AS superseded,
-       round(avg(days_to_close) FILTER (WHERE status IN ('closed', 'closed_late')), 1) AS mean_days_to_close,
+       (sum(days_to_close) FILTER (WHERE status IN ('closed', 'closed_late')))::BIGINT AS close_days_sum,
+       count(days_to_close) FILTER (WHERE status IN ('closed', 'closed_late')) AS close_days_n,
+       round(sum(days_to_close) FILTER (WHERE status IN ('closed', 'closed_late'))
+             / count(days_to_close) FILTER (WHERE status IN ('closed', 'closed_late')), 1) AS mean_days_to_close,
        median(days_to_close) FILTER (WHERE status IN ('closed', 'closed_late')) AS median_days_to_close,
        max($today - due_on) FILTER (WHERE status = 'overdue') AS max_days_overdue
 FROM scoped

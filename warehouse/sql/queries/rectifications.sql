@@ -1,34 +1,7 @@
--- rectifications — every rectification with its status as of $today: closed (on time), closed_late,
--- superseded (the organ was inspected again before it closed), overdue (open past due), due_soon
--- (open, due within $due_soon_days), open. Grain: one row per
--- rectification. Source: mart_rectifications. Filters: due date in the period, region, service
--- type, vendor, organ tier.
-SELECT r.inspection_code, r.item_code, c.item_zh, r.category_code, r.veto,
-       r.organ_code, o.organ_name, r.region_code, r.project_code, r.vendor_code, v.vendor_name, r.service_type,
-       r.inspected_on, r.due_on, r.completed_on, r.verified_on, r.verification,
-       CASE WHEN r.superseded_on <= $today THEN r.superseded_on END AS superseded_on,
-       CASE WHEN r.superseded_on <= $today THEN r.superseded_by END AS superseded_by,
-       CASE WHEN r.closed_on <= $today THEN r.closed_on END AS closed_on,
-       CASE WHEN r.closed_on <= $today THEN r.days_to_close END AS days_to_close,
-       CASE WHEN r.closed_on <= $today THEN
-                CASE WHEN r.closed_late THEN 'closed_late' ELSE 'closed' END
-            WHEN r.superseded_on <= $today THEN 'superseded'
-            WHEN r.due_on < $today THEN 'overdue'
-            WHEN r.due_on <= $today + $due_soon_days THEN 'due_soon'
-            ELSE 'open' END AS status,
-       CASE WHEN (r.resolved_on IS NULL OR r.resolved_on > $today) AND r.due_on < $today
-            THEN ($today - r.due_on)::INTEGER ELSE 0 END AS days_overdue,
-       CASE WHEN r.closed_on <= $today THEN r.days_closed_late ELSE 0 END AS days_closed_late
-FROM mart_rectifications r
-LEFT JOIN organs o USING (organ_code)
-LEFT JOIN vendors v ON v.vendor_code = r.vendor_code
-LEFT JOIN checklist_items c ON c.item_code = r.item_code AND c.checklist_version = $checklist_version
-WHERE r.inspected_on <= $today
-  AND ($start IS NULL OR r.due_on BETWEEN $start AND $end)
-  AND ($region IS NULL OR starts_with(r.region_code, $region))
-  AND ($service_type IS NULL OR r.service_type = $service_type)
-  AND ($vendor IS NULL OR r.vendor_code = $vendor)
-  AND ($tier IS NULL OR r.organ_code IN (SELECT organ_code FROM mart_organ_schedule WHERE tier = $tier))
-  AND ($status IS NULL OR status = $status)
-ORDER BY days_overdue DESC, r.due_on, r.inspection_code, r.item_code
+-- rectifications — every rectification with its status as of $today, the organ's tier and the
+-- region's name (queries/rectification_rows.sql, with its filters), most overdue first.
+-- Grain: one row per rectification.
+SELECT *
+FROM ({{ queries/rectification_rows.sql }})
+ORDER BY days_overdue DESC, due_on, inspection_code, item_code
 LIMIT $limit

@@ -1,0 +1,31 @@
+-- compliance_cube — compliance_trend's answer read from mart_compliance_cube (kept per quarter,
+-- organ region, tier and service type by marts/20_compliance_cube.sql) and added up to the
+-- dimensions asked: the same columns as queries/compliance_trend.sql. The query layer reads it for
+-- whole quarters by quarter, with no vendor filter; otherwise it runs compliance_trend.sql.
+SELECT period_start,
+       CASE $region_level WHEN 'province' THEN left(region_code, 2) || '0000'
+                          WHEN 'city' THEN left(region_code, 4) || '00'
+                          WHEN 'county' THEN region_code END AS region_code,
+       CASE WHEN $by_tier THEN tier END AS tier,
+       CASE WHEN $by_service THEN service_type END AS service_type,
+       sum(inspections)::BIGINT AS inspections,
+       sum(graded)::BIGINT AS graded,
+       sum(score_sum) AS score_sum,
+       sum(scored)::BIGINT AS scored,
+       round(sum(score_sum) / nullif(sum(scored), 0), 2) AS mean_score,
+       sum(n_excellent)::BIGINT AS n_excellent,
+       sum(n_good)::BIGINT AS n_good,
+       sum(n_pass)::BIGINT AS n_pass,
+       sum(n_fail)::BIGINT AS n_fail,
+       sum(veto_failures)::BIGINT AS veto_failures,
+       sum(items_failed)::BIGINT AS items_failed,
+       sum(items_partial)::BIGINT AS items_partial,
+       sum(repeat_findings)::BIGINT AS repeat_findings,
+       sum(organs_inspected)::BIGINT AS organs_inspected
+FROM mart_compliance_cube
+WHERE period_start BETWEEN $start AND $end
+  AND all_services = ($service_type IS NULL AND NOT $by_service)
+  AND ($region IS NULL OR starts_with(region_code, $region))
+  AND ($service_type IS NULL OR service_type = $service_type)
+  AND ($tier IS NULL OR tier = $tier)
+GROUP BY ALL

@@ -1,0 +1,98 @@
+-- kpi_counts — the counts behind the headline numbers (queries.kpis), per period, organ region,
+-- organ tier and service type: organs supervised (known by the as-of day: first load, first project
+-- or first inspection), projects active then, inspections from the period's start to the as-of day
+-- (graded, passed: a grade in $passing), incidents open then, organs with a check overdue then,
+-- rectifications overdue then. Periods: $starts with their as-of days $asofs (the period's end, or
+-- today when that is earlier): stocks are counted on the as-of day, flows over the period to it.
+-- $services: the service types to count for, NULL standing for all of them (an organ counts for a
+-- service type when it has a project of that type; projects, inspections, incidents and
+-- rectifications then only of that type). Filters: region prefix, vendor, organ tier; $regions (the
+-- mart refresh only, else NULL): these organ regions ('' stands for none).
+-- The rows that cannot count in any of the periods (before the first start, resolved or achieved
+-- before the first as-of day) are left out first, with conditions the scans can use.
+-- Grain: one row per period, region, tier, service type (NULL: all) and measure with a count.
+-- queries/kpis.sql adds it up for the query layer; marts/23_kpi_cube.sql keeps it for the standard
+-- periods around the refresh date (mart_kpi_cube).
+WITH periods AS (
+    SELECT unnest($starts) AS period_start, unnest($asofs) AS as_of
+),
+choices AS (
+    SELECT unnest($services) AS service
+),
+organs_in AS (
+    SELECT s.organ_code, s.region_code, s.tier, c.service
+    FROM mart_organ_schedule s, choices c
+    WHERE ($region IS NULL OR starts_with(s.region_code, $region))
+      AND (c.service IS NULL OR list_contains(s.service_types, c.service))
+      AND ($vendor IS NULL OR list_contains(s.vendor_codes, $vendor))
+      AND ($tier IS NULL OR s.tier = $tier)
+      AND ($regions IS NULL OR list_contains($regions, coalesce(s.region_code, '')))
+),
+supervised AS (
+    SELECT p.period_start, p.as_of, o.region_code, o.tier, o.service, 'organs_supervised' AS measure, count(*) AS n
+    FROM organs_in o
+    JOIN mart_organ_loads l USING (organ_code)
+    JOIN periods p ON l.known_since <= p.as_of
+    GROUP BY ALL
+),
+active AS (
+    SELECT p.period_start, p.as_of, o.region_code, o.tier, o.service, 'active_projects' AS measure, count(*) AS n
+    FROM projects x
+    JOIN organs_in o ON o.organ_code = x.organ_code AND (o.service IS NULL OR x.service_type = o.service)
+    JOIN periods p ON x.start_on <= p.as_of AND (x.actual_end_on IS NULL OR x.actual_end_on >= p.as_of)
+    WHERE ($vendor IS NULL OR x.vendor_code = $vendor)
+      AND x.start_on <= list_max($asofs) AND (x.actual_end_on IS NULL OR x.actual_end_on >= list_min($asofs))
+    GROUP BY ALL
+),
+inspected AS (
+    SELECT p.period_start, p.as_of, o.region_code, o.tier, o.service,
+           count(*) AS inspections, count(m.grade) AS graded,
+           count(*) FILTER (WHERE list_contains($passing, m.grade)) AS passed
+    FROM mart_inspections m
+    JOIN organs_in o ON o.organ_code = m.organ_code AND (o.service IS NULL OR m.service_type = o.service)
+    JOIN periods p ON m.inspected_on BETWEEN p.period_start AND p.as_of
+    WHERE ($vendor IS NULL OR m.vendor_key = md5_number_lower($vendor))
+      AND m.inspected_on BETWEEN list_min($starts) AND list_max($asofs)
+    GROUP BY ALL
+),
+open_incidents AS (
+    SELECT p.period_start, p.as_of, o.region_code, o.tier, o.service, 'open_incidents' AS measure, count(*) AS n
+    FROM incidents i
+    LEFT JOIN projects x ON x.organ_code = i.organ_code AND x.project_code = i.project_code
+    JOIN organs_in o ON o.organ_code = i.organ_code AND (o.service IS NULL OR x.service_type = o.service)
+    JOIN periods p ON i.reported_at::DATE <= p.as_of AND (i.closed_on IS NULL OR i.closed_on > p.as_of)
+    WHERE ($vendor IS NULL OR coalesce(i.vendor_code, x.vendor_code) = $vendor)
+    GROUP BY ALL
+),
+overdue_organs AS (
+    SELECT DISTINCT p.period_start, p.as_of, e.organ_code
+    FROM mart_check_events e
+    JOIN periods p ON e.due_on < p.as_of AND (e.achieved_on IS NULL OR e.achieved_on > p.as_of)
+    WHERE e.organ_code IN (SELECT organ_code FROM organs_in)
+      AND e.due_on < list_max($asofs) AND (e.achieved_on IS NULL OR e.achieved_on > list_min($asofs))
+),
+overdue_checks AS (
+    SELECT d.period_start, d.as_of, o.region_code, o.tier, o.service, 'overdue_checks' AS measure, count(*) AS n
+    FROM overdue_organs d JOIN organs_in o USING (organ_code)
+    GROUP BY ALL
+),
+overdue_rectifications AS (
+    SELECT p.period_start, p.as_of, o.region_code, o.tier, o.service, 'overdue_rectifications' AS measure,
+           count(*) AS n
+    FROM mart_rectifications r
+    JOIN organs_in o ON o.organ_code = r.organ_code AND (o.service IS NULL OR r.service_type = o.service)
+    JOIN periods p ON r.inspected_on <= p.as_of AND r.due_on < p.as_of
+                  AND (r.resolved_on IS NULL OR r.resolved_on > p.as_of)
+    WHERE ($vendor IS NULL OR r.vendor_code = $vendor)
+      AND r.due_on < list_max($asofs) AND (r.resolved_on IS NULL OR r.resolved_on > list_min($asofs))
+    GROUP BY ALL
+)
+SELECT period_start, as_of, region_code, tier, service AS service_type, measure, n::BIGINT AS n
+FROM (
+    SELECT * FROM supervised
+    UNION ALL SELECT * FROM active
+    UNION ALL SELECT * FROM (UNPIVOT inspected ON inspections, graded, passed INTO NAME measure VALUE n)
+    UNION ALL SELECT * FROM open_incidents
+    UNION ALL SELECT * FROM overdue_checks
+    UNION ALL SELECT * FROM overdue_rectifications
+)
