@@ -96,3 +96,21 @@ def test_filters_and_silent_organs(world):
     assert set(grid(world, filters={"period": "2025-Q2"})) == {("S1", "2025-Q2"), ("S2", "2025-Q2"),
                                                                ("S4", "2025-Q2")}
     assert grid(world, filters={"region": "3302"}) == {}
+
+
+def test_the_matrix_ranks_organs_by_missing_then_late_and_keeps_the_totals_of_all(world):
+    """Only quarters due by today (Q1 by 04-15, Q2 by 07-15; Q3 is due 10-15):
+        S4  Q1 4 none received, Q2 4            missing 2, late 0 → rank 1
+        S1  Q1 1 on time,       Q2 3 partly     missing 1, late 1 → rank 2
+        S2  Q1 2 late,          Q2 2 late       missing 0, late 2 → rank 3 (not shown with organs=2)
+    Totals over all three: 3 organs, 3 missing, 3 late; 1 organ (S4) sent nothing for Q2."""
+    names = {v: k for k, v in world.s.items()}
+    m = q.submission_matrix(world.con, q.Filters(today=TODAY), organs=2)
+    assert [(r["rank"], names[r["organ_code"]], r["quarter"], r["cell"]) for r in m.iter_rows(named=True)] == [
+        (1, "S4", "2025-Q1", 4), (1, "S4", "2025-Q2", 4), (2, "S1", "2025-Q1", 1), (2, "S1", "2025-Q2", 3)]
+    first = m.row(0, named=True)
+    assert (first["organ_missing"], first["organ_late"], first["organ_expected"], first["silent_quarters"]) == (2, 0, 2, 2)
+    assert set(m.select("organs", "missing_total", "late_total", "silent_in_last_quarter").rows()) == {(3, 3, 3, 1)}
+    whole = q.submission_matrix(world.con, q.Filters(today=TODAY))
+    assert [names[c] for c in whole.unique("organ_code", maintain_order=True)["organ_code"]] == ["S4", "S1", "S2"]
+    assert q.submission_matrix(world.con, q.Filters(today=TODAY, region="3302")).is_empty()
