@@ -287,3 +287,22 @@ def test_every_page_in_the_navigation_has_an_english_name(client):
     english = " ".join(texts(body["response"]))
     for label in ("Overview", "Risky vendors", "Checks & rectifications", "Submissions", "Exports", "Inspection plan"):
         assert label in english
+
+
+def test_a_request_reads_through_one_connection_and_may_write_in_place(client, demo):
+    """Within one web request every read shares a connection (opening DuckDB costs more than most
+    queries); a write in place by the request itself (an audit entry) is not blocked by it, and the
+    reads after the write see it."""
+    from dashboards import app as app_module, data
+    from warehouse import access
+    with app_module.server.test_request_context("/"):
+        with data.reader() as first, data.reader() as second:
+            assert first is second
+            before = first.execute("SELECT count(*) FROM audit_log").fetchall()[0][0]
+        access.audit(demo[0], "export", user="tester", target="test", wait=5.0)
+        with data.reader() as after:
+            assert after is not first
+            assert after.execute("SELECT count(*) FROM audit_log").fetchall()[0][0] == before + 1
+        data.close_request_reader()
+        with data.reader() as fresh:
+            assert fresh is not after
