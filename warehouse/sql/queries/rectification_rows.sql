@@ -9,12 +9,7 @@
 -- rectifications.sql lists these rows, the query layer pages them.
 WITH kept AS (
     SELECT r.*,
-           CASE WHEN r.closed_on <= $today THEN
-                    CASE WHEN r.closed_late THEN 'closed_late' ELSE 'closed' END
-                WHEN r.superseded_on <= $today THEN 'superseded'
-                WHEN r.due_on < $today THEN 'overdue'
-                WHEN r.due_on <= $today + $due_soon_days THEN 'due_soon'
-                ELSE 'open' END AS status
+           {{ parts/rectification_status.sql }} AS status
     FROM mart_rectifications r
     WHERE r.inspected_on <= $today
       AND ($start IS NULL OR r.due_on BETWEEN $start AND $end)

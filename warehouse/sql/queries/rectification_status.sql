@@ -8,12 +8,7 @@
 -- (queries/rectification_status_cube.sql).
 WITH scoped AS (
     SELECT r.*, s.tier,
-           CASE WHEN r.closed_on <= $today THEN
-                    CASE WHEN r.closed_late THEN 'closed_late' ELSE 'closed' END
-                WHEN r.superseded_on <= $today THEN 'superseded'
-                WHEN r.due_on < $today THEN 'overdue'
-                WHEN r.due_on <= $today + $due_soon_days THEN 'due_soon'
-                ELSE 'open' END AS status
+           {{ parts/rectification_status.sql }} AS status
     FROM mart_rectifications r
     LEFT JOIN (SELECT organ_code, tier FROM mart_organ_schedule WHERE $by_tier OR $tier IS NOT NULL) s
            USING (organ_code)
