@@ -122,6 +122,9 @@ def test_rejected_rows(con, tmp_path):
     assert frame.height == one(con, "SELECT count(*) FROM rejected_rows")
     assert frame.height > 0, "the sample has rejected rows"
     assert set(frame["severity"]) == {"error"}
+    # the file as the organ named it, never where the server kept it
+    assert set(frame["source_file"]) <= {r[0] for r in con.execute("SELECT file_name FROM load_batches").fetchall()}
+    assert not any("/" in name for name in frame["source_file"])
     load_id = frame["load_id"][0]
     assert queries.rejected_rows(con, f, load_id=load_id).height == one(
         con, "SELECT count(*) FROM rejected_rows r JOIN load_batches b USING (batch_id) WHERE b.load_id = ?", [load_id])

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Callable
 
 import dash_ag_grid as dag
 import polars as pl
@@ -160,9 +161,13 @@ def page_request(request: dict | None, sort_keys: dict[str, str] | None = None):
     return Page(offset=start, limit=end - start, order=order)
 
 
-def block_response(block: pl.DataFrame, total: int) -> dict:
-    """The answer to a getRowsRequest from the block of rows the query layer cut (`page_request`)."""
-    return {"rowData": [{k: _jsonable(v) for k, v in r.items()} for r in block.to_dicts()], "rowCount": total}
+def block_response(block: pl.DataFrame, display: Callable[[pl.DataFrame], pl.DataFrame] = lambda f: f
+                   ) -> tuple[dict, int]:
+    """The answer to a getRowsRequest from the block of rows the query layer cut (`page_request`),
+    its rows shown through `display`, and the number of rows in the whole selection."""
+    total = int(block["total_rows"][0]) if block.height else 0
+    shown = display(block.drop("total_rows", strict=False))
+    return {"rowData": [{k: _jsonable(v) for k, v in r.items()} for r in shown.to_dicts()], "rowCount": total}, total
 
 
 def rows_response(frame: pl.DataFrame, request: dict | None, *, default_sort: list[tuple[str, bool]] | None = None,

@@ -155,8 +155,7 @@ def grid_rows(request, params):
     lang = state.lang_of(params)
     view = "rectifications" if params.get("view") == "rectifications" else "checks"
     block = selection(params, page_request(request, SORT_KEYS[view]))
-    total = int(block["total_rows"][0]) if block.height else 0
-    response = block_response(_display(block.drop("total_rows"), params), total)
+    response, total = block_response(block, lambda rows: _display(rows, params))
     count = dmc.Text(i18n.t("common.rows", lang, n=i18n.fmt_int(total, lang)), size="sm", id="od-total")
     return response, count
 

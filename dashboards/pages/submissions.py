@@ -510,8 +510,8 @@ def matrix_panel(params, _loaded):
     legend = html.Div([html.Span([html.I(style={"background": c}), en if lang == "en" else zh])
                        for zh, en, c in CELL_STATUS.values()], className="legend-row matrix-legend")
     totals = cells.row(0, named=True)
-    organs, missing, late = totals["organs"], totals["missing_total"], totals["late_total"]
-    silent_last = totals["silent_in_last_quarter"]
+    organs, missing, late, silent_last = (i18n.fmt_int(totals[c], lang) for c in
+                                          ("organs", "missing_total", "late_total", "silent_in_last_quarter"))
     summary = dmc.Text(p(f"共 {organs} 个机关有应报服务评价；{missing} 份缺报、"
                          f"{late} 份迟报；{i18n.fmt_period(quarters[-1], lang)} 有 {silent_last} 个机关未报送任何评价。"
                          f"下图为缺报最多的 {top.height} 个机关。",

@@ -120,8 +120,7 @@ def _display(frame_: pl.DataFrame, params: dict) -> pl.DataFrame:
 def grid_rows(request, params):
     lang = state.lang_of(params)
     block = vendor_frame(params, page_request(request, {"vendor_link": "vendor_name"}))
-    total = int(block["total_rows"][0]) if block.height else 0
-    response = block_response(_display(block.drop("total_rows"), params), total)
+    response, total = block_response(block, lambda rows: _display(rows, params))
     labels = {c: i18n.component(c, COMPONENT_ZH[c], lang) for c in COMPONENTS}
     for row in response["rowData"]:
         row["component_labels"] = labels

@@ -3,9 +3,7 @@
 -- dimensions asked: the same columns as queries/compliance_trend.sql. The query layer reads it for
 -- whole quarters by quarter, with no vendor filter; otherwise it runs compliance_trend.sql.
 SELECT period_start,
-       CASE $region_level WHEN 'province' THEN left(region_code, 2) || '0000'
-                          WHEN 'city' THEN left(region_code, 4) || '00'
-                          WHEN 'county' THEN region_code END AS region_code,
+       {{ parts/region_at_level.sql }} AS region_code,
        CASE WHEN $by_tier THEN tier END AS tier,
        CASE WHEN $by_service THEN service_type END AS service_type,
        sum(inspections)::BIGINT AS inspections,

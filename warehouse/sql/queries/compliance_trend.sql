@@ -19,9 +19,7 @@ WITH scoped AS (
       AND ($regions IS NULL OR list_contains($regions, coalesce(m.region_code, '')))
 )
 SELECT CASE $time_grain WHEN 'year' THEN year_start ELSE quarter_start END AS period_start,
-       CASE $region_level WHEN 'province' THEN left(region_code, 2) || '0000'
-                          WHEN 'city' THEN left(region_code, 4) || '00'
-                          WHEN 'county' THEN region_code END AS region_code,
+       {{ parts/region_at_level.sql }} AS region_code,
        CASE WHEN $by_tier THEN tier END AS tier,
        CASE WHEN $by_service THEN service_type END AS service_type,
        count(*) AS inspections,

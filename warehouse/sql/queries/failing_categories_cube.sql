@@ -5,9 +5,7 @@
 WITH per_category AS (
     SELECT CASE $time_grain WHEN 'year' THEN date_trunc('year', period_start)::DATE
                             WHEN 'quarter' THEN period_start END AS period_start,
-           CASE $region_level WHEN 'province' THEN left(region_code, 2) || '0000'
-                              WHEN 'city' THEN left(region_code, 4) || '00'
-                              WHEN 'county' THEN region_code END AS region_code,
+           {{ parts/region_at_level.sql }} AS region_code,
            CASE WHEN $by_tier THEN tier END AS tier,
            CASE WHEN $by_service THEN service_type END AS service_type,
            category_code,

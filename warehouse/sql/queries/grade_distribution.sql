@@ -2,9 +2,7 @@
 -- per period and region level and service type. Grain: one row per dimension values and grade.
 -- Source: mart_inspections. Filters as compliance_trend.
 SELECT CASE $time_grain WHEN 'year' THEN year_start WHEN 'quarter' THEN quarter_start END AS period_start,
-       CASE $region_level WHEN 'province' THEN left(region_code, 2) || '0000'
-                          WHEN 'city' THEN left(region_code, 4) || '00'
-                          WHEN 'county' THEN region_code END AS region_code,
+       {{ parts/region_at_level.sql }} AS region_code,
        CASE WHEN $by_service THEN service_type END AS service_type,
        grade,
        count(*) AS inspections

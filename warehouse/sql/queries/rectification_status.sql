@@ -20,9 +20,7 @@ WITH scoped AS (
       AND ($tier IS NULL OR s.tier = $tier)
       AND ($regions IS NULL OR list_contains($regions, coalesce(r.region_code, '')))
 )
-SELECT CASE $region_level WHEN 'province' THEN left(region_code, 2) || '0000'
-                          WHEN 'city' THEN left(region_code, 4) || '00'
-                          WHEN 'county' THEN region_code END AS region_code,
+SELECT {{ parts/region_at_level.sql }} AS region_code,
        CASE WHEN $by_tier THEN tier END AS tier,
        CASE WHEN $by_service THEN service_type END AS service_type,
        CASE WHEN $by_close_days AND status IN ('closed', 'closed_late') THEN days_to_close END AS close_days,

@@ -3,9 +3,7 @@
 -- dimensions asked: the same columns as queries/rectification_status.sql. The median is the middle
 -- of the close_days counts (the mean of the two middle ones for an even number), as median() takes it.
 WITH cells AS (
-    SELECT CASE $region_level WHEN 'province' THEN left(region_code, 2) || '0000'
-                              WHEN 'city' THEN left(region_code, 4) || '00'
-                              WHEN 'county' THEN region_code END AS region_code,
+    SELECT {{ parts/region_at_level.sql }} AS region_code,
            CASE WHEN $by_tier THEN tier END AS tier,
            CASE WHEN $by_service THEN service_type END AS service_type,
            close_days, total, open, due_soon, overdue, escalation_candidates, closed, closed_on_time, closed_late,

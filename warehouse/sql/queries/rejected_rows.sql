@@ -4,8 +4,9 @@
 -- mart_submissions (marts/18_submissions.sql): the 18-character codes in the text that are organs.
 -- Filters: the load's date in the period (all when none); region: rows naming an organ in the
 -- region (rows naming no organ are kept only when no region applies); organ; load. Newest first.
+-- source_file is the file's name as it was sent (as in load_history), not where the server kept it.
 WITH load_dates AS (
-    SELECT b.batch_id, b.load_id, l.today FROM load_batches b JOIN loads l USING (load_id)
+    SELECT b.batch_id, b.load_id, b.file_name, l.today FROM load_batches b JOIN loads l USING (load_id)
 ),
 named AS (
     SELECT DISTINCT r.batch_id, r.source_row, t.code AS organ_code
@@ -19,7 +20,7 @@ row_organs AS (
     FROM named n JOIN organs o ON o.organ_code = n.organ_code
     GROUP BY ALL
 )
-SELECT d.load_id, r.batch_id, r.source_file, r.sheet, r.source_row, r.kind, r.column_name, r.column_zh, r.value,
+SELECT d.load_id, r.batch_id, coalesce(d.file_name, r.source_file) AS source_file, r.sheet, r.source_row, r.kind, r.column_name, r.column_zh, r.value,
        r.rule, 'error' AS severity, r.message, r.row_values, r.loaded_at,
        coalesce(ro.organ_codes, []::VARCHAR[]) AS organ_codes
 FROM rejected_rows r
