@@ -114,11 +114,23 @@ def test_replaced_rows_and_resent_items_are_refreshed(world):
     assert_same_as_rebuild(world, D1)
 
 
+def test_a_load_of_only_rejected_rows_counts_them_against_the_organs_they_name(world):
+    # load 4: one evaluation of O2, rejected (an overall score of 150); nothing is written
+    world.evaluation("2025-Q3", world.o2, world.v1, 150, project="P2")
+    world.load(D1, expect_clean=False)
+    with world.connect() as con:
+        assert con.sql("SELECT mode, scope_organs FROM mart_refresh_log WHERE load_id = 4").fetchall() == \
+            [("incremental", 1)]
+        assert con.sql("SELECT quarter, rows_rejected FROM mart_submissions WHERE organ_code = $o "
+                       "AND rows_rejected > 0", params={"o": world.o2}).fetchall() == [("2025-Q4", 1)]
+    assert_same_as_rebuild(world, D1)
+
+
 def test_a_new_day_recomputes_every_entity_and_stays_exact(world):
     world.inspection("K5", world.o3, "2025-11-10", project="P3", items={})
     world.load(D2)
     with world.connect() as con:
-        assert con.sql("SELECT mode, scope_organs, scope_vendors FROM mart_refresh_log WHERE load_id = 4"
+        assert con.sql("SELECT mode, scope_organs, scope_vendors FROM mart_refresh_log WHERE load_id = 5"
                        ).fetchall() == [("incremental", 3, 2)]
     assert_same_as_rebuild(world, D2)
 
@@ -133,6 +145,9 @@ def test_a_file_loaded_again_changes_nothing(world, tmp_path):
     assert {f.status for f in result.files} == {"already_loaded"}
     with world.connect() as con:
         after = snapshot(con)
+        # nothing written on the day of the last refresh: the marts are left as they are
+        assert con.sql("SELECT mode FROM mart_refresh_log ORDER BY load_id DESC LIMIT 1").fetchall() == \
+            [("unchanged",)]
     for table in MARTS:
         assert_frame_equal(before[table], after[table]), table
 
@@ -156,12 +171,12 @@ def test_data_as_of(world):
                               "rectifications", "evaluations", "incidents", "inspectors"}
         assert (kinds["organs"]["last_load_id"], kinds["organs"]["last_loaded_on"], kinds["organs"]["loads"]) == \
             (3, D1, 2)
-        assert (kinds["inspections"]["last_load_id"], kinds["inspections"]["rows_in_last_load"]) == (4, 1)
+        assert (kinds["inspections"]["last_load_id"], kinds["inspections"]["rows_in_last_load"]) == (5, 1)
         assert kinds["inspection_items"]["rows_current"] == 5 * 33
         assert kinds["inspectors"]["last_load_id"] is None and kinds["inspectors"]["rows_current"] == 0
         assert kinds["organs"]["days_since_load"] == (D2 - D1).days
         organs = {r["organ_code"]: r for r in q.data_as_of(con, q.Filters(today=D2), by="organ").iter_rows(named=True)}
         assert (organs[world.o3]["last_load_id"], organs[world.o3]["last_loaded_on"], organs[world.o3]["last_kind"]) \
-            == (4, D2, "inspections")
+            == (5, D2, "inspections")
         assert organs[world.o1]["first_seen_on"] == D1 and organs[world.o1]["known_since"] == dt.date(2023, 1, 1)
         assert set(q.data_as_of(con, q.Filters(today=D2, region="3302"), by="organ")["organ_code"]) == {world.o3}

@@ -17,7 +17,9 @@ organs and vendors where it is not:
   the organs and vendors the load affected (sql/marts/09_scope.sql). Loads of the same day are
   therefore cheap; the first load of a new day (or a nightly `rebuild`) pays for the date change.
 The inspection marts are rebuilt whole ("full") the first time, when asked, or when the load touched
-most inspections.
+most inspections. A load that wrote and rejected no row (every file already loaded, or every row the
+same as before) on the day and configuration of the last refresh leaves the marts as they are
+(mode "unchanged"): nothing they are computed from has changed.
 
 Last come the cubes (marts/20–23): the answers of the overview's query functions (compliance trend,
 grades, failing categories, rectification status, the headline numbers) kept per organ region,
@@ -36,6 +38,7 @@ import duckdb
 import polars as pl
 
 from schemas.checklist import CHECKLIST_VERSION
+from schemas.kinds import KINDS
 from schemas.rules import FLAGS
 from warehouse import analytics_config, sqlfiles
 from warehouse.analytics_config import AnalyticsConfig
@@ -90,6 +93,9 @@ def refresh(con: duckdb.DuckDBPyConnection, *, load_id: int, today: dt.date,
     if full is None:
         full = not last or _needs_full(con, lo, hi)
     entity_full = full or not last or last[0][0] != today or last[0][1] != cfg.fingerprint
+    if not entity_full and not _wrote_rows(con, lo, hi) and not _missing(con, CUBES):
+        _drop_temp(con)
+        return _log(con, load_id, today, "unchanged", 0, 0, 0, cfg, started, {})
     if full:
         for table in INSPECTION_MARTS:
             con.execute(f"DELETE FROM {table}")
@@ -116,14 +122,32 @@ def refresh(con: duckdb.DuckDBPyConnection, *, load_id: int, today: dt.date,
         con.execute(f"SET asof_loop_join_threshold = {int(threshold)}")
     organs, vendors = con.execute("SELECT (SELECT count(*) FROM _scope_organs), "
                                   "(SELECT count(*) FROM _scope_vendors)").fetchall()[0]
+    stats = _log(con, load_id, today, "full" if full else "incremental", touched, organs, vendors, cfg, started,
+                 steps)
+    _drop_temp(con)
+    return stats
+
+
+def _log(con: duckdb.DuckDBPyConnection, load_id: int, today: dt.date, mode: str, touched: int, organs: int,
+         vendors: int, cfg: AnalyticsConfig, started: float, steps: dict[str, float]) -> RefreshStats:
     seconds = time.perf_counter() - started
-    mode = "full" if full else "incremental"
     con.execute("INSERT INTO mart_refresh_log VALUES ($load_id, $today, $mode, $touched, $organs, $vendors, "
                 "$config, $seconds, now())",
                 {"load_id": load_id, "today": today, "mode": mode, "touched": touched, "organs": organs,
                  "vendors": vendors, "config": cfg.fingerprint, "seconds": seconds})
-    _drop_temp(con)
     return RefreshStats(load_id, today, mode, touched, organs, vendors, seconds, steps)
+
+
+def _wrote_rows(con: duckdb.DuckDBPyConnection, lo: int | None, hi: int | None) -> bool:
+    """Whether the load's batches (lo … hi) wrote or replaced a row of any kind, or rejected a row
+    (submission completeness counts those)."""
+    if lo is None:
+        return False
+    probes = [f"SELECT 1 FROM {kind.name} WHERE batch_id BETWEEN $lo AND $hi" for kind in KINDS]
+    probes += [f"SELECT 1 FROM {kind.name}_history WHERE replaced_by_batch BETWEEN $lo AND $hi" for kind in KINDS]
+    probes.append("SELECT 1 FROM row_issues WHERE batch_id BETWEEN $lo AND $hi AND severity = 'error' "
+                  "AND source_row IS NOT NULL")
+    return bool(con.execute(f"SELECT EXISTS ({' UNION ALL '.join(probes)})", {"lo": lo, "hi": hi}).fetchall()[0][0])
 
 
 def rebuild(con: duckdb.DuckDBPyConnection, *, today: dt.date, config: AnalyticsConfig | None = None) -> RefreshStats:

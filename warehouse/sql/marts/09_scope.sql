@@ -9,7 +9,8 @@
 --   organs   written as rows, or whose projects, evaluations, incidents or inspections
 --            (_touched_organs) were written, or whose flags changed, and every organ with a project
 --            of a vendor whose qualifications, projects or incidents were written (the organ's tier
---            reads its vendors' qualifications and newness; a vendor's incident makes its organs due)
+--            reads its vendors' qualifications and newness; a vendor's incident makes its organs due),
+--            and every organ named by a row the load rejected (submission completeness counts those)
 CREATE OR REPLACE TEMP TABLE _ripple_vendors AS
 SELECT vendor_code FROM qualifications WHERE batch_id BETWEEN $lo AND $hi
 UNION SELECT vendor_code FROM projects WHERE batch_id BETWEEN $lo AND $hi
@@ -57,6 +58,8 @@ UNION SELECT organ_code FROM evaluations WHERE batch_id BETWEEN $lo AND $hi
 UNION SELECT organ_code FROM incidents WHERE batch_id BETWEEN $lo AND $hi
 UNION SELECT organ_code FROM _touched_organs
 UNION SELECT p.organ_code FROM projects p WHERE p.vendor_code IN (SELECT vendor_code FROM _ripple_vendors)
+UNION SELECT r.code FROM ({{ parts/rejected_row_codes.sql }}) r
+      WHERE r.batch_id BETWEEN $lo AND $hi AND r.code IN (SELECT organ_code FROM organs)
 UNION SELECT entity_code FROM ((SELECT * FROM flags_now EXCEPT ALL SELECT * FROM flags_before)
                                UNION ALL (SELECT * FROM flags_before EXCEPT ALL SELECT * FROM flags_now));
 

@@ -12,9 +12,10 @@
 --   new_vendor             vendors whose first project started within the last `months`
 -- Grain: one row per entity and rule that holds.
 -- Refresh: the organs and vendors in scope (see mart_entity_facts).
-DELETE FROM mart_tier_rule_hits
-WHERE (entity_kind = 'organ' AND entity_code IN (SELECT organ_code FROM _scope_organs))
-   OR (entity_kind = 'vendor' AND entity_code IN (SELECT vendor_code FROM _scope_vendors));
+-- (two statements: each IN is then a semi-join the scan can use, which an OR of the two is not)
+DELETE FROM mart_tier_rule_hits WHERE entity_kind = 'organ' AND entity_code IN (SELECT organ_code FROM _scope_organs);
+
+DELETE FROM mart_tier_rule_hits WHERE entity_kind = 'vendor' AND entity_code IN (SELECT vendor_code FROM _scope_vendors);
 
 INSERT INTO mart_tier_rule_hits BY NAME
 WITH conditions AS (

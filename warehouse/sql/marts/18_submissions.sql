@@ -109,12 +109,9 @@ loaded AS (
     GROUP BY ALL
 ),
 rejected_rows AS (
-    SELECT DISTINCT ri.batch_id, ri.source_row, d.today, t.code
-    FROM row_issues ri
-    JOIN load_dates d USING (batch_id),
-         unnest(regexp_extract_all(upper(coalesce(ri.row_values, '')), '[0-9A-Z]{18}')) AS t(code)
-    WHERE ri.severity = 'error' AND ri.source_row IS NOT NULL
-      AND ri.kind IN ('projects', 'evaluations', 'incidents')
+    SELECT r.batch_id, r.source_row, d.today, r.code
+    FROM ({{ parts/rejected_row_codes.sql }}) r
+    JOIN load_dates d USING (batch_id)
 ),
 rejected AS (
     SELECT r.code AS organ_code, q.quarter, count(DISTINCT (r.batch_id, r.source_row))::INTEGER AS rows_rejected

@@ -28,31 +28,57 @@ organs_in AS (
       AND ($tier IS NULL OR s.tier = $tier)
       AND ($regions IS NULL OR list_contains($regions, coalesce(s.region_code, '')))
 ),
+-- Each fact is joined to the organs before the periods (MATERIALIZED keeps that order): when few
+-- organs are asked (the mart refresh of a small load), the scans skip the others' rows.
+projects_in AS MATERIALIZED (
+    SELECT x.start_on, x.actual_end_on, o.region_code, o.tier, o.service
+    FROM projects x
+    JOIN organs_in o ON o.organ_code = x.organ_code AND (o.service IS NULL OR x.service_type = o.service)
+    WHERE ($vendor IS NULL OR x.vendor_code = $vendor)
+      AND x.start_on <= list_max($asofs) AND (x.actual_end_on IS NULL OR x.actual_end_on >= list_min($asofs))
+),
+inspections_in AS MATERIALIZED (
+    SELECT m.inspected_on, m.grade, o.region_code, o.tier, o.service
+    FROM mart_inspections m
+    JOIN organs_in o ON o.organ_code = m.organ_code AND (o.service IS NULL OR m.service_type = o.service)
+    WHERE ($vendor IS NULL OR m.vendor_key = md5_number_lower($vendor))
+      AND m.inspected_on BETWEEN list_min($starts) AND list_max($asofs)
+),
+rectifications_in AS MATERIALIZED (
+    SELECT r.inspected_on, r.due_on, r.resolved_on, o.region_code, o.tier, o.service
+    FROM mart_rectifications r
+    JOIN organs_in o ON o.organ_code = r.organ_code AND (o.service IS NULL OR r.service_type = o.service)
+    WHERE ($vendor IS NULL OR r.vendor_code = $vendor)
+      AND r.due_on < list_max($asofs) AND (r.resolved_on IS NULL OR r.resolved_on > list_min($asofs))
+),
+known_in AS MATERIALIZED (
+    SELECT l.known_since, o.region_code, o.tier, o.service
+    FROM mart_organ_loads l JOIN organs_in o USING (organ_code)
+),
+events_in AS MATERIALIZED (
+    SELECT e.organ_code, e.due_on, e.achieved_on
+    FROM mart_check_events e
+    WHERE e.organ_code IN (SELECT organ_code FROM organs_in)
+      AND e.due_on < list_max($asofs) AND (e.achieved_on IS NULL OR e.achieved_on > list_min($asofs))
+),
 supervised AS (
     SELECT p.period_start, p.as_of, o.region_code, o.tier, o.service, 'organs_supervised' AS measure, count(*) AS n
-    FROM organs_in o
-    JOIN mart_organ_loads l USING (organ_code)
-    JOIN periods p ON l.known_since <= p.as_of
+    FROM known_in o
+    JOIN periods p ON o.known_since <= p.as_of
     GROUP BY ALL
 ),
 active AS (
-    SELECT p.period_start, p.as_of, o.region_code, o.tier, o.service, 'active_projects' AS measure, count(*) AS n
-    FROM projects x
-    JOIN organs_in o ON o.organ_code = x.organ_code AND (o.service IS NULL OR x.service_type = o.service)
+    SELECT p.period_start, p.as_of, x.region_code, x.tier, x.service, 'active_projects' AS measure, count(*) AS n
+    FROM projects_in x
     JOIN periods p ON x.start_on <= p.as_of AND (x.actual_end_on IS NULL OR x.actual_end_on >= p.as_of)
-    WHERE ($vendor IS NULL OR x.vendor_code = $vendor)
-      AND x.start_on <= list_max($asofs) AND (x.actual_end_on IS NULL OR x.actual_end_on >= list_min($asofs))
     GROUP BY ALL
 ),
 inspected AS (
-    SELECT p.period_start, p.as_of, o.region_code, o.tier, o.service,
+    SELECT p.period_start, p.as_of, m.region_code, m.tier, m.service,
            count(*) AS inspections, count(m.grade) AS graded,
            count(*) FILTER (WHERE list_contains($passing, m.grade)) AS passed
-    FROM mart_inspections m
-    JOIN organs_in o ON o.organ_code = m.organ_code AND (o.service IS NULL OR m.service_type = o.service)
+    FROM inspections_in m
     JOIN periods p ON m.inspected_on BETWEEN p.period_start AND p.as_of
-    WHERE ($vendor IS NULL OR m.vendor_key = md5_number_lower($vendor))
-      AND m.inspected_on BETWEEN list_min($starts) AND list_max($asofs)
     GROUP BY ALL
 ),
 open_incidents AS (
@@ -66,10 +92,8 @@ open_incidents AS (
 ),
 overdue_organs AS (
     SELECT DISTINCT p.period_start, p.as_of, e.organ_code
-    FROM mart_check_events e
+    FROM events_in e
     JOIN periods p ON e.due_on < p.as_of AND (e.achieved_on IS NULL OR e.achieved_on > p.as_of)
-    WHERE e.organ_code IN (SELECT organ_code FROM organs_in)
-      AND e.due_on < list_max($asofs) AND (e.achieved_on IS NULL OR e.achieved_on > list_min($asofs))
 ),
 overdue_checks AS (
     SELECT d.period_start, d.as_of, o.region_code, o.tier, o.service, 'overdue_checks' AS measure, count(*) AS n
@@ -77,14 +101,11 @@ overdue_checks AS (
     GROUP BY ALL
 ),
 overdue_rectifications AS (
-    SELECT p.period_start, p.as_of, o.region_code, o.tier, o.service, 'overdue_rectifications' AS measure,
+    SELECT p.period_start, p.as_of, r.region_code, r.tier, r.service, 'overdue_rectifications' AS measure,
            count(*) AS n
-    FROM mart_rectifications r
-    JOIN organs_in o ON o.organ_code = r.organ_code AND (o.service IS NULL OR r.service_type = o.service)
+    FROM rectifications_in r
     JOIN periods p ON r.inspected_on <= p.as_of AND r.due_on < p.as_of
                   AND (r.resolved_on IS NULL OR r.resolved_on > p.as_of)
-    WHERE ($vendor IS NULL OR r.vendor_code = $vendor)
-      AND r.due_on < list_max($asofs) AND (r.resolved_on IS NULL OR r.resolved_on > list_min($asofs))
     GROUP BY ALL
 )
 SELECT period_start, as_of, region_code, tier, service AS service_type, measure, n::BIGINT AS n
