@@ -93,6 +93,8 @@ def create_app() -> Dash:
     )
     app.layout = _shell
     server = app.server
+    from warehouse import analytics_config
+    analytics_config.set_active(analytics_config.from_environment())
     # dcc.Upload sends files base64-encoded inside the callback request: 50 MB of files ≈ 67 MB.
     server.config["MAX_CONTENT_LENGTH"] = 72 * 1024 * 1024
     _install_error_handlers(server)

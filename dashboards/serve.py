@@ -36,8 +36,11 @@ def is_loopback(host: str) -> bool:
 
 
 def configure(warehouse: Path, today: dt.date | None, host: str = DEFAULT_HOST) -> None:
-    from warehouse import db
+    from warehouse import analytics_config, db
     os.environ["OVERSIGHT_WAREHOUSE"] = str(db.absolute(warehouse))
+    config = analytics_config.active()
+    if config is not analytics_config.default():          # the command's --risk-config, for the workers
+        os.environ[analytics_config.ENV_VAR] = config.source
     if today is not None:
         os.environ["OVERSIGHT_TODAY"] = today.isoformat()
     # Session cookies are HTTPS-only unless the app is reached on this machine over plain HTTP.

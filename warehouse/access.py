@@ -43,8 +43,8 @@ MIN_PASSWORD_LENGTH = 10
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,31}")
 LOGIN_LOCK_WAIT = 10.0                # seconds a login waits for a running load before it is refused
 
-ACTIONS = ("login_ok", "login_failed", "logout", "load", "export", "plan_draw", "user_add", "user_disable",
-           "user_enable", "password_reset", "password_change", "permission_denied")
+ACTIONS = ("login_ok", "login_failed", "logout", "load", "refresh", "export", "plan_draw", "user_add",
+           "user_disable", "user_enable", "password_reset", "password_change", "permission_denied")
 
 USER_COLUMNS = ("user_id", "username", "display_name", "role", "region_scope", "active", "failed_attempts",
                 "locked_until", "created_at", "updated_at")

@@ -253,6 +253,16 @@ def load(path: str | Path | None = None) -> AnalyticsConfig:
 
 
 _active: AnalyticsConfig | None = None
+# The deployment's configuration file, when not the packaged default: every process (command line,
+# web workers) reads it at start-up, so that loads, refreshes and pages use the same rules.
+ENV_VAR = "OVERSIGHT_RISK_CONFIG"
+
+
+def from_environment() -> AnalyticsConfig | None:
+    """The configuration file named by OVERSIGHT_RISK_CONFIG (checked), or None when unset."""
+    import os
+    path = os.environ.get(ENV_VAR, "").strip()
+    return load(path) if path else None
 
 
 def set_active(config: AnalyticsConfig | None) -> None:

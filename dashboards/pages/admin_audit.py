@@ -29,7 +29,7 @@ LIMIT = 1000
 
 ACTION_TEXT = {
     "login_ok": ("登录成功", "Signed in"), "login_failed": ("登录失败", "Sign-in failed"), "logout": ("退出登录", "Signed out"),
-    "load": ("装载数据", "Data loaded"), "export": ("导出", "Export"), "plan_draw": ("抽取检查计划", "Plan drawn"),
+    "load": ("装载数据", "Data loaded"), "refresh": ("刷新分析集市", "Marts refreshed"), "export": ("导出", "Export"), "plan_draw": ("抽取检查计划", "Plan drawn"),
     "user_add": ("添加用户", "User added"), "user_disable": ("停用用户", "User disabled"),
     "user_enable": ("启用用户", "User enabled"), "password_reset": ("重置密码", "Password reset"),
     "password_change": ("修改密码", "Password changed"), "permission_denied": ("越权被拒", "Permission denied"),
@@ -41,7 +41,8 @@ DETAIL_TEXT = {
     "display_name": ("姓名", "Name"), "rows_read": ("读取行数", "Rows read"), "rows_loaded": ("装载行数", "Rows loaded"),
     "rows_rejected": ("拒收行数", "Rows rejected"), "files": ("文件", "Files"), "kind": ("类型", "Kind"),
     "year": ("年度", "Year"), "region": ("地区", "Region"), "scope": ("范围", "Scope"), "period": ("期间", "Period"),
-    "seed": ("随机种子", "Seed"), "redraw": ("重抽", "Re-draw"),
+    "seed": ("随机种子", "Seed"), "redraw": ("重抽", "Re-draw"), "mode": ("方式", "Mode"),
+    "rebuild": ("全部重建", "Rebuild"),
 }
 REASON_TEXT = {"unknown_user": ("用户不存在", "unknown user"), "wrong_password": ("密码错误", "wrong password"),
                "locked": ("账户锁定中", "account locked"), "disabled": ("账户已停用", "account disabled")}
