@@ -20,7 +20,7 @@ system-packages:
 
 # The ETL and analytics suites a second time with every warehouse on DuckLake, its catalog in a
 # PostgreSQL server started for the run (tests/lake_support.py, docs/ducklake.md).
-DUCKLAKE_TESTS := tests/test_load_*.py tests/test_analytics_*.py tests/test_queries_profiles.py
+DUCKLAKE_TESTS := tests/test_load_*.py tests/test_analytics_*.py tests/test_queries_profiles.py tests/test_cli_refresh.py
 
 .PHONY: install demo test test-ducklake bench system-packages bench-dashboards bench-ducklake
 install: $(BIN)/oversight
