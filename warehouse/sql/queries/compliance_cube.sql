@@ -21,9 +21,5 @@ SELECT period_start,
        sum(repeat_findings)::BIGINT AS repeat_findings,
        sum(organs_inspected)::BIGINT AS organs_inspected
 FROM mart_compliance_cube
-WHERE period_start BETWEEN $start AND $end
-  AND all_services = ($service_type IS NULL AND NOT $by_service)
-  AND ($region IS NULL OR starts_with(region_code, $region))
-  AND ($service_type IS NULL OR service_type = $service_type)
-  AND ($tier IS NULL OR tier = $tier)
+WHERE {{ parts/compliance_cube_rows.sql }}
 GROUP BY ALL

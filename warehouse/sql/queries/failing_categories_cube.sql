@@ -24,12 +24,5 @@ WITH per_category AS (
       AND ($service_type IS NULL OR service_type = $service_type)
       AND ($tier IS NULL OR tier = $tier)
     GROUP BY ALL
-),
-categories AS (
-    SELECT category_code, any_value(category_zh) AS category_zh, any_value(category_en) AS category_en
-    FROM checklist_items GROUP BY category_code
 )
-SELECT p.*, c.category_zh, c.category_en,
-       round(p.inspections_with_failure / nullif(p.inspections_assessed, 0), 4) AS share_with_failure
-FROM per_category p
-LEFT JOIN categories c USING (category_code)
+{{ parts/category_labels.sql }}

@@ -9,11 +9,7 @@ WITH sums AS (
            sum(n_excellent) AS "优秀", sum(n_good) AS "良好", sum(n_pass) AS "合格", sum(n_fail) AS "不合格",
            sum(inspections - graded) AS ungraded
     FROM mart_compliance_cube
-    WHERE period_start BETWEEN $start AND $end
-      AND all_services = ($service_type IS NULL AND NOT $by_service)
-      AND ($region IS NULL OR starts_with(region_code, $region))
-      AND ($service_type IS NULL OR service_type = $service_type)
-      AND ($tier IS NULL OR tier = $tier)
+    WHERE {{ parts/compliance_cube_rows.sql }}
     GROUP BY ALL
 )
 SELECT period_start, region_code, service_type, nullif(grade, 'ungraded') AS grade, inspections::BIGINT AS inspections
