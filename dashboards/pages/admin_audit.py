@@ -46,6 +46,8 @@ DETAIL_TEXT = {
 }
 REASON_TEXT = {"unknown_user": ("用户不存在", "unknown user"), "wrong_password": ("密码错误", "wrong password"),
                "locked": ("账户锁定中", "account locked"), "disabled": ("账户已停用", "account disabled")}
+# How `oversight refresh` recomputed the marts (warehouse.marts.RefreshStats.mode).
+MODE_TEXT = {"incremental": ("增量刷新", "incremental"), "full": ("全部重建", "full"), "unchanged": ("无变化", "unchanged")}
 
 
 ROLE_TEXT = {r.value: (ROLE_ZH[r], ROLE_EN[r]) for r in Role}
@@ -54,6 +56,10 @@ ROLE_TEXT = {r.value: (ROLE_ZH[r], ROLE_EN[r]) for r in Role}
 def label(table: dict[str, tuple[str, str]], code, lang: str) -> str:
     """A code's words in the UI language (the code itself when the table does not know it)."""
     return i18n.pick(lang, *table[code]) if code in table else ("" if code is None else str(code))
+
+
+# Detail values shown in words: the key's table of values.
+VALUE_TEXT = {"reason": REASON_TEXT, "role": ROLE_TEXT, "mode": MODE_TEXT}
 
 
 def detail_text(detail: str | None, lang: str) -> str:
@@ -68,10 +74,8 @@ def detail_text(detail: str | None, lang: str) -> str:
         return json.dumps(value, ensure_ascii=False)
     parts = []
     for key, item in value.items():
-        if key == "reason":
-            item = label(REASON_TEXT, item, lang)
-        elif key == "role":
-            item = label(ROLE_TEXT, item, lang)
+        if key in VALUE_TEXT:
+            item = label(VALUE_TEXT[key], item, lang)
         elif key == "region_scope" and item:
             item = f"{item} {data.jurisdiction_name(str(item))}"
         elif isinstance(item, (dict, list)):

@@ -5,11 +5,14 @@ sign-out ending the session. Each context is a fresh browser profile (no shared 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 import pytest
 
 from tests.browser.conftest import ConsoleWatch, new_context, sign_in
 from tests.browser.test_pages import REGION, body_text, kpi, open_page, settle, shot
+from tests.dash_support import TODAY
 
 
 @pytest.fixture
@@ -68,3 +71,21 @@ def test_a_city_inspector_sees_only_the_city_then_signs_out(fresh_page, server):
     assert "已安全退出" in body_text(page)
     page.goto(server["url"])
     page.wait_for_url(re.compile(r"/login"))
+
+
+def test_the_administrator_sees_the_nightly_refresh_in_the_audit_log(fresh_page, server):
+    # the nightly job runs beside the serving process, as cron would run it
+    done = subprocess.run([sys.executable, "-m", "etl.cli", "refresh", "--warehouse", str(server["warehouse"]),
+                           "--today", TODAY.isoformat(), "--as", "admin"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "集市已刷新到" in done.stdout and "Traceback" not in done.stderr
+    page = fresh_page
+    sign_in(page, server, "admin")
+    open_page(page, server, "/admin/audit", "#aa-grid .ag-row")
+    row = page.locator("#aa-grid .ag-row", has_text="刷新分析集市").first
+    row.wait_for()
+    text = row.inner_text()
+    assert "admin" in text and TODAY.isoformat() in text
+    assert "方式：增量刷新" in text and "全部重建：否" in text and "incremental" not in text
+    shot(page, "audit-refresh")
