@@ -14,7 +14,7 @@ organs and vendors where it is not:
 - entity-grained marts (facts, tiers, check events, schedule, vendor risk, submissions, loads) are
   recomputed from the compact marts, for every organ and vendor when "today" or the configuration
   changed since the last refresh (windows, decay and "overdue" move with the date), else only for
-  the organs and vendors the load affected (sql/marts/09_scope.sql). Loads of the same day are
+  the organs and vendors the load affected (sql/marts/01_scope.sql). Loads of the same day are
   therefore cheap; the first load of a new day (or a nightly `rebuild`) pays for the date change.
 The inspection marts are rebuilt whole ("full") the first time, when asked, or when the load touched
 most inspections. A load that wrote and rejected no row (every file already loaded, or every row the
@@ -24,8 +24,15 @@ same as before) on the day and configuration of the last refresh leaves the mart
 Last come the cubes (marts/20–23): the answers of the overview's query functions (compliance trend,
 grades, failing categories, rectification status, the headline numbers) kept per organ region,
 organ tier and service type by running those functions' own SQL, so that a page adds up a few
-hundred rows instead of scanning the detail marts. They are recomputed for the regions of the organs
-in scope (all of them when the entity marts are, or when a cube is missing).
+hundred rows instead of scanning the detail marts. They are rebuilt whole when the entity marts are
+recomputed for everyone, when a cube is missing, or when the organs in scope are many; otherwise:
+- the compliance, category and headline cubes (every column adds up over organs) get the
+  difference of what the organs in scope contribute now and what they contributed before
+  (marts/02_cube_baseline.sql, taken right after the scope is known and before any mart changes;
+  the headline numbers read projects and incidents from their marts, marts/08_activity.sql, for
+  that): a cost that follows those organs' rows, not the warehouse;
+- the rectification cube is recomputed for the regions of the organs in scope: it keeps a maximum
+  (the most days overdue), which does not subtract.
 """
 
 from __future__ import annotations
@@ -51,13 +58,24 @@ INSPECTION_MARTS = ("mart_item_exceptions", "mart_inspection_categories", "mart_
 # inspections) rebuilds the inspection marts whole: one pass over everything beats many lookups.
 FULL_SHARE = 0.2
 FULL_MIN = 10_000
-# Tables the cube files create when missing (not in the migrations: plain tables, for DuckLake too).
+# Tables the mart files create when missing (not in the migrations: plain tables, for DuckLake too).
 CUBES = ("mart_compliance_cube", "mart_category_cube", "mart_rectification_cube", "mart_kpi_cube",
          "mart_kpi_periods")
-SCOPE_FILE = "09_scope.sql"
+SCOPE_FILE = "01_scope.sql"
+BASELINE_FILE = "02_cube_baseline.sql"
+# Cubes kept by difference: each one's file, and its key columns (every other column adds up).
+DIFFERENCE_CUBES = {"20_compliance_cube.sql": ("mart_compliance_cube",
+                                               ("all_services", "period_start", "region_code", "tier", "service_type")),
+                    "21_category_cube.sql": ("mart_category_cube",
+                                             ("period_start", "region_code", "tier", "service_type", "category_code")),
+                    "23_kpi_cube.sql": ("mart_kpi_cube",
+                                        ("period_start", "as_of", "region_code", "tier", "service_type", "measure"))}
+# A sum over no values is NULL in the queries' answers (the mean score of a cell without a score):
+# after adding up differences, such a column is NULL again where its count is 0.
+NULL_WHEN_NONE = {"score_sum": "scored"}
 # When the organs in scope lie in more than this share of the organ regions (of a warehouse with at
 # least CUBE_FULL_MIN of them), the cubes are rebuilt whole: filtering most rows costs more than
-# reading them all.
+# reading them all. The same share of all organs decides it for the cubes kept by difference.
 CUBE_FULL_SHARE = 0.25
 CUBE_FULL_MIN = 20
 
@@ -105,7 +123,8 @@ def refresh(con: duckdb.DuckDBPyConnection, *, load_id: int, today: dt.date,
     starts, asofs = kpi_periods(today, cfg)
     params = {**cfg.mart_params(), **span, "today": today, "load_id": load_id, "entity_full": entity_full,
               "checklist_version": CHECKLIST_VERSION, "checklist_size": _checklist_size(con),
-              "kpi_starts": starts, "kpi_asofs": asofs, "regions": None}
+              "kpi_starts": starts, "kpi_asofs": asofs, "regions": None, "cube_organs": None,
+              "known_organs": None}
     steps = {"prepare": time.perf_counter() - started}
     # Rows written in the caller's transaction carry no statistics yet: the planner would estimate
     # them as empty and run ASOF joins as nested loops (minutes instead of seconds). Never do that.
@@ -114,9 +133,15 @@ def refresh(con: duckdb.DuckDBPyConnection, *, load_id: int, today: dt.date,
     try:
         for name in sqlfiles.names(FOLDER):
             t = time.perf_counter()
+            if name == BASELINE_FILE and params["cube_organs"] is None:
+                continue
             sqlfiles.run_file(con, FOLDER, name, params)
             if name == SCOPE_FILE and not (entity_full or cubes_missing):
                 params["regions"] = _cube_regions(con)
+                params["cube_organs"], params["known_organs"] = _cube_organs(con)
+            if name in DIFFERENCE_CUBES:
+                table, keys = DIFFERENCE_CUBES[name]
+                _apply_cube(con, table, keys, by_difference=params["cube_organs"] is not None)
             steps[name] = time.perf_counter() - t
     finally:
         con.execute(f"SET asof_loop_join_threshold = {int(threshold)}")
@@ -189,6 +214,55 @@ def _cube_regions(con: duckdb.DuckDBPyConnection) -> list[str] | None:
     if total >= CUBE_FULL_MIN and len(regions) - 1 > CUBE_FULL_SHARE * total:     # '' is not a region
         return None
     return regions
+
+
+def _cube_organs(con: duckdb.DuckDBPyConnection) -> tuple[list[int] | None, list[int] | None]:
+    """The organ keys whose contributions the cubes kept by difference replace (None: rebuild them
+    whole), and those of them the last refresh knew (mart_organ_schedule has every organ then
+    registered; an organ registered since contributed nothing, as every row of the marts refers to
+    a registered organ: marts/02_cube_baseline.sql need not look for it)."""
+    scope, total = con.execute("SELECT (SELECT count(*) FROM _scope_organs), (SELECT count(*) FROM organs)"
+                               ).fetchall()[0]
+    if total >= CUBE_FULL_MIN and scope > CUBE_FULL_SHARE * total:
+        return None, None
+    keys = con.execute(
+        "SELECT list(md5_number_lower(organ_code)), list(md5_number_lower(organ_code)) FILTER "
+        "(WHERE organ_code IN (SELECT organ_code FROM mart_organ_schedule)) FROM _scope_organs").fetchall()[0]
+    return keys[0] or [], keys[1] or []
+
+
+def _apply_cube(con: duckdb.DuckDBPyConnection, table: str, keys: tuple[str, ...], *, by_difference: bool) -> None:
+    """Bring `table` up to date from the rows its file computed (_<cube>_now): replace it whole, or
+    add now − before (_<cube>_before) to the cells that change, dropping the cells left at 0 in every
+    column. A cube kept this way has no such cell: the compliance and category cubes count at
+    least one inspection or item in each, and the headline cube leaves counts of 0 out."""
+    stem = table.removeprefix("mart_")
+    now, before = f"_{stem}_now", f"_{stem}_before"
+    if not by_difference:
+        con.execute(f"DELETE FROM {table}")
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {now}")
+        return
+    columns = [r[0] for r in con.execute(f"SELECT column_name FROM (DESCRIBE {table})").fetchall()]
+    measures = [c for c in columns if c not in keys]
+    key_list = ", ".join(keys)
+
+    def signed(source: str, sign: str) -> str:
+        return f"SELECT {key_list}, {', '.join(f'{sign}{m} AS {m}' for m in measures)} FROM {source}"
+
+    sums = ", ".join(f"sum({m}) AS {m}" for m in measures)
+    changed = " OR ".join(f"coalesce({m}, 0) <> 0" for m in measures)
+    same_cell = " AND ".join(f"c.{k} IS NOT DISTINCT FROM d.{k}" for k in keys)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _cube_change AS SELECT * FROM (SELECT {key_list}, {sums} "
+                f"FROM ({signed(now, '')} UNION ALL {signed(before, '-')}) GROUP BY ALL) WHERE {changed}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _cube_cells AS SELECT {key_list}, {sums} FROM ("
+                f"SELECT {key_list}, {', '.join(measures)} FROM {table} c "
+                f"WHERE EXISTS (SELECT 1 FROM _cube_change d WHERE {same_cell}) "
+                f"UNION ALL SELECT * FROM _cube_change) GROUP BY ALL")
+    con.execute(f"DELETE FROM {table} c WHERE EXISTS (SELECT 1 FROM _cube_change d WHERE {same_cell})")
+    kept = ", ".join(f"CASE WHEN {NULL_WHEN_NONE[m]} = 0 THEN NULL ELSE {m} END AS {m}" if m in NULL_WHEN_NONE
+                     else m for m in measures)
+    con.execute(f"INSERT INTO {table} BY NAME SELECT {key_list}, {kept} FROM _cube_cells "
+                f"WHERE {changed}")
 
 
 def _missing(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...]) -> bool:
@@ -277,7 +351,10 @@ def _register_config(con: duckdb.DuckDBPyConnection, cfg: AnalyticsConfig) -> No
 
 
 TEMP_RELATIONS = ("_items", "_partial_items", "_touched", "_touched_items", "_touched_organs", "_touched_vendors", "_inspection_dims",
-                  "_organ_tiers", "_ripple_vendors", "_scope_vendors", "_scope_organs", "_scope_regions",
+                  "_organ_tiers", "_ripple_vendors", "_fact_vendors", "_scope_vendors", "_scope_organs", "_scope_regions",
+                  "_compliance_cube_before", "_compliance_cube_now", "_category_cube_before", "_category_cube_now",
+                  "_kpi_cube_before", "_kpi_cube_now",
+                  "_cube_change", "_cube_cells",
                   "cfg_tier_conditions",
                   "cfg_intervals", "cfg_points", "cfg_labels")
 

@@ -4,6 +4,9 @@
 -- integer keys of the detail marts (md5_number_lower of the codes).
 -- Grain: one row per inspection in _touched. `items_touched` says whether its checklist items are
 -- re-aggregated too (they were written by this load) or only its dimensions are refreshed.
+-- Then _touched_organs and _touched_vendors: the organs and vendors of those inspections, as the
+-- marts have them (before anything is rebuilt) and as they are now — the sequences to renumber,
+-- and part of the entities in scope (01_scope.sql).
 CREATE OR REPLACE TEMP TABLE _inspection_dims AS
 WITH inspection AS (
     SELECT i.* FROM inspections i WHERE i.inspection_code IN (SELECT inspection_code FROM _touched)
@@ -36,3 +39,12 @@ SELECT *,
        date_trunc('quarter', inspected_on)::DATE AS quarter_start,
        inspection_code IN (SELECT inspection_code FROM _touched_items) AS items_touched
 FROM dims;
+
+INSERT INTO _touched_organs
+SELECT organ_code FROM mart_inspections WHERE inspection_code IN (SELECT inspection_code FROM _touched)
+UNION SELECT organ_code FROM _inspection_dims;
+
+INSERT INTO _touched_vendors
+SELECT vendor_code FROM mart_inspections
+WHERE vendor_code IS NOT NULL AND inspection_code IN (SELECT inspection_code FROM _touched)
+UNION SELECT vendor_code FROM _inspection_dims WHERE vendor_code IS NOT NULL;

@@ -4,29 +4,29 @@
 -- new those vendors are. For an organ "vendors involved" are the vendors of its active projects; for
 -- a vendor, itself. Active project: start_on ≤ today and not finished before today (as the flags).
 -- Grain: one row per organ and one per vendor (entity_kind, entity_code).
--- Refresh: the organs in _scope_organs and the vendors in _scope_vendors (all of them when the date
+-- Refresh: the organs in _scope_organs and the vendors in _fact_vendors (all of them when the date
 -- or the configuration changed; else those the load affected).
 -- (two statements: each IN is then a semi-join the scan can use, which an OR of the two is not)
 DELETE FROM mart_entity_facts WHERE entity_kind = 'organ' AND entity_code IN (SELECT organ_code FROM _scope_organs);
 
-DELETE FROM mart_entity_facts WHERE entity_kind = 'vendor' AND entity_code IN (SELECT vendor_code FROM _scope_vendors);
+DELETE FROM mart_entity_facts WHERE entity_kind = 'vendor' AND entity_code IN (SELECT vendor_code FROM _fact_vendors);
 
 INSERT INTO mart_entity_facts BY NAME
-WITH active_projects AS (
+WITH active_projects AS NOT MATERIALIZED (
     SELECT * FROM projects
     WHERE start_on <= $today AND (actual_end_on IS NULL OR actual_end_on >= $today)
 ),
 severity AS (
     SELECT key AS severity, value::INTEGER AS severity_rank FROM cfg_points WHERE kind = 'severity_rank'
 ),
-inspection_rows AS (
+-- The row CTEs read by an organ part and a vendor part are NOT MATERIALIZED: each part's scope
+-- filter then reaches the scan (a semi-join), instead of both reading every row.
+inspection_rows AS NOT MATERIALIZED (
     SELECT organ_code, vendor_code, inspected_on,
            {'code': inspection_code, 'on': inspected_on, 'grade': grade, 'veto': veto_failed} AS inspection,
            (inspected_on, inspection_code) AS recency
     FROM mart_inspections
     WHERE inspected_on <= $today
-      AND (organ_code IN (SELECT organ_code FROM _scope_organs)
-           OR vendor_code IN (SELECT vendor_code FROM _scope_vendors))
 ),
 organ_inspections AS (
     SELECT organ_code AS entity_code, count(*)::INTEGER AS inspections, arg_max(inspection, recency, 5) AS recent
@@ -35,10 +35,10 @@ organ_inspections AS (
 ),
 vendor_inspections AS (
     SELECT vendor_code AS entity_code, count(*)::INTEGER AS inspections, arg_max(inspection, recency, 5) AS recent
-    FROM inspection_rows WHERE vendor_code IN (SELECT vendor_code FROM _scope_vendors)
+    FROM inspection_rows WHERE vendor_code IN (SELECT vendor_code FROM _fact_vendors)
     GROUP BY vendor_code
 ),
-incident_rows AS (
+incident_rows AS NOT MATERIALIZED (
     SELECT i.incident_code AS code, i.organ_code, coalesce(i.vendor_code, p.vendor_code) AS vendor_code,
            i.severity, s.severity_rank, i.occurred_at::DATE AS occurred_on
     FROM incidents i
@@ -56,9 +56,9 @@ vendor_incidents AS (
     SELECT vendor_code AS entity_code,
            list({'code': code, 'severity': severity, 'severity_rank': severity_rank, 'occurred_on': occurred_on}
                 ORDER BY occurred_on DESC, code) AS incidents
-    FROM incident_rows WHERE vendor_code IN (SELECT vendor_code FROM _scope_vendors) GROUP BY vendor_code
+    FROM incident_rows WHERE vendor_code IN (SELECT vendor_code FROM _fact_vendors) GROUP BY vendor_code
 ),
-open_rects AS (
+open_rects AS NOT MATERIALIZED (
     SELECT inspection_code || '/' || item_code AS code, due_on, organ_code, vendor_code
     FROM mart_rectifications
     WHERE inspected_on <= $today AND (resolved_on IS NULL OR resolved_on > $today)
@@ -69,9 +69,9 @@ organ_rects AS (
 ),
 vendor_rects AS (
     SELECT vendor_code AS entity_code, list({'code': code, 'due_on': due_on} ORDER BY due_on, code) AS rects
-    FROM open_rects WHERE vendor_code IN (SELECT vendor_code FROM _scope_vendors) GROUP BY vendor_code
+    FROM open_rects WHERE vendor_code IN (SELECT vendor_code FROM _fact_vendors) GROUP BY vendor_code
 ),
-flag_rows AS (
+flag_rows AS NOT MATERIALIZED (
     SELECT f.code, f.entity_key, f.organ_code, f.vendor_code,
            (f.project_code IS NULL OR ap.project_code IS NOT NULL) AS active
     FROM flags f
@@ -85,7 +85,7 @@ organ_flags AS (
 vendor_flags AS (
     SELECT vendor_code AS entity_code, list({'code': code, 'entity_key': entity_key, 'active': active}
                                              ORDER BY code, entity_key) AS flags
-    FROM flag_rows WHERE vendor_code IN (SELECT vendor_code FROM _scope_vendors) GROUP BY vendor_code
+    FROM flag_rows WHERE vendor_code IN (SELECT vendor_code FROM _fact_vendors) GROUP BY vendor_code
 ),
 latest_valid AS (
     -- the valid certificate of each type that runs longest: a renewed certificate hides the old one
@@ -95,12 +95,15 @@ latest_valid AS (
     WHERE status = '有效' AND issued_on <= $today AND expires_on >= $today
     GROUP BY vendor_code, qualification_type
 ),
-vendor_first AS (
-    SELECT vendor_code, min(start_on) AS first_start_on FROM projects GROUP BY vendor_code
-),
 organ_vendors AS (
     SELECT DISTINCT organ_code, vendor_code FROM active_projects
     WHERE organ_code IN (SELECT organ_code FROM _scope_organs)
+),
+vendor_first AS (
+    -- of the vendors the facts name: those of the organs' active projects, and the vendors themselves
+    SELECT vendor_code, min(start_on) AS first_start_on FROM projects
+    WHERE vendor_code IN (SELECT vendor_code FROM organ_vendors UNION SELECT vendor_code FROM _fact_vendors)
+    GROUP BY vendor_code
 ),
 organ_quals AS (
     SELECT ov.organ_code AS entity_code,
@@ -114,7 +117,7 @@ vendor_quals AS (
            list({'vendor_code': vendor_code, 'certificate_no': certificate_no,
                  'qualification_type': qualification_type, 'expires_on': expires_on}
                 ORDER BY expires_on, certificate_no) AS quals
-    FROM latest_valid WHERE vendor_code IN (SELECT vendor_code FROM _scope_vendors) GROUP BY vendor_code
+    FROM latest_valid WHERE vendor_code IN (SELECT vendor_code FROM _fact_vendors) GROUP BY vendor_code
 ),
 organ_new AS (
     SELECT ov.organ_code AS entity_code,
@@ -139,7 +142,7 @@ vendor_projects AS (
            list_sort(list(DISTINCT p.service_type)) AS service_types,
            list_sort(list(DISTINCT o.region_code)) AS organ_regions
     FROM projects p LEFT JOIN organs o USING (organ_code)
-    WHERE p.vendor_code IN (SELECT vendor_code FROM _scope_vendors) GROUP BY p.vendor_code
+    WHERE p.vendor_code IN (SELECT vendor_code FROM _fact_vendors) GROUP BY p.vendor_code
 ),
 facts AS (
     SELECT 'organ' AS entity_kind, o.organ_code AS entity_code, o.organ_name AS entity_name, o.region_code,
@@ -170,7 +173,7 @@ facts AS (
     LEFT JOIN vendor_quals q ON q.entity_code = v.vendor_code
     LEFT JOIN vendor_first vf ON vf.vendor_code = v.vendor_code
     LEFT JOIN vendor_projects p ON p.entity_code = v.vendor_code
-    WHERE v.vendor_code IN (SELECT vendor_code FROM _scope_vendors)
+    WHERE v.vendor_code IN (SELECT vendor_code FROM _fact_vendors)
 )
 SELECT entity_kind, entity_code, entity_name, region_code,
        coalesce(inspections, 0) AS inspections,

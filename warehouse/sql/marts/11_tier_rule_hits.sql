@@ -12,10 +12,11 @@
 --   new_vendor             vendors whose first project started within the last `months`
 -- Grain: one row per entity and rule that holds.
 -- Refresh: the organs and vendors in scope (see mart_entity_facts).
--- (two statements: each IN is then a semi-join the scan can use, which an OR of the two is not)
+-- (each IN apart, in two statements and a UNION ALL: each is then a semi-join the scan can use,
+-- which an OR of the two is not)
 DELETE FROM mart_tier_rule_hits WHERE entity_kind = 'organ' AND entity_code IN (SELECT organ_code FROM _scope_organs);
 
-DELETE FROM mart_tier_rule_hits WHERE entity_kind = 'vendor' AND entity_code IN (SELECT vendor_code FROM _scope_vendors);
+DELETE FROM mart_tier_rule_hits WHERE entity_kind = 'vendor' AND entity_code IN (SELECT vendor_code FROM _fact_vendors);
 
 INSERT INTO mart_tier_rule_hits BY NAME
 WITH conditions AS (
@@ -46,10 +47,12 @@ WITH conditions AS (
                    list_filter(f.new_vendors, lambda v: v.first_start_on > ($today - to_months(c.months))::DATE),
                    lambda v: v.vendor_code)
            END AS evidence
-    FROM mart_entity_facts f
+    FROM (SELECT * FROM mart_entity_facts
+          WHERE entity_kind = 'organ' AND entity_code IN (SELECT organ_code FROM _scope_organs)
+          UNION ALL
+          SELECT * FROM mart_entity_facts
+          WHERE entity_kind = 'vendor' AND entity_code IN (SELECT vendor_code FROM _fact_vendors)) f
     JOIN cfg_tier_conditions c ON c.entity_kind = f.entity_kind
-    WHERE (f.entity_kind = 'organ' AND f.entity_code IN (SELECT organ_code FROM _scope_organs))
-       OR (f.entity_kind = 'vendor' AND f.entity_code IN (SELECT vendor_code FROM _scope_vendors))
 ),
 judged AS (
     SELECT *, (len(evidence) > 0) <> negate AS holds FROM conditions

@@ -20,7 +20,8 @@ DELETE FROM mart_check_events WHERE organ_code IN (SELECT organ_code FROM _scope
 
 INSERT INTO mart_check_events BY NAME
 WITH organ_history AS (
-    SELECT entity_code AS organ_code, effective_on, tier FROM tier_history WHERE entity_kind = 'organ'
+    SELECT entity_code AS organ_code, effective_on, tier FROM tier_history
+    WHERE entity_kind = 'organ' AND entity_code IN (SELECT organ_code FROM _scope_organs)
 ),
 done AS (
     SELECT organ_code, inspection_code, inspected_on, project_code

@@ -13,9 +13,13 @@
 --   rectifications  rectifications past due and not closed (more when past the escalation limit)
 --   exposure        organs and active projects served, share of the active volume (concentration)
 -- Grain: one row per vendor, component and piece of evidence.
--- Refresh: the vendors in scope (all when the date or configuration changed, or projects were
--- written: shares of the active volume change for everyone).
-DELETE FROM mart_vendor_risk_evidence WHERE vendor_code IN (SELECT vendor_code FROM _scope_vendors);
+-- Refresh: every component of the vendors whose facts changed (_fact_vendors), and the exposure of
+-- the vendors in scope (_scope_vendors: every vendor when projects were written, as the shares of
+-- the active volume change for everyone; all when the date or configuration changed).
+DELETE FROM mart_vendor_risk_evidence WHERE vendor_code IN (SELECT vendor_code FROM _fact_vendors);
+
+DELETE FROM mart_vendor_risk_evidence
+WHERE component = 'exposure' AND vendor_code IN (SELECT vendor_code FROM _scope_vendors);
 
 INSERT INTO mart_vendor_risk_evidence BY NAME
 WITH active_projects AS (
@@ -26,7 +30,7 @@ ranked AS (
     SELECT vendor_code, inspection_code, inspected_on, grade, score, organ_code, project_code,
            row_number() OVER (PARTITION BY vendor_code ORDER BY inspected_on DESC, inspection_code DESC) AS rn
     FROM mart_inspections
-    WHERE vendor_code IN (SELECT vendor_code FROM _scope_vendors) AND grade IS NOT NULL AND inspected_on <= $today
+    WHERE vendor_code IN (SELECT vendor_code FROM _fact_vendors) AND grade IS NOT NULL AND inspected_on <= $today
       AND inspected_on > ($today - to_months($insp_lookback_months))::DATE
 ),
 weighted AS (
@@ -49,7 +53,7 @@ inspection_rows AS (
            printf('近%d个月所承接项目无检查结论，按未知风险计%.2f分', $insp_lookback_months,
                   $max_inspections * $no_inspection_share)
     FROM vendors v
-    WHERE v.vendor_code IN (SELECT vendor_code FROM _scope_vendors)
+    WHERE v.vendor_code IN (SELECT vendor_code FROM _fact_vendors)
       AND NOT EXISTS (SELECT 1 FROM ranked r WHERE r.vendor_code = v.vendor_code)
 ),
 evaluation_periods AS (
@@ -60,7 +64,7 @@ evaluation_periods AS (
                 ELSE make_date(e.period::INTEGER, 1, 1) END AS period_start,
            CASE WHEN e.period LIKE '%Q%' THEN 3 ELSE 12 END AS period_months
     FROM evaluations e
-    WHERE e.vendor_code IN (SELECT vendor_code FROM _scope_vendors)
+    WHERE e.vendor_code IN (SELECT vendor_code FROM _fact_vendors)
 ),
 recent_evaluations AS (
     SELECT *, (period_start + to_months(period_months) - INTERVAL 1 DAY)::DATE AS period_end,
@@ -150,7 +154,7 @@ flag_rows AS (
     JOIN cfg_points fp ON fp.kind = 'flag_points' AND fp.key = f.code AND fp.value > 0
     LEFT JOIN cfg_labels l ON l.kind = 'flag' AND l.key = f.code
     LEFT JOIN projects p ON p.organ_code = f.organ_code AND p.project_code = f.project_code
-    WHERE f.vendor_code IS NOT NULL
+    WHERE f.vendor_code IN (SELECT vendor_code FROM _fact_vendors)
       AND (f.project_code IS NULL OR p.actual_end_on IS NULL
            OR p.actual_end_on > ($today - to_months($flag_project_months))::DATE)
 ),
@@ -203,6 +207,7 @@ SELECT * FROM (
     UNION ALL SELECT * FROM qualification_rows
     UNION ALL SELECT * FROM flag_rows
     UNION ALL SELECT * FROM rectification_rows
-    UNION ALL SELECT * FROM exposure_rows
 )
-WHERE vendor_code IN (SELECT vendor_code FROM _scope_vendors);
+WHERE vendor_code IN (SELECT vendor_code FROM _fact_vendors)
+UNION ALL
+SELECT * FROM exposure_rows WHERE vendor_code IN (SELECT vendor_code FROM _scope_vendors);

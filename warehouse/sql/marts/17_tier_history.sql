@@ -4,6 +4,7 @@
 -- deleted; the tier an entity had on a day is its latest row effective on or before that day.
 -- history_id is numbered on from the largest one (no sequence: DuckLake has none; writers hold the lock).
 -- Grain: one row per tier change.
+-- Refresh: the organs and vendors in scope (only their tiers were recomputed).
 INSERT INTO tier_history (history_id, entity_kind, entity_code, tier, previous_tier, score, previous_score, components,
                           rules, reason_zh, effective_on, load_id, recorded_at)
 WITH latest AS (
@@ -11,7 +12,12 @@ WITH latest AS (
            arg_max(tier, history_id) AS tier,
            arg_max(score, history_id) AS score,
            arg_max(components, history_id) AS components
-    FROM tier_history GROUP BY entity_kind, entity_code
+    FROM (SELECT * FROM tier_history
+          WHERE entity_kind = 'organ' AND entity_code IN (SELECT organ_code FROM _scope_organs)
+          UNION ALL
+          SELECT * FROM tier_history
+          WHERE entity_kind = 'vendor' AND entity_code IN (SELECT vendor_code FROM _scope_vendors))
+    GROUP BY entity_kind, entity_code
 ),
 tier_names AS (
     SELECT * FROM (VALUES ('A', '低'), ('B', '一般'), ('C', '较高'), ('D', '高')) t(tier, tier_zh)
@@ -19,6 +25,7 @@ tier_names AS (
 organ_now AS (
     SELECT 'organ' AS entity_kind, s.organ_code AS entity_code, s.tier, s.tier_rules, s.tier_reason
     FROM mart_organ_schedule s
+    WHERE s.organ_code IN (SELECT organ_code FROM _scope_organs)
 ),
 organ_changes AS (
     SELECT n.entity_kind, n.entity_code, n.tier, l.tier AS previous_tier, NULL::DOUBLE AS score,
@@ -45,6 +52,7 @@ vendor_now AS (
             {'name': '逾期整改', 'key': 'rectifications', 'pts': v.pts_rectifications},
             {'name': '集中度', 'key': 'exposure', 'pts': v.pts_exposure}] AS parts
     FROM mart_vendor_risk v
+    WHERE v.vendor_code IN (SELECT vendor_code FROM _scope_vendors)
 ),
 vendor_deltas AS (
     SELECT n.*, l.tier AS previous_tier, l.score AS previous_score,

@@ -88,9 +88,12 @@ expected AS (
     FROM slot_status GROUP BY organ_code, quarter
 ),
 covering AS (
+    -- a period is a quarter's label or a year's: an equi-join on the labels (an IN of two columns
+    -- would join every evaluation to every quarter)
     SELECT e.organ_code, q.quarter, count(*)::INTEGER AS evaluations
-    FROM evaluations e JOIN quarters q ON e.period IN (q.quarter, q.year_label)
-    WHERE e.organ_code IN (SELECT organ_code FROM _scope_organs)
+    FROM (SELECT organ_code, period FROM evaluations WHERE organ_code IN (SELECT organ_code FROM _scope_organs)) e
+    JOIN (SELECT quarter, quarter AS label FROM quarters UNION ALL SELECT quarter, year_label FROM quarters) q
+      ON e.period = q.label
     GROUP BY ALL
 ),
 arrived AS (

@@ -22,16 +22,25 @@ dated AS (
     FROM (SELECT * FROM arrived WHERE organ_code IN (SELECT organ_code FROM _scope_organs)) a
     JOIN load_batches b USING (batch_id)
     JOIN loads l USING (load_id)
+),
+first_project AS (
+    SELECT organ_code, min(start_on) AS first_start_on FROM projects
+    WHERE organ_code IN (SELECT organ_code FROM _scope_organs) GROUP BY organ_code
+),
+first_inspection AS (
+    SELECT organ_code, min(inspected_on) AS first_inspected_on FROM inspections
+    WHERE organ_code IN (SELECT organ_code FROM _scope_organs) GROUP BY organ_code
 )
 SELECT o.organ_code,
        min(d.today) AS first_seen_on,
-       least(min(d.today), (SELECT min(start_on) FROM projects p WHERE p.organ_code = o.organ_code),
-             (SELECT min(inspected_on) FROM inspections i WHERE i.organ_code = o.organ_code)) AS known_since,
+       least(min(d.today), any_value(fp.first_start_on), any_value(fi.first_inspected_on)) AS known_since,
        max(d.load_id) AS last_load_id,
        arg_max(d.today, (d.load_id, d.kind)) AS last_loaded_on,
        arg_max(d.loaded_at, (d.load_id, d.kind)) AS last_loaded_at,
        arg_max(d.kind, (d.load_id, d.kind)) AS last_kind
 FROM organs o
 LEFT JOIN dated d USING (organ_code)
+LEFT JOIN first_project fp USING (organ_code)
+LEFT JOIN first_inspection fi USING (organ_code)
 WHERE o.organ_code IN (SELECT organ_code FROM _scope_organs)
 GROUP BY o.organ_code;

@@ -1,6 +1,6 @@
 -- parts/rejected_row_codes — the rows rejected (an error on a row) of the kinds submission
 -- completeness counts against an organ (projects, evaluations, incidents), once for each
--- 18-character code their original text names (a query, included by marts/09_scope.sql, which puts
+-- 18-character code their original text names (a query, included by marts/01_scope.sql, which puts
 -- the organs named by a load's rejected rows in scope, and marts/18_submissions.sql, which counts them).
 SELECT DISTINCT ri.batch_id, ri.source_row, t.code
 FROM row_issues ri,

@@ -6,8 +6,10 @@
 -- today when that is earlier): stocks are counted on the as-of day, flows over the period to it.
 -- $services: the service types to count for, NULL standing for all of them (an organ counts for a
 -- service type when it has a project of that type; projects, inspections, incidents and
--- rectifications then only of that type). Filters: region prefix, vendor, organ tier; $regions (the
--- mart refresh only, else NULL): these organ regions ('' stands for none).
+-- rectifications then only of that type). Filters: region prefix, vendor, organ tier; $organ_keys
+-- (the mart refresh only, else NULL): these organs only. Projects and incidents are read from
+-- mart_projects and mart_incidents (marts/08_activity.sql), the rest from the other marts: every
+-- count is then as of the last refresh, and the headline cube can be kept by difference.
 -- The rows that cannot count in any of the periods (before the first start, resolved or achieved
 -- before the first as-of day) are left out first, with conditions the scans can use.
 -- Grain: one row per period, region, tier, service type (NULL: all) and measure with a count.
@@ -26,13 +28,13 @@ organs_in AS (
       AND (c.service IS NULL OR list_contains(s.service_types, c.service))
       AND ($vendor IS NULL OR list_contains(s.vendor_codes, $vendor))
       AND ($tier IS NULL OR s.tier = $tier)
-      AND ($regions IS NULL OR list_contains($regions, coalesce(s.region_code, '')))
+      AND ($organ_keys IS NULL OR s.organ_key IN (SELECT unnest($organ_keys::UBIGINT[])))
 ),
 -- Each fact is joined to the organs before the periods (MATERIALIZED keeps that order): when few
 -- organs are asked (the mart refresh of a small load), the scans skip the others' rows.
 projects_in AS MATERIALIZED (
     SELECT x.start_on, x.actual_end_on, o.region_code, o.tier, o.service
-    FROM projects x
+    FROM mart_projects x
     JOIN organs_in o ON o.organ_code = x.organ_code AND (o.service IS NULL OR x.service_type = o.service)
     WHERE ($vendor IS NULL OR x.vendor_code = $vendor)
       AND x.start_on <= list_max($asofs) AND (x.actual_end_on IS NULL OR x.actual_end_on >= list_min($asofs))
@@ -83,11 +85,10 @@ inspected AS (
 ),
 open_incidents AS (
     SELECT p.period_start, p.as_of, o.region_code, o.tier, o.service, 'open_incidents' AS measure, count(*) AS n
-    FROM incidents i
-    LEFT JOIN projects x ON x.organ_code = i.organ_code AND x.project_code = i.project_code
-    JOIN organs_in o ON o.organ_code = i.organ_code AND (o.service IS NULL OR x.service_type = o.service)
+    FROM mart_incidents i
+    JOIN organs_in o ON o.organ_code = i.organ_code AND (o.service IS NULL OR i.service_type = o.service)
     JOIN periods p ON i.reported_at::DATE <= p.as_of AND (i.closed_on IS NULL OR i.closed_on > p.as_of)
-    WHERE ($vendor IS NULL OR coalesce(i.vendor_code, x.vendor_code) = $vendor)
+    WHERE ($vendor IS NULL OR i.vendor_code = $vendor)
     GROUP BY ALL
 ),
 overdue_organs AS (

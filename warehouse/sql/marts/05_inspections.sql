@@ -4,15 +4,8 @@
 -- and the check schedule).
 -- Grain: one row per inspection (current version).
 -- Refresh: incremental. Rows of touched inspections are rebuilt; then the sequence columns are
--- renumbered for every organ and vendor that had a touched inspection (before or after the load).
-
--- Organs and vendors whose sequences change: those of the touched rows before they are replaced …
-INSERT INTO _touched_organs
-SELECT DISTINCT organ_code FROM mart_inspections WHERE inspection_code IN (SELECT inspection_code FROM _touched);
-
-INSERT INTO _touched_vendors
-SELECT DISTINCT vendor_code FROM mart_inspections
-WHERE vendor_code IS NOT NULL AND inspection_code IN (SELECT inspection_code FROM _touched);
+-- renumbered for every organ and vendor that had a touched inspection (before or after the load:
+-- _touched_organs, _touched_vendors, from 00_inspection_dims.sql).
 
 DELETE FROM mart_inspections WHERE inspection_code IN (SELECT inspection_code FROM _touched);
 
@@ -51,11 +44,6 @@ LEFT JOIN item_totals t USING (inspection_key)
 LEFT JOIN veto_items v USING (inspection_key)
 -- Date order: period filters skip whole row groups
 ORDER BY d.inspected_on;
-
--- … and those of the rows as they are now.
-INSERT INTO _touched_organs SELECT DISTINCT organ_code FROM _inspection_dims;
-
-INSERT INTO _touched_vendors SELECT DISTINCT vendor_code FROM _inspection_dims WHERE vendor_code IS NOT NULL;
 
 UPDATE mart_inspections m
 SET organ_seq = s.seq, prev_organ_inspection = s.prev

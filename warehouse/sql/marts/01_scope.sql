@@ -1,11 +1,14 @@
--- _scope_vendors, _scope_organs (TEMP) — the vendors and organs whose entity-grained marts (facts,
--- tiers, check events, schedule, vendor risk, submissions, loads) this refresh recomputes.
--- All of them when $entity_full (first refresh, a new "today", a changed configuration, or a full
--- refresh). Otherwise those the load affected:
---   vendors  written as rows, or whose qualifications, projects (current or replaced), incidents,
---            evaluations or inspections (_touched_vendors) were written, or whose flags changed (the
---            flags now against those mart_entity_facts last saw, counting repeats);
---            every vendor when projects were written (shares of the active volume change for all)
+-- _fact_vendors, _scope_vendors, _scope_organs (TEMP) — the vendors and organs whose entity-grained
+-- marts (facts, tiers, check events, schedule, vendor risk, submissions, loads) this refresh
+-- recomputes. All of them when $entity_full (first refresh, a new "today", a changed configuration,
+-- or a full refresh). Otherwise those the load affected:
+--   vendors  (_fact_vendors: their facts, tier rules and risk evidence) written as rows, or whose
+--            qualifications, projects (current or replaced), incidents, evaluations or inspections
+--            (_touched_vendors) were written, or who work for an organ written as a row (their
+--            organs' regions), or whose flags changed (the flags now against those
+--            mart_entity_facts last saw, counting repeats: a flag whose number of rows differs);
+--            (_scope_vendors: their exposure evidence, risk scores and tiers) those, and every
+--            vendor when projects were written (shares of the active volume change for all)
 --   organs   written as rows, or whose projects, evaluations, incidents or inspections
 --            (_touched_organs) were written, or whose flags changed, and every organ with a project
 --            of a vendor whose qualifications, projects or incidents were written (the organ's tier
@@ -19,7 +22,7 @@ UNION SELECT coalesce(i.vendor_code, p.vendor_code) FROM incidents i
       LEFT JOIN projects p ON p.organ_code = i.organ_code AND p.project_code = i.project_code
       WHERE i.batch_id BETWEEN $lo AND $hi;
 
-CREATE OR REPLACE TEMP TABLE _scope_vendors AS
+CREATE OR REPLACE TEMP TABLE _fact_vendors AS
 WITH flags_now AS (
     SELECT vendor_code AS entity_code, code, entity_key FROM flags WHERE vendor_code IS NOT NULL
 ),
@@ -28,18 +31,22 @@ flags_before AS (
     SELECT f.entity_code, x.code, x.entity_key
     FROM (SELECT entity_code, flags FROM mart_entity_facts WHERE entity_kind = 'vendor' AND len(flags) > 0) f,
          unnest(f.flags) AS t(x)
-),
-projects_written AS (
-    SELECT count(*) > 0 AS written FROM (SELECT 1 FROM projects WHERE batch_id BETWEEN $lo AND $hi
-                                     UNION ALL SELECT 1 FROM projects_history WHERE replaced_by_batch BETWEEN $lo AND $hi)
 )
-SELECT vendor_code FROM vendors WHERE $entity_full OR (SELECT written FROM projects_written)
+SELECT vendor_code FROM vendors WHERE $entity_full
 UNION SELECT vendor_code FROM vendors WHERE batch_id BETWEEN $lo AND $hi
+UNION SELECT vendor_code FROM projects
+      WHERE organ_code IN (SELECT organ_code FROM organs WHERE batch_id BETWEEN $lo AND $hi)
 UNION SELECT vendor_code FROM _ripple_vendors
 UNION SELECT vendor_code FROM evaluations WHERE batch_id BETWEEN $lo AND $hi
 UNION SELECT vendor_code FROM _touched_vendors
-UNION SELECT entity_code FROM ((SELECT * FROM flags_now EXCEPT ALL SELECT * FROM flags_before)
-                               UNION ALL (SELECT * FROM flags_before EXCEPT ALL SELECT * FROM flags_now));
+UNION SELECT entity_code FROM (SELECT *, 1 AS n FROM flags_now UNION ALL SELECT *, -1 FROM flags_before)
+      GROUP BY entity_code, code, entity_key HAVING sum(n) <> 0;
+
+CREATE OR REPLACE TEMP TABLE _scope_vendors AS
+SELECT vendor_code FROM _fact_vendors
+UNION SELECT vendor_code FROM vendors
+      WHERE EXISTS (SELECT 1 FROM projects WHERE batch_id BETWEEN $lo AND $hi)
+         OR EXISTS (SELECT 1 FROM projects_history WHERE replaced_by_batch BETWEEN $lo AND $hi);
 
 CREATE OR REPLACE TEMP TABLE _scope_organs AS
 WITH flags_now AS (
@@ -56,16 +63,17 @@ UNION SELECT organ_code FROM projects WHERE batch_id BETWEEN $lo AND $hi
 UNION SELECT organ_code FROM projects_history WHERE replaced_by_batch BETWEEN $lo AND $hi
 UNION SELECT organ_code FROM evaluations WHERE batch_id BETWEEN $lo AND $hi
 UNION SELECT organ_code FROM incidents WHERE batch_id BETWEEN $lo AND $hi
+UNION SELECT organ_code FROM incidents_history WHERE replaced_by_batch BETWEEN $lo AND $hi
 UNION SELECT organ_code FROM _touched_organs
 UNION SELECT p.organ_code FROM projects p WHERE p.vendor_code IN (SELECT vendor_code FROM _ripple_vendors)
 UNION SELECT r.code FROM ({{ parts/rejected_row_codes.sql }}) r
       WHERE r.batch_id BETWEEN $lo AND $hi AND r.code IN (SELECT organ_code FROM organs)
-UNION SELECT entity_code FROM ((SELECT * FROM flags_now EXCEPT ALL SELECT * FROM flags_before)
-                               UNION ALL (SELECT * FROM flags_before EXCEPT ALL SELECT * FROM flags_now));
+UNION SELECT entity_code FROM (SELECT *, 1 AS n FROM flags_now UNION ALL SELECT *, -1 FROM flags_before)
+      GROUP BY entity_code, code, entity_key HAVING sum(n) <> 0;
 
 -- _scope_regions (TEMP) — the organ regions of the organs in scope, as they are now and as the last
 -- refresh had them (a region change moves an organ's rows), and '' (rows without an organ region):
--- the cubes (marts/20–23) recompute the rows of these regions.
+-- the rectification cube (marts/22) recomputes the rows of these regions.
 CREATE OR REPLACE TEMP TABLE _scope_regions AS
 SELECT coalesce(region_code, '') AS region_code FROM organs WHERE organ_code IN (SELECT organ_code FROM _scope_organs)
 UNION SELECT coalesce(region_code, '') FROM mart_organ_schedule WHERE organ_code IN (SELECT organ_code FROM _scope_organs)

@@ -11,15 +11,20 @@ DELETE FROM mart_repeat_findings WHERE scope = 'organ' AND entity_code IN (SELEC
 DELETE FROM mart_repeat_findings WHERE scope = 'vendor' AND entity_code IN (SELECT vendor_code FROM _touched_vendors);
 
 INSERT INTO mart_repeat_findings BY NAME
-WITH sequences AS (
+WITH sequences AS MATERIALIZED (
     -- the inspections of the organs and vendors in scope (found in mart_inspections, one row each,
-    -- before the nine-times larger exceptions are read), with their places in the sequences
-    SELECT inspection_key, organ_key, vendor_key, organ_seq, vendor_seq,
+    -- before the nine-times larger exceptions are read), with their places in the sequences; the
+    -- two INs apart (a UNION), so that each is a semi-join the scan can use
+    SELECT *,
            organ_code IN (SELECT organ_code FROM _touched_organs) AS organ_scope,
            coalesce(vendor_code IN (SELECT vendor_code FROM _touched_vendors), false) AS vendor_scope
-    FROM mart_inspections
-    WHERE organ_code IN (SELECT organ_code FROM _touched_organs)
-       OR vendor_code IN (SELECT vendor_code FROM _touched_vendors)
+    FROM (SELECT inspection_key, inspection_code, inspected_on, organ_key, organ_code, region_code, vendor_key,
+                 vendor_code, service_type, organ_seq, vendor_seq
+          FROM mart_inspections WHERE organ_code IN (SELECT organ_code FROM _touched_organs)
+          UNION
+          SELECT inspection_key, inspection_code, inspected_on, organ_key, organ_code, region_code, vendor_key,
+                 vendor_code, service_type, organ_seq, vendor_seq
+          FROM mart_inspections WHERE vendor_code IN (SELECT vendor_code FROM _touched_vendors))
 ),
 findings AS (
     -- integer keys only until the pairs are found: strings are joined back for the pairs alone
@@ -60,8 +65,9 @@ SELECT s.scope, CASE s.scope WHEN 'organ' THEN cur.organ_code ELSE cur.vendor_co
        s.streak::INTEGER AS streak,
        cur.organ_code, cur.region_code, cur.vendor_code, cur.service_type
 FROM streaks s
-JOIN mart_inspections cur ON cur.inspection_key = s.inspection_key
-JOIN mart_inspections prev ON prev.inspection_key = s.prev_key;
+-- both inspections of a pair lie in a sequence in scope
+JOIN sequences cur ON cur.inspection_key = s.inspection_key
+JOIN sequences prev ON prev.inspection_key = s.prev_key;
 
 UPDATE mart_inspections m
 SET repeat_findings = coalesce(r.n, 0)
@@ -74,4 +80,4 @@ FROM (
     WHERE i.organ_code IN (SELECT organ_code FROM _touched_organs)
     GROUP BY i.inspection_code
 ) r
-WHERE m.inspection_code = r.inspection_code;
+WHERE m.inspection_code = r.inspection_code AND m.organ_code IN (SELECT organ_code FROM _touched_organs);
