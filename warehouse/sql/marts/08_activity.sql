@@ -1,9 +1,10 @@
 -- mart_projects, mart_incidents — the projects and incidents of each organ, with what the headline
 -- numbers count them by (queries/kpi_counts.sql): a project's service type, vendor and span; an
--- incident's report and closing dates and the service type and vendor of its project. The
--- headline cube reads these, not the submitted tables, so that what an organ contributed before
--- this refresh can be taken (marts/02_cube_baseline.sql) before the organ's rows change here:
--- the submitted tables have already changed by then.
+-- incident's severity and dates, and its vendor (its own, else its project's) and its project's
+-- service type. The headline cube reads these, not the submitted tables, so that what an organ
+-- contributed before this refresh can be taken (marts/02_cube_baseline.sql) before the organ's
+-- rows change here: the submitted tables have already changed by then. The entity facts, check
+-- events and vendor risk evidence read mart_incidents too (the vendor without a join).
 -- Grain: one row per project (organ, project code); one per incident (incident code).
 -- Refresh: the organs in _scope_organs (every organ whose projects or incidents a load wrote).
 -- The tables: migrations/0005_activity_marts.sql.
@@ -18,7 +19,7 @@ WHERE organ_code IN (SELECT organ_code FROM _scope_organs);
 DELETE FROM mart_incidents WHERE organ_code IN (SELECT organ_code FROM _scope_organs);
 
 INSERT INTO mart_incidents BY NAME
-SELECT i.incident_code, i.organ_code, coalesce(i.vendor_code, p.vendor_code) AS vendor_code, p.service_type,
-       i.reported_at, i.closed_on
+SELECT i.incident_code, i.organ_code, i.project_code, coalesce(i.vendor_code, p.vendor_code) AS vendor_code,
+       p.service_type, i.severity, i.occurred_at, i.reported_at, i.closed_on
 FROM (SELECT * FROM incidents WHERE organ_code IN (SELECT organ_code FROM _scope_organs)) i
 LEFT JOIN projects p ON p.organ_code = i.organ_code AND p.project_code = i.project_code;

@@ -39,11 +39,10 @@ vendor_inspections AS (
     GROUP BY vendor_code
 ),
 incident_rows AS NOT MATERIALIZED (
-    SELECT i.incident_code AS code, i.organ_code, coalesce(i.vendor_code, p.vendor_code) AS vendor_code,
-           i.severity, s.severity_rank, i.occurred_at::DATE AS occurred_on
-    FROM incidents i
+    SELECT i.incident_code AS code, i.organ_code, i.vendor_code, i.severity, s.severity_rank,
+           i.occurred_at::DATE AS occurred_on
+    FROM mart_incidents i
     JOIN severity s USING (severity)
-    LEFT JOIN projects p ON p.organ_code = i.organ_code AND p.project_code = i.project_code
     WHERE i.occurred_at::DATE <= $today
 ),
 organ_incidents AS (

@@ -72,12 +72,10 @@ new_project AS (
     JOIN _organ_tiers t ON t.organ_code = p.organ_code
 ),
 serious AS (
-    SELECT i.incident_code, coalesce(i.vendor_code, p.vendor_code) AS vendor_code,
-           i.occurred_at::DATE AS occurred_on, i.reported_at::DATE AS reported_on
-    FROM incidents i
+    SELECT i.incident_code, i.vendor_code, i.occurred_at::DATE AS occurred_on, i.reported_at::DATE AS reported_on
+    FROM mart_incidents i
     JOIN cfg_points s ON s.kind = 'severity_rank' AND s.key = i.severity
-    LEFT JOIN projects p ON p.organ_code = i.organ_code AND p.project_code = i.project_code
-    WHERE s.value <= $followup_rank AND coalesce(i.vendor_code, p.vendor_code) IS NOT NULL
+    WHERE s.value <= $followup_rank AND i.vendor_code IS NOT NULL
       AND i.reported_at::DATE <= $today
 ),
 users AS (

@@ -82,17 +82,16 @@ evaluation_rows AS (
     FROM recent_evaluations
 ),
 incident_rows AS (
-    SELECT coalesce(i.vendor_code, p.vendor_code) AS vendor_code, 'incidents', 'incident', i.incident_code,
+    SELECT i.vendor_code, 'incidents', 'incident', i.incident_code,
            i.occurred_at::DATE, i.organ_code, i.project_code,
            pow(0.5, ($today - i.occurred_at::DATE) / $inc_half_life_days) AS factor,
            s.value * pow(0.5, ($today - i.occurred_at::DATE) / $inc_half_life_days),
            printf('%s事件%s（%s发生，%d天前）：%g分×衰减%.4f', i.severity, i.incident_code,
                   i.occurred_at::DATE::VARCHAR, ($today - i.occurred_at::DATE)::INTEGER, s.value,
                   pow(0.5, ($today - i.occurred_at::DATE) / $inc_half_life_days))
-    FROM incidents i
+    FROM mart_incidents i
     JOIN cfg_points s ON s.kind = 'severity_points' AND s.key = i.severity
-    LEFT JOIN projects p ON p.organ_code = i.organ_code AND p.project_code = i.project_code
-    WHERE coalesce(i.vendor_code, p.vendor_code) IS NOT NULL
+    WHERE i.vendor_code IN (SELECT vendor_code FROM _fact_vendors)
       AND i.occurred_at::DATE <= $today
       AND i.occurred_at::DATE > ($today - to_months($inc_window_months))::DATE
 ),
