@@ -63,13 +63,17 @@ CUBES = ("mart_compliance_cube", "mart_category_cube", "mart_rectification_cube"
          "mart_kpi_periods")
 SCOPE_FILE = "01_scope.sql"
 BASELINE_FILE = "02_cube_baseline.sql"
-# Cubes kept by difference: each one's file, and its key columns (every other column adds up).
+# Cubes kept by difference: each one's file, and its key columns (every other column adds up), the
+# period first: a cube is stored in key order, so that a change's periods skip the others' row groups.
 DIFFERENCE_CUBES = {"20_compliance_cube.sql": ("mart_compliance_cube",
-                                               ("all_services", "period_start", "region_code", "tier", "service_type")),
+                                               ("period_start", "all_services", "region_code", "tier", "service_type")),
                     "21_category_cube.sql": ("mart_category_cube",
                                              ("period_start", "region_code", "tier", "service_type", "category_code")),
                     "23_kpi_cube.sql": ("mart_kpi_cube",
                                         ("period_start", "as_of", "region_code", "tier", "service_type", "measure"))}
+# Keys that may be NULL (no region, no tier, every service type): matched with IS NOT DISTINCT FROM;
+# the others with =, which lets a join's key range reach the scan of the cube.
+NULLABLE_KEYS = {"region_code", "tier", "service_type"}
 # A sum over no values is NULL in the queries' answers (the mean score of a cell without a score):
 # after adding up differences, such a column is NULL again where its count is 0.
 NULL_WHEN_NONE = {"score_sum": "scored"}
@@ -240,7 +244,7 @@ def _apply_cube(con: duckdb.DuckDBPyConnection, table: str, keys: tuple[str, ...
     now, before = f"_{stem}_now", f"_{stem}_before"
     if not by_difference:
         con.execute(f"DELETE FROM {table}")
-        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {now}")
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {now} ORDER BY {', '.join(keys)}")
         return
     columns = [r[0] for r in con.execute(f"SELECT column_name FROM (DESCRIBE {table})").fetchall()]
     measures = [c for c in columns if c not in keys]
@@ -251,7 +255,7 @@ def _apply_cube(con: duckdb.DuckDBPyConnection, table: str, keys: tuple[str, ...
 
     sums = ", ".join(f"sum({m}) AS {m}" for m in measures)
     changed = " OR ".join(f"coalesce({m}, 0) <> 0" for m in measures)
-    same_cell = " AND ".join(f"c.{k} IS NOT DISTINCT FROM d.{k}" for k in keys)
+    same_cell = " AND ".join(f"c.{k} {'IS NOT DISTINCT FROM' if k in NULLABLE_KEYS else '='} d.{k}" for k in keys)
     con.execute(f"CREATE OR REPLACE TEMP TABLE _cube_change AS SELECT * FROM (SELECT {key_list}, {sums} "
                 f"FROM ({signed(now, '')} UNION ALL {signed(before, '-')}) GROUP BY ALL) WHERE {changed}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE _cube_cells AS SELECT {key_list}, {sums} FROM ("
@@ -262,7 +266,7 @@ def _apply_cube(con: duckdb.DuckDBPyConnection, table: str, keys: tuple[str, ...
     kept = ", ".join(f"CASE WHEN {NULL_WHEN_NONE[m]} = 0 THEN NULL ELSE {m} END AS {m}" if m in NULL_WHEN_NONE
                      else m for m in measures)
     con.execute(f"INSERT INTO {table} BY NAME SELECT {key_list}, {kept} FROM _cube_cells "
-                f"WHERE {changed}")
+                f"WHERE {changed} ORDER BY {key_list}")
 
 
 def _missing(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...]) -> bool:
