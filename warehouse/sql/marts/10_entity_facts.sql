@@ -12,6 +12,8 @@ DELETE FROM mart_entity_facts WHERE entity_kind = 'organ' AND entity_code IN (SE
 DELETE FROM mart_entity_facts WHERE entity_kind = 'vendor' AND entity_code IN (SELECT vendor_code FROM _fact_vendors);
 
 INSERT INTO mart_entity_facts BY NAME
+-- The CTEs read by an organ part and a vendor part are NOT MATERIALIZED: each part's scope
+-- filter then reaches the scan (a semi-join), instead of both reading every row.
 WITH active_projects AS NOT MATERIALIZED (
     SELECT * FROM projects
     WHERE start_on <= $today AND (actual_end_on IS NULL OR actual_end_on >= $today)
@@ -19,8 +21,6 @@ WITH active_projects AS NOT MATERIALIZED (
 severity AS (
     SELECT key AS severity, value::INTEGER AS severity_rank FROM cfg_points WHERE kind = 'severity_rank'
 ),
--- The row CTEs read by an organ part and a vendor part are NOT MATERIALIZED: each part's scope
--- filter then reaches the scan (a semi-join), instead of both reading every row.
 inspection_rows AS NOT MATERIALIZED (
     SELECT organ_code, vendor_code, inspected_on,
            {'code': inspection_code, 'on': inspected_on, 'grade': grade, 'veto': veto_failed} AS inspection,
