@@ -30,7 +30,9 @@ recomputed for everyone, when a cube is missing, or when the organs in scope are
   difference of what the organs in scope contribute now and what they contributed before
   (marts/02_cube_baseline.sql, taken right after the scope is known and before any mart changes;
   the headline numbers read projects and incidents from their marts, marts/08_activity.sql, for
-  that): a cost that follows those organs' rows, not the warehouse;
+  that): a cost that follows those organs' rows, not the warehouse. The category cube reads
+  those rows of mart_inspection_categories (about nine per inspection) once, sets them aside, and
+  computes its rows now from them and the rows the refresh itself wrote;
 - the rectification cube is recomputed for the regions of the organs in scope: it keeps a maximum
   (the most days overdue), which does not subtract.
 """
@@ -62,7 +64,6 @@ FULL_MIN = 10_000
 CUBES = ("mart_compliance_cube", "mart_category_cube", "mart_rectification_cube", "mart_kpi_cube",
          "mart_kpi_periods")
 SCOPE_FILE = "01_scope.sql"
-BASELINE_FILE = "02_cube_baseline.sql"
 # Cubes kept by difference: each one's file, and its key columns (every other column adds up), the
 # period first: a cube is stored in key order, so that a change's periods skip the others' row groups.
 DIFFERENCE_CUBES = {"20_compliance_cube.sql": ("mart_compliance_cube",
@@ -125,27 +126,26 @@ def refresh(con: duckdb.DuckDBPyConnection, *, load_id: int, today: dt.date,
     touched = con.execute("SELECT count(*) FROM _touched").fetchall()[0][0]
     cubes_missing = _missing(con, CUBES)
     starts, asofs = kpi_periods(today, cfg)
-    params = {**cfg.mart_params(), **span, "today": today, "load_id": load_id, "entity_full": entity_full,
-              "checklist_version": CHECKLIST_VERSION, "checklist_size": _checklist_size(con),
-              "kpi_starts": starts, "kpi_asofs": asofs, "regions": None, "cube_organs": None,
-              "known_organs": None}
+    params = {**cfg.mart_params(), **span, "today": today, "load_id": load_id, "full": full,
+              "entity_full": entity_full, "checklist_version": CHECKLIST_VERSION,
+              "checklist_size": _checklist_size(con),
+              "kpi_starts": starts, "kpi_asofs": asofs, "regions": None, "by_difference": False}
     steps = {"prepare": time.perf_counter() - started}
     # Rows written in the caller's transaction carry no statistics yet: the planner would estimate
     # them as empty and run ASOF joins as nested loops (minutes instead of seconds). Never do that.
     threshold = con.execute("SELECT current_setting('asof_loop_join_threshold')").fetchall()[0][0]
     con.execute("SET asof_loop_join_threshold = 0")
+    con.execute("CREATE OR REPLACE TEMP TABLE _cube_organs (organ_key UBIGINT, known BOOLEAN)")
     try:
         for name in sqlfiles.names(FOLDER):
             t = time.perf_counter()
-            if name == BASELINE_FILE and params["cube_organs"] is None:
-                continue
             sqlfiles.run_file(con, FOLDER, name, params)
             if name == SCOPE_FILE and not (entity_full or cubes_missing):
                 params["regions"] = _cube_regions(con)
-                params["cube_organs"], params["known_organs"] = _cube_organs(con)
+                params["by_difference"] = _cube_organs(con)
             if name in DIFFERENCE_CUBES:
                 table, keys = DIFFERENCE_CUBES[name]
-                _apply_cube(con, table, keys, by_difference=params["cube_organs"] is not None)
+                _apply_cube(con, table, keys, by_difference=params["by_difference"])
             steps[name] = time.perf_counter() - t
     finally:
         con.execute(f"SET asof_loop_join_threshold = {int(threshold)}")
@@ -220,19 +220,20 @@ def _cube_regions(con: duckdb.DuckDBPyConnection) -> list[str] | None:
     return regions
 
 
-def _cube_organs(con: duckdb.DuckDBPyConnection) -> tuple[list[int] | None, list[int] | None]:
-    """The organ keys whose contributions the cubes kept by difference replace (None: rebuild them
-    whole), and those of them the last refresh knew (mart_organ_schedule has every organ then
-    registered; an organ registered since contributed nothing, as every row of the marts refers to
-    a registered organ: marts/02_cube_baseline.sql need not look for it)."""
+def _cube_organs(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the cubes are kept by difference: then _cube_organs lists the organ keys whose
+    contributions they replace, `known` those the last refresh knew (mart_organ_schedule has every
+    organ then registered; an organ registered since contributed nothing, as every row of the marts
+    refers to a registered organ: marts/02_cube_baseline.sql need not look for it). Else (the organs
+    in scope are many) the cubes are rebuilt whole. A temporary table, not a list parameter: a list
+    of thousands of keys costs a tenth of a second to bind, in every statement that names it."""
     scope, total = con.execute("SELECT (SELECT count(*) FROM _scope_organs), (SELECT count(*) FROM organs)"
                                ).fetchall()[0]
     if total >= CUBE_FULL_MIN and scope > CUBE_FULL_SHARE * total:
-        return None, None
-    keys = con.execute(
-        "SELECT list(md5_number_lower(organ_code)), list(md5_number_lower(organ_code)) FILTER "
-        "(WHERE organ_code IN (SELECT organ_code FROM mart_organ_schedule)) FROM _scope_organs").fetchall()[0]
-    return keys[0] or [], keys[1] or []
+        return False
+    con.execute("INSERT INTO _cube_organs SELECT md5_number_lower(organ_code), "
+                "organ_code IN (SELECT organ_code FROM mart_organ_schedule) FROM _scope_organs")
+    return True
 
 
 def _apply_cube(con: duckdb.DuckDBPyConnection, table: str, keys: tuple[str, ...], *, by_difference: bool) -> None:
@@ -357,7 +358,8 @@ def _register_config(con: duckdb.DuckDBPyConnection, cfg: AnalyticsConfig) -> No
 TEMP_RELATIONS = ("_items", "_partial_items", "_touched", "_touched_items", "_touched_organs", "_touched_vendors", "_inspection_dims",
                   "_organ_tiers", "_ripple_vendors", "_fact_vendors", "_scope_vendors", "_scope_organs", "_scope_regions",
                   "_compliance_cube_before", "_compliance_cube_now", "_category_cube_before", "_category_cube_now",
-                  "_kpi_cube_before", "_kpi_cube_now",
+                  "_kpi_cube_before", "_kpi_cube_now", "_category_rows_before", "_category_rows_new",
+                  "_category_rows_now", "_cube_organs",
                   "_cube_change", "_cube_cells",
                   "cfg_tier_conditions",
                   "cfg_intervals", "cfg_points", "cfg_labels")

@@ -388,7 +388,7 @@ def compliance_trend(con, f: Filters, by: Sequence[str] = ("quarter",), *,
     grain = dims["time_grain"] or "quarter"
     dims["time_grain"] = grain
     start, end = window(f, grain, config)
-    params = {**f.params((start, end)), **dims, "by_tier": False, "organ_keys": None}
+    params = {**f.params((start, end)), **dims, "by_tier": False}
     if grain == "quarter" and _cube(con, f, "mart_compliance_cube", span=(start, end)):
         frame = _run(con, "compliance_cube.sql", params)
     else:
@@ -465,7 +465,7 @@ def failing_categories(con, f: Filters, by: Sequence[str] = (), *,
     inspections_with_failure, share_with_failure, veto_failures."""
     dims = _dims(by)
     span = window(f, dims["time_grain"] or "quarter", config)
-    params = {**f.params(span), **dims, "by_tier": False, "organ_keys": None}
+    params = {**f.params(span), **dims, "by_tier": False}
     cube = _cube(con, f, "mart_category_cube", span=span)
     frame = _run(con, "failing_categories_cube.sql" if cube else "failing_categories.sql", params)
     frame = frame.drop("tier", "score_sum", "scored")
@@ -911,7 +911,7 @@ def kpis(con, f: Filters, *, config: AnalyticsConfig | None = None) -> pl.DataFr
         start, end = which.bounds
         periods.append((start, min(end, f.today), period_label(start, end)))
     params = {**f.params(), "starts": [p[0] for p in periods], "asofs": [p[1] for p in periods],
-              "passing": list(cfg["grades"]["passing"]), "services": [f.service_type], "organ_keys": None}
+              "passing": list(cfg["grades"]["passing"]), "services": [f.service_type]}
     counts = None
     if _cube(con, f, "mart_kpi_cube", same_config=True, config=config):
         counts = _run(con, "kpis_cube.sql", params)

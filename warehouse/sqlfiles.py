@@ -8,7 +8,9 @@ A statement may take in the one statement of another file, written `{{ folder/na
 parentheses, as a subquery), optionally with some of its parameters fixed as SQL text:
 `{{ queries/compliance_trend.sql | time_grain: 'quarter', by_tier: true, region: NULL }}` (each
 `$name` of the included statement becomes `(text)`). A mart that keeps a query's answer at a finer
-grain thus runs the very SQL the query layer runs, so the two cannot drift apart.
+grain thus runs the very SQL the query layer runs, so the two cannot drift apart. An argument
+`@relation: other` reads `other` wherever the included statement reads the table `relation` (the
+mart refresh runs a query over the rows it set aside, instead of scanning the whole mart).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import duckdb
 
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _INCLUDE = re.compile(r"\{\{\s*([A-Za-z0-9_]+)/([A-Za-z0-9_.]+\.sql)\s*(?:\|(.*?))?\}\}", re.S)
-_ARG = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*:\s*(.+?)\s*(?=,\s*[A-Za-z_][A-Za-z0-9_]*\s*:|$)", re.S)
+_ARG = re.compile(r"(@?[A-Za-z_][A-Za-z0-9_]*)\s*:\s*(.+?)\s*(?=,\s*@?[A-Za-z_][A-Za-z0-9_]*\s*:|$)", re.S)
 
 
 @functools.lru_cache(maxsize=None)
@@ -51,7 +53,10 @@ def _included(match: re.Match) -> str:
     (statement,) = statements(match[1], match[2])
     for name, value in _ARG.findall((match[3] or "").strip()):
         value = " ".join(value.split())  # one line: the included statement's comments may name $name
-        statement = re.sub(rf"\${name}\b", lambda _m: f"({value})", statement)
+        if name.startswith("@"):
+            statement = re.sub(rf"(?<![\w$.]){name[1:]}\b", lambda _m: value, statement)
+        else:
+            statement = re.sub(rf"\${name}\b", lambda _m: f"({value})", statement)
     return statement
 
 

@@ -2,74 +2,29 @@
 -- results by kind, weight earned and possible (符合 full weight, 部分符合 half, 不符合 none; 不适用
 -- left out, contract §3), the category score (100 × earned / possible) and whether a veto item failed.
 -- Grain: one row per inspection and category in which it recorded items.
--- Refresh: incremental, for inspections whose items this load wrote. An inspection that recorded the
--- whole checklist (items_count = the checklist's size) is computed from its exceptions and the
--- checklist's weights: everything not excepted is 符合. Only an inspection with a partial checklist
--- has its items read again (_partial_items, prepared by the refresh).
+-- Refresh: incremental, for inspections whose items this load wrote (parts/inspection_category_rows.sql:
+-- an inspection that recorded the whole checklist is computed from its exceptions; only one with a
+-- partial checklist has its items read again). The other touched inspections get their dimensions.
+-- In an incremental refresh the new rows are set aside first (_category_rows_new): the inspections'
+-- totals (05_inspections.sql) and the category cube (21_category_cube.sql) read them there instead
+-- of searching the whole mart for them.
+-- When the cubes are kept by difference, the rows of the organs in scope were set aside before
+-- (_category_rows_before, 02_cube_baseline.sql), and every row of a touched inspection is among
+-- them (its organ, before and after, is in scope): a new inspection, found in none, deletes nothing
+-- without reading the mart.
 DELETE FROM mart_inspection_categories
-WHERE inspection_key IN (SELECT inspection_key FROM _inspection_dims WHERE items_touched);
+WHERE inspection_key IN (SELECT inspection_key FROM _inspection_dims
+                         WHERE items_touched
+                           AND (NOT $by_difference
+                                OR inspection_key IN (SELECT inspection_key FROM _category_rows_before)));
+
+CREATE OR REPLACE TEMP TABLE _category_rows_new AS
+SELECT * FROM ({{ parts/inspection_category_rows.sql }}) WHERE NOT $full;
 
 INSERT INTO mart_inspection_categories BY NAME
-WITH checklist AS (
-    SELECT category_code, count(*)::INTEGER AS items, sum(weight) AS weight
-    FROM checklist_items WHERE checklist_version = $checklist_version
-    GROUP BY category_code
-),
-complete AS (
-    SELECT d.*, c.category_code, c.items AS category_items, c.weight AS category_weight
-    FROM _inspection_dims d CROSS JOIN checklist c
-    WHERE d.items_touched AND d.items_count = $checklist_size
-),
-excepted AS (
-    SELECT inspection_key, category_code,
-           count(*) FILTER (WHERE result = '部分符合')::INTEGER AS n_partial,
-           count(*) FILTER (WHERE result = '不符合')::INTEGER AS n_fail,
-           count(*) FILTER (WHERE result = '不适用')::INTEGER AS n_na,
-           coalesce(sum(weight) FILTER (WHERE result = '部分符合'), 0) AS w_partial,
-           coalesce(sum(weight) FILTER (WHERE result = '不符合'), 0) AS w_fail,
-           coalesce(sum(weight) FILTER (WHERE result = '不适用'), 0) AS w_na,
-           coalesce(bool_or(veto AND result = '不符合'), false) AS veto_failed
-    FROM mart_item_exceptions
-    WHERE inspection_key IN (SELECT inspection_key FROM _inspection_dims WHERE items_touched)
-    GROUP BY inspection_key, category_code
-),
-from_exceptions AS (
-    SELECT c.inspection_key, c.category_code, c.category_items AS items,
-           c.category_items - coalesce(e.n_partial, 0) - coalesce(e.n_fail, 0) - coalesce(e.n_na, 0) AS n_conform,
-           coalesce(e.n_partial, 0) AS n_partial, coalesce(e.n_fail, 0) AS n_fail, coalesce(e.n_na, 0) AS n_na,
-           c.category_weight - coalesce(e.w_na, 0) - coalesce(e.w_fail, 0) - 0.5 * coalesce(e.w_partial, 0) AS earned,
-           c.category_weight - coalesce(e.w_na, 0) AS possible,
-           coalesce(e.veto_failed, false) AS veto_failed,
-           c.inspected_on, c.region_code, c.organ_key, c.vendor_key, c.service_type
-    FROM complete c
-    LEFT JOIN excepted e USING (inspection_key, category_code)
-),
-from_items AS (
-    SELECT d.inspection_key, c.category_code,
-           count(*)::INTEGER AS items,
-           count(*) FILTER (WHERE it.result = '符合')::INTEGER AS n_conform,
-           count(*) FILTER (WHERE it.result = '部分符合')::INTEGER AS n_partial,
-           count(*) FILTER (WHERE it.result = '不符合')::INTEGER AS n_fail,
-           count(*) FILTER (WHERE it.result = '不适用')::INTEGER AS n_na,
-           coalesce(sum(c.weight * CASE it.result WHEN '符合' THEN 1.0 WHEN '部分符合' THEN 0.5 ELSE 0.0 END)
-                        FILTER (WHERE it.result <> '不适用'), 0) AS earned,
-           coalesce(sum(c.weight) FILTER (WHERE it.result <> '不适用'), 0) AS possible,
-           coalesce(bool_or(c.veto AND it.result = '不符合'), false) AS veto_failed,
-           any_value(d.inspected_on) AS inspected_on, any_value(d.region_code) AS region_code,
-           any_value(d.organ_key) AS organ_key, any_value(d.vendor_key) AS vendor_key,
-           any_value(d.service_type) AS service_type
-    FROM _partial_items it
-    JOIN _inspection_dims d USING (inspection_code)
-    JOIN checklist_items c ON c.item_code = it.item_code AND c.checklist_version = $checklist_version
-    GROUP BY d.inspection_key, c.category_code
-),
-categories AS (
-    SELECT * FROM from_exceptions
-    UNION ALL
-    SELECT * FROM from_items
-)
-SELECT *, round(100 * earned / nullif(possible, 0), 2) AS category_score
-FROM categories
+SELECT * FROM ({{ parts/inspection_category_rows.sql }}) WHERE $full
+UNION ALL
+SELECT * FROM _category_rows_new
 -- Date order: period filters skip whole row groups
 ORDER BY inspected_on;
 

@@ -7,11 +7,16 @@
 -- quarters, except organs_inspected across quarters (a year's organs are counted from
 -- mart_inspections).
 -- Grain: one row per quarter, region, tier and service type (or all of them) with an inspection.
--- Refresh: _compliance_cube_now holds the rows of the organs in scope ($cube_organs; every organ
--- when NULL); warehouse/marts.py then replaces the cube (NULL) or adds the difference from
--- _compliance_cube_before (marts/02_cube_baseline.sql).
+-- Refresh: _compliance_cube_now holds the rows of every organ, or of the organs in scope
+-- (_cube_organs) when $by_difference; warehouse/marts.py then replaces the cube or adds the
+-- difference from _compliance_cube_before (marts/02_cube_baseline.sql).
 CREATE TABLE IF NOT EXISTS mart_compliance_cube AS
-SELECT * FROM ({{ parts/compliance_cube_source.sql | cube_organs: NULL }}) LIMIT 0;
+SELECT * FROM ({{ parts/compliance_cube_source.sql }}) LIMIT 0;
 
 CREATE OR REPLACE TEMP TABLE _compliance_cube_now AS
-SELECT * FROM ({{ parts/compliance_cube_source.sql }});
+SELECT * FROM ({{ parts/compliance_cube_source.sql }}) WHERE NOT $by_difference
+UNION ALL
+SELECT * FROM ({{ parts/compliance_cube_source.sql
+                  | @mart_inspections: (SELECT * FROM mart_inspections
+                                        WHERE organ_key IN (SELECT organ_key FROM _cube_organs)) }})
+WHERE $by_difference;

@@ -6,15 +6,20 @@
 -- hundred rows. A period is identified by its start and as-of day (all a count depends on);
 -- mart_kpi_periods lists those kept.
 -- Grain: one row per period, region, tier, service type and measure with a count.
--- Refresh: _kpi_cube_now holds the rows of the organs in scope ($cube_organs; every organ when
--- NULL); warehouse/marts.py then replaces the cube (NULL) or adds the difference from
+-- Refresh: _kpi_cube_now holds the rows of every organ, or of the organs in scope (_cube_organs)
+-- when $by_difference; warehouse/marts.py then replaces the cube or adds the difference from
 -- _kpi_cube_before (marts/02_cube_baseline.sql). The marts are refreshed for every organ when the
 -- date changes, so the periods always follow $today.
 CREATE OR REPLACE TABLE mart_kpi_periods AS
 SELECT unnest($kpi_starts) AS period_start, unnest($kpi_asofs) AS as_of;
 
 CREATE TABLE IF NOT EXISTS mart_kpi_cube AS
-SELECT * FROM ({{ parts/kpi_cube_source.sql | cube_organs: NULL }}) LIMIT 0;
+SELECT * FROM ({{ parts/kpi_cube_source.sql }}) LIMIT 0;
 
 CREATE OR REPLACE TEMP TABLE _kpi_cube_now AS
-SELECT * FROM ({{ parts/kpi_cube_source.sql }});
+SELECT * FROM ({{ parts/kpi_cube_source.sql }}) WHERE NOT $by_difference
+UNION ALL
+SELECT * FROM ({{ parts/kpi_cube_source.sql
+                  | @mart_organ_schedule: (SELECT * FROM mart_organ_schedule
+                                           WHERE organ_key IN (SELECT organ_key FROM _cube_organs)) }})
+WHERE $by_difference;

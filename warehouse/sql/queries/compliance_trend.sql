@@ -2,7 +2,6 @@
 -- region (province, city or county of the inspected organ), organ tier and service type.
 -- Grain: one row per period and dimension values present. Source: mart_inspections.
 -- Filters: period ($start–$end, inspection date), region prefix, service type, vendor, organ tier;
--- $organ_keys (the mart refresh only, else NULL): these organs' rows only.
 -- The mean score is the exact sum of the scores (score_sum, DECIMAL) over their number (scored):
 -- marts/20_compliance_cube.sql keeps this answer per quarter, organ region, tier and service type,
 -- and the query layer adds those rows up to the same mean (queries/compliance_cube.sql).
@@ -16,7 +15,6 @@ WITH scoped AS (
       AND ($service_type IS NULL OR m.service_type = $service_type)
       AND ($vendor IS NULL OR m.vendor_key = md5_number_lower($vendor))
       AND ($tier IS NULL OR s.tier = $tier)
-      AND ($organ_keys IS NULL OR m.organ_key IN (SELECT unnest($organ_keys::UBIGINT[])))
 )
 SELECT CASE $time_grain WHEN 'year' THEN year_start ELSE quarter_start END AS period_start,
        {{ parts/region_at_level.sql }} AS region_code,

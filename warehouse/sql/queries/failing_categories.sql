@@ -2,7 +2,6 @@
 -- (at least one applicable item), mean category score, items 不符合 / 部分符合 / 不适用, inspections
 -- with a failed item, veto failures; optionally per period, region level, organ tier and service type.
 -- Grain: one row per dimension values and category. Source: mart_inspection_categories.
--- $organ_keys (the mart refresh only, else NULL): these organs' rows only.
 -- The mean category score is the exact sum of the scores (score_sum) over their number (scored), so
 -- that mart_category_cube (marts/21_category_cube.sql runs this file per quarter, organ region,
 -- tier and service type) adds up to the same answer (queries/failing_categories_cube.sql).
@@ -16,7 +15,6 @@ WITH scoped AS (
       AND ($service_type IS NULL OR c.service_type = $service_type)
       AND ($vendor IS NULL OR c.vendor_key = md5_number_lower($vendor))
       AND ($tier IS NULL OR s.tier = $tier)
-      AND ($organ_keys IS NULL OR c.organ_key IN (SELECT unnest($organ_keys::UBIGINT[])))
 ),
 per_category AS (
     SELECT CASE $time_grain WHEN 'year' THEN date_trunc('year', inspected_on)::DATE

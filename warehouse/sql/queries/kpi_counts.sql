@@ -6,10 +6,11 @@
 -- today when that is earlier): stocks are counted on the as-of day, flows over the period to it.
 -- $services: the service types to count for, NULL standing for all of them (an organ counts for a
 -- service type when it has a project of that type; projects, inspections, incidents and
--- rectifications then only of that type). Filters: region prefix, vendor, organ tier; $organ_keys
--- (the mart refresh only, else NULL): these organs only. Projects and incidents are read from
--- mart_projects and mart_incidents (marts/08_activity.sql), the rest from the other marts: every
--- count is then as of the last refresh, and the headline cube can be kept by difference.
+-- rectifications then only of that type). Filters: region prefix, vendor, organ tier (the mart
+-- refresh counts some organs only by giving it their rows of mart_organ_schedule). Projects and
+-- incidents are read from mart_projects and mart_incidents (marts/08_activity.sql), the rest from
+-- the other marts: every count is then as of the last refresh, and the headline cube can be kept by
+-- difference.
 -- The rows that cannot count in any of the periods (before the first start, resolved or achieved
 -- before the first as-of day) are left out first, with conditions the scans can use.
 -- Grain: one row per period, region, tier, service type (NULL: all) and measure with a count.
@@ -21,14 +22,18 @@ WITH periods AS (
 choices AS (
     SELECT unnest($services) AS service
 ),
-organs_in AS (
-    SELECT s.organ_code, s.region_code, s.tier, c.service
-    FROM mart_organ_schedule s, choices c
+-- the organs are chosen before they are paired with the service types
+organs_chosen AS MATERIALIZED (
+    SELECT s.organ_code, s.region_code, s.tier, s.service_types
+    FROM mart_organ_schedule s
     WHERE ($region IS NULL OR starts_with(s.region_code, $region))
-      AND (c.service IS NULL OR list_contains(s.service_types, c.service))
       AND ($vendor IS NULL OR list_contains(s.vendor_codes, $vendor))
       AND ($tier IS NULL OR s.tier = $tier)
-      AND ($organ_keys IS NULL OR s.organ_key IN (SELECT unnest($organ_keys::UBIGINT[])))
+),
+organs_in AS (
+    SELECT s.organ_code, s.region_code, s.tier, c.service
+    FROM organs_chosen s, choices c
+    WHERE c.service IS NULL OR list_contains(s.service_types, c.service)
 ),
 -- Each fact is joined to the organs before the periods (MATERIALIZED keeps that order): when few
 -- organs are asked (the mart refresh of a small load), the scans skip the others' rows.

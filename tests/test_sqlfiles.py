@@ -1,0 +1,48 @@
+"""SQL kept in files (warehouse.sqlfiles): a statement takes in another file's statement with some of
+its parameters fixed, or with another relation read in place of one of its tables (how the mart
+refresh runs a query's own SQL over the rows it set aside)."""
+
+from __future__ import annotations
+
+import duckdb
+
+from warehouse import sqlfiles
+
+
+def expand(text: str) -> str:
+    return sqlfiles._INCLUDE.sub(sqlfiles._included, text)
+
+
+def test_a_parameter_fixed_by_the_includer_becomes_its_text():
+    sql = expand("SELECT * FROM ({{ queries/failing_categories.sql | time_grain: 'quarter', by_tier: true }})")
+    assert "$time_grain" not in sql and "('quarter')" in sql
+    assert "$by_tier" not in sql and "(true)" in sql
+    assert "$start" in sql   # the others stay parameters
+
+
+def test_a_relation_given_by_the_includer_is_read_instead_of_the_table():
+    sql = expand("SELECT * FROM ({{ queries/failing_categories.sql | @mart_inspection_categories: _rows_aside }})")
+    code = sqlfiles._strip_comments(sql)
+    assert "_rows_aside c" in code
+    assert "mart_inspection_categories" not in code
+    assert "mart_organ_schedule" in code     # other tables are left alone
+
+
+def test_only_the_relation_itself_is_replaced(monkeypatch):
+    statement = "SELECT mart_x.a, $mart_x, mart_xy FROM mart_x JOIN other.mart_x USING (a)"
+    out = _replace_relation(monkeypatch, statement, "mart_x", "t")
+    assert out == "SELECT t.a, $mart_x, mart_xy FROM t JOIN other.mart_x USING (a)"
+
+
+def test_the_query_runs_over_the_relation_given(monkeypatch):
+    con = duckdb.connect()
+    con.execute("CREATE TABLE mart_x AS SELECT 1 AS a")
+    con.execute("CREATE TEMP TABLE aside AS SELECT 2 AS a UNION ALL SELECT 3")
+    sql = _replace_relation(monkeypatch, "SELECT sum(a) FROM mart_x", "mart_x", "(SELECT * FROM aside WHERE a > 2)")
+    assert con.execute(sql).fetchall() == [(3,)]
+
+
+def _replace_relation(monkeypatch, statement: str, relation: str, value: str) -> str:
+    """What an include with `@relation: value` does to the statement it takes in."""
+    monkeypatch.setattr(sqlfiles, "statements", lambda folder, name: (statement,))
+    return expand(f"{{{{ any/file.sql | @{relation}: {value} }}}}")
