@@ -1,8 +1,9 @@
-"""The cubes kept by difference (compliance, categories, headline numbers): a load on the day of the
-last refresh adds what the organs in scope contribute now and takes away what they contributed
-before, instead of recomputing whole regions — and the cubes stay exactly what a rebuild gives, when
-a new organ arrives, when an organ's tier changes (its rows move to another tier's cells), and when
-an organ's last row in a cell goes away (the cell goes with it).
+"""The cubes kept by difference (compliance, categories, rectifications, headline numbers): a load on
+the day of the last refresh adds what the organs in scope contribute now and takes away what they
+contributed before, instead of recomputing whole regions — and the cubes stay exactly what a rebuild
+gives, when a new organ arrives, when an organ's tier changes (its rows move to another tier's
+cells), when an organ's last row in a cell goes away (the cell goes with it), and when the most
+overdue rectification closes (the most days overdue, a maximum, is kept as due dates that add up).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import pytest
 from tests.analytics_world import World
 from tests.test_analytics_refresh import assert_same_as_rebuild
 from warehouse import marts
+from warehouse import queries as q
 
 TODAY = dt.date(2025, 10, 8)
 
@@ -55,7 +57,8 @@ def test_a_new_organ_on_the_same_day_is_added_to_the_cubes(world, applied):
     world.project("P3", o3, world.v1, "2025-01-01")
     world.inspection("K3", o3, "2025-05-06", project="P3", items={"A1": "不符合", "B2": "部分符合"})
     world.load(TODAY)
-    assert applied == [("mart_compliance_cube", True), ("mart_category_cube", True), ("mart_kpi_cube", True)]
+    assert applied == [("mart_compliance_cube", True), ("mart_category_cube", True),
+                       ("mart_rectification_cube", True), ("mart_kpi_cube", True)]
     # the county of O1 and O3 now has two inspections in two quarters, one organ each
     assert [(r[1], r[6]) for r in cube_rows(world, "mart_compliance_cube",
                                              "all_services AND region_code = '330102'")] == \
@@ -85,7 +88,26 @@ def test_a_cell_whose_last_row_goes_away_goes_with_it(world, applied):
     world.add("organs", organ_code=world.o2, organ_name="测试机关2", region_code="330108", admin_level="县级")
     world.load(TODAY)
     assert ("mart_compliance_cube", True) in applied
-    for table in ("mart_compliance_cube", "mart_category_cube", "mart_kpi_cube"):
+    for table in ("mart_compliance_cube", "mart_category_cube", "mart_kpi_cube"):   # O2 has no rectification
         assert cube_rows(world, table, "region_code = '330106'") == [], table
         assert cube_rows(world, table, "region_code = '330108'") != [], table
+    assert_same_as_rebuild(world, TODAY)
+
+
+def test_the_most_days_overdue_follows_the_rectifications_that_close(world, applied):
+    def overdue(w: World) -> tuple[int, int | None]:
+        with w.connect() as con:
+            row = q.rectification_status(con, q.Filters(today=TODAY)).row(0, named=True)
+        return row["overdue"], row["max_days_overdue"]
+
+    world.rectification("K1", "A1", "2025-04-10")            # K2's finding is due; K1's since 10 April
+    world.rectification("K2", "E3", "2025-09-30")
+    world.load(TODAY)
+    assert ("mart_rectification_cube", True) in applied
+    assert overdue(world) == (2, 181)                         # 10 April → 8 October
+    assert_same_as_rebuild(world, TODAY)
+
+    world.rectification("K1", "A1", "2025-04-10", completed="2025-10-01")
+    world.load(TODAY)
+    assert overdue(world) == (1, 8)                           # 30 September → 8 October
     assert_same_as_rebuild(world, TODAY)

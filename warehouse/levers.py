@@ -15,6 +15,7 @@ import polars as pl
 
 from warehouse import sqlfiles
 from warehouse.analytics_config import COMPONENT_ZH, AnalyticsConfig
+from warehouse.periods import add_months
 
 LOWER = {"D": "C", "C": "B", "B": "A"}
 HIGHER = {"A": "B", "B": "C", "C": "D"}
@@ -80,7 +81,6 @@ def _inspection_points(grades: list[str], cfg: AnalyticsConfig) -> float:
 
 def _incident_points(incidents: list[tuple[dt.date, float]], day: dt.date, cfg: AnalyticsConfig) -> float:
     """The incident component on `day` for incidents (occurred_on, base points)."""
-    from warehouse.queries import add_months
     inc = cfg["vendor_risk"]["incidents"]
     half_life, months = float(inc["half_life_days"]), int(inc["window_months"])
     raw = sum(base * 0.5 ** ((day - occurred).days / half_life) for occurred, base in incidents
@@ -91,7 +91,6 @@ def _incident_points(incidents: list[tuple[dt.date, float]], day: dt.date, cfg: 
 def _floor_lift(con, vendor_code: str, cfg: AnalyticsConfig) -> tuple[dt.date | None, bool]:
     """The date from which no floor rule holds (when they all hold through incidents in a window),
     and whether every floor that holds lifts with time alone."""
-    from warehouse.queries import add_months
     hits = con.sql("SELECT rule_id, evidence FROM mart_tier_rule_hits WHERE entity_kind = 'vendor' "
                    "AND rule_set = 'vendor_floor' AND entity_code = $v", params={"v": vendor_code}).fetchall()
     rules = {r["id"]: r for r in cfg["vendor_risk"].get("floors", [])}
@@ -181,7 +180,6 @@ def next_tier(con, vendor_code: str, *, today: dt.date | None, config: Analytics
         if v.points["incidents"] > 0:
             goal = v.points["incidents"] + needed
             last = max(o for o, _b in incidents)
-            from warehouse.queries import add_months
             end = add_months(last, int(vr["incidents"]["window_months"])) + dt.timedelta(days=1)
             day, found = as_of, None
             while day <= end:

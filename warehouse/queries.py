@@ -29,6 +29,7 @@ from schemas.checklist import CHECKLIST_VERSION
 from schemas.identifiers import NATIONAL, region_prefix, region_table
 from warehouse import analytics_config, db, marts, sqlfiles
 from warehouse.analytics_config import COMPONENT_ZH, COMPONENTS, TIERS, AnalyticsConfig
+from warehouse.periods import add_months, quarter_end, quarter_start  # noqa: F401 (also q.quarter_start …)
 
 FOLDER = "queries"
 TIME_DIMS = ("quarter", "year")
@@ -45,23 +46,6 @@ def connect(path: str | Path, *, read_only: bool = True) -> duckdb.DuckDBPyConne
 
 
 # -- filters --------------------------------------------------------------------------------------
-
-def quarter_start(day: dt.date) -> dt.date:
-    return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """Same day `months` later (or earlier); the month's last day when it is shorter."""
-    m = day.year * 12 + day.month - 1 + months
-    year, month = divmod(m, 12)
-    month += 1
-    last = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
-    return dt.date(year, month, min(day.day, last))
-
-
-def quarter_end(day: dt.date) -> dt.date:
-    return add_months(quarter_start(day), 3) - dt.timedelta(days=1)
-
 
 def parse_period(period: str | tuple[dt.date, dt.date]) -> tuple[dt.date, dt.date, str]:
     """(start, end, kind) of a period: "2025", "2025-Q3" (also "2025Q3", "2025年第3季度", "2025年第三季度"),
@@ -687,13 +671,13 @@ def rectification_status(con, f: Filters, by: Sequence[str] = (), *,
     if dims["time_grain"]:
         raise ValueError("rectification_status has no time dimension; filter by period instead")
     cfg = _cfg(config)
-    params = {**f.params(), **dims, "by_close_days": False, "regions": None,
+    params = {**f.params(), **dims, "by_close_days": False,
               "due_soon_days": int(cfg["rectifications"]["due_soon_days"]),
               "escalation_days": int(cfg["rectifications"]["escalation_days"])}
     cube = f.period is None and _cube(con, f, "mart_rectification_cube", same_day=True, same_config=True,
                                       config=config)
     frame = _run(con, "rectification_status_cube.sql" if cube else "rectification_status.sql", params)
-    frame = frame.drop("close_days", "close_days_sum", "close_days_n", strict=False)
+    frame = frame.drop("close_days", "overdue_since", "close_days_sum", "close_days_n", strict=False)
     keys = [k for k, on in (("region_code", dims["region_level"]), ("tier", dims["by_tier"]),
                             ("service_type", dims["by_service"])) if on]
     frame = frame.sort(keys, nulls_last=True) if keys else frame

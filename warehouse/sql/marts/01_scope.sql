@@ -70,11 +70,3 @@ UNION SELECT r.code FROM ({{ parts/rejected_row_codes.sql }}) r
       WHERE r.batch_id BETWEEN $lo AND $hi AND r.code IN (SELECT organ_code FROM organs)
 UNION SELECT entity_code FROM (SELECT *, 1 AS n FROM flags_now UNION ALL SELECT *, -1 FROM flags_before)
       GROUP BY entity_code, code, entity_key HAVING sum(n) <> 0;
-
--- _scope_regions (TEMP) — the organ regions of the organs in scope, as they are now and as the last
--- refresh had them (a region change moves an organ's rows), and '' (rows without an organ region):
--- the rectification cube (marts/22) recomputes the rows of these regions.
-CREATE OR REPLACE TEMP TABLE _scope_regions AS
-SELECT coalesce(region_code, '') AS region_code FROM organs WHERE organ_code IN (SELECT organ_code FROM _scope_organs)
-UNION SELECT coalesce(region_code, '') FROM mart_organ_schedule WHERE organ_code IN (SELECT organ_code FROM _scope_organs)
-UNION SELECT '';

@@ -15,23 +15,17 @@ WHERE inspection_key IN (SELECT inspection_key FROM _inspection_dims
                            AND (NOT $by_difference
                                 OR inspection_key IN (SELECT inspection_key FROM _category_rows_before)));
 
+-- In an incremental refresh the new rows are set aside first (_exception_rows_new): the categories
+-- (04_inspection_categories.sql) read them there instead of searching the mart for them.
+CREATE OR REPLACE TEMP TABLE _exception_rows_new AS
+SELECT * FROM ({{ parts/item_exception_rows.sql }}) WHERE NOT $full;
+
 INSERT INTO mart_item_exceptions BY NAME
-WITH exceptions AS (
-    SELECT inspection_code, item_code, result FROM _items WHERE result <> '符合'
-)
-SELECT d.inspection_key,
-       it.item_code,
-       c.category_code,
-       it.result,
-       c.weight,
-       c.veto,
-       d.inspected_on, d.region_code, d.organ_key, d.vendor_key, d.service_type
-FROM exceptions it
-JOIN _inspection_dims d USING (inspection_code)
-JOIN checklist_items c ON c.item_code = it.item_code AND c.checklist_version = $checklist_version
-WHERE d.items_touched
+SELECT * FROM ({{ parts/item_exception_rows.sql }}) WHERE $full
+UNION ALL
+SELECT * FROM _exception_rows_new
 -- Stored in date order: period filters skip whole row groups (zone maps)
-ORDER BY d.inspected_on;
+ORDER BY inspected_on;
 
 UPDATE mart_item_exceptions m
 SET inspected_on = d.inspected_on, region_code = d.region_code, organ_key = d.organ_key,

@@ -149,12 +149,12 @@ flag_rows AS (
     SELECT f.vendor_code, 'flags', f.code, f.entity_key, f.raised_at::DATE, f.organ_code, f.project_code, NULL,
            fp.value,
            printf('%s：%s', coalesce(l.label_zh, f.code), f.entity_key)
-    FROM flags f
+    -- the vendors' flags first, then their projects (not every flag joined to every project)
+    FROM (SELECT * FROM flags WHERE vendor_code IN (SELECT vendor_code FROM _fact_vendors)) f
     JOIN cfg_points fp ON fp.kind = 'flag_points' AND fp.key = f.code AND fp.value > 0
     LEFT JOIN cfg_labels l ON l.kind = 'flag' AND l.key = f.code
     LEFT JOIN projects p ON p.organ_code = f.organ_code AND p.project_code = f.project_code
-    WHERE f.vendor_code IN (SELECT vendor_code FROM _fact_vendors)
-      AND (f.project_code IS NULL OR p.actual_end_on IS NULL
+    WHERE (f.project_code IS NULL OR p.actual_end_on IS NULL
            OR p.actual_end_on > ($today - to_months($flag_project_months))::DATE)
 ),
 rectification_rows AS (
@@ -170,7 +170,7 @@ rectification_rows AS (
 ),
 reach AS (
     SELECT vendor_code, count(DISTINCT organ_code) AS organs, count(*) AS projects
-    FROM active_projects GROUP BY vendor_code
+    FROM active_projects WHERE vendor_code IN (SELECT vendor_code FROM _scope_vendors) GROUP BY vendor_code
 ),
 volume AS (
     SELECT vendor_code, volume_unit, sum(volume) AS vendor_volume,

@@ -16,7 +16,4 @@ SELECT * FROM ({{ parts/compliance_cube_source.sql }}) LIMIT 0;
 CREATE OR REPLACE TEMP TABLE _compliance_cube_now AS
 SELECT * FROM ({{ parts/compliance_cube_source.sql }}) WHERE NOT $by_difference
 UNION ALL
-SELECT * FROM ({{ parts/compliance_cube_source.sql
-                  | @mart_inspections: (SELECT * FROM mart_inspections
-                                        WHERE organ_key IN (SELECT organ_key FROM _cube_organs)) }})
-WHERE $by_difference;
+SELECT * FROM ({{ parts/compliance_cube_source.sql | @mart_inspections: _cube_inspections }}) WHERE $by_difference;

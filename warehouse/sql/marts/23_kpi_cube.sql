@@ -19,7 +19,4 @@ SELECT * FROM ({{ parts/kpi_cube_source.sql }}) LIMIT 0;
 CREATE OR REPLACE TEMP TABLE _kpi_cube_now AS
 SELECT * FROM ({{ parts/kpi_cube_source.sql }}) WHERE NOT $by_difference
 UNION ALL
-SELECT * FROM ({{ parts/kpi_cube_source.sql
-                  | @mart_organ_schedule: (SELECT * FROM mart_organ_schedule
-                                           WHERE organ_key IN (SELECT organ_key FROM _cube_organs)) }})
-WHERE $by_difference;
+SELECT * FROM ({{ parts/kpi_cube_source.sql | @mart_organ_schedule: _cube_schedule }}) WHERE $by_difference;

@@ -22,7 +22,10 @@ excepted AS (
            coalesce(sum(weight) FILTER (WHERE result = '不符合'), 0) AS w_fail,
            coalesce(sum(weight) FILTER (WHERE result = '不适用'), 0) AS w_na,
            coalesce(bool_or(veto AND result = '不符合'), false) AS veto_failed
-    FROM mart_item_exceptions
+    -- the exceptions just written (set aside by marts/03_item_exceptions.sql; the mart's in a full refresh)
+    FROM (SELECT * FROM _exception_rows_new
+          UNION ALL BY NAME
+          SELECT * FROM mart_item_exceptions WHERE $full)
     WHERE inspection_key IN (SELECT inspection_key FROM _inspection_dims WHERE items_touched)
     GROUP BY inspection_key, category_code
 ),

@@ -35,37 +35,46 @@ organs_in AS (
     FROM organs_chosen s, choices c
     WHERE c.service IS NULL OR list_contains(s.service_types, c.service)
 ),
--- Each fact is joined to the organs before the periods (MATERIALIZED keeps that order): when few
--- organs are asked (the mart refresh of a small load), the scans skip the others' rows.
+-- Each fact is narrowed to the organs chosen (a semi-join, whose hash table is always the organs'
+-- side) and joined to them before the periods (MATERIALIZED keeps that order): when few organs are
+-- asked (the mart refresh of a small load), the scans skip the others' rows, and no plan hashes a
+-- fact table to probe it with a few organs.
 projects_in AS MATERIALIZED (
     SELECT x.start_on, x.actual_end_on, o.region_code, o.tier, o.service
-    FROM mart_projects x
+    FROM (SELECT * FROM mart_projects WHERE organ_code IN (SELECT organ_code FROM organs_chosen)) x
     JOIN organs_in o ON o.organ_code = x.organ_code AND (o.service IS NULL OR x.service_type = o.service)
     WHERE ($vendor IS NULL OR x.vendor_code = $vendor)
       AND x.start_on <= list_max($asofs) AND (x.actual_end_on IS NULL OR x.actual_end_on >= list_min($asofs))
 ),
 inspections_in AS MATERIALIZED (
     SELECT m.inspected_on, m.grade, o.region_code, o.tier, o.service
-    FROM mart_inspections m
+    FROM (SELECT * FROM mart_inspections WHERE organ_code IN (SELECT organ_code FROM organs_chosen)) m
     JOIN organs_in o ON o.organ_code = m.organ_code AND (o.service IS NULL OR m.service_type = o.service)
     WHERE ($vendor IS NULL OR m.vendor_key = md5_number_lower($vendor))
       AND m.inspected_on BETWEEN list_min($starts) AND list_max($asofs)
 ),
 rectifications_in AS MATERIALIZED (
     SELECT r.inspected_on, r.due_on, r.resolved_on, o.region_code, o.tier, o.service
-    FROM mart_rectifications r
+    FROM (SELECT * FROM mart_rectifications WHERE organ_code IN (SELECT organ_code FROM organs_chosen)) r
     JOIN organs_in o ON o.organ_code = r.organ_code AND (o.service IS NULL OR r.service_type = o.service)
     WHERE ($vendor IS NULL OR r.vendor_code = $vendor)
       AND r.due_on < list_max($asofs) AND (r.resolved_on IS NULL OR r.resolved_on > list_min($asofs))
 ),
+incidents_in AS MATERIALIZED (
+    SELECT i.reported_at, i.closed_on, o.region_code, o.tier, o.service
+    FROM (SELECT * FROM mart_incidents WHERE organ_code IN (SELECT organ_code FROM organs_chosen)) i
+    JOIN organs_in o ON o.organ_code = i.organ_code AND (o.service IS NULL OR i.service_type = o.service)
+    WHERE ($vendor IS NULL OR i.vendor_code = $vendor)
+),
 known_in AS MATERIALIZED (
     SELECT l.known_since, o.region_code, o.tier, o.service
-    FROM mart_organ_loads l JOIN organs_in o USING (organ_code)
+    FROM (SELECT * FROM mart_organ_loads WHERE organ_code IN (SELECT organ_code FROM organs_chosen)) l
+    JOIN organs_in o USING (organ_code)
 ),
 events_in AS MATERIALIZED (
     SELECT e.organ_code, e.due_on, e.achieved_on
     FROM mart_check_events e
-    WHERE e.organ_code IN (SELECT organ_code FROM organs_in)
+    WHERE e.organ_code IN (SELECT organ_code FROM organs_chosen)
       AND e.due_on < list_max($asofs) AND (e.achieved_on IS NULL OR e.achieved_on > list_min($asofs))
 ),
 supervised AS (
@@ -89,11 +98,9 @@ inspected AS (
     GROUP BY ALL
 ),
 open_incidents AS (
-    SELECT p.period_start, p.as_of, o.region_code, o.tier, o.service, 'open_incidents' AS measure, count(*) AS n
-    FROM mart_incidents i
-    JOIN organs_in o ON o.organ_code = i.organ_code AND (o.service IS NULL OR i.service_type = o.service)
+    SELECT p.period_start, p.as_of, i.region_code, i.tier, i.service, 'open_incidents' AS measure, count(*) AS n
+    FROM incidents_in i
     JOIN periods p ON i.reported_at::DATE <= p.as_of AND (i.closed_on IS NULL OR i.closed_on > p.as_of)
-    WHERE ($vendor IS NULL OR i.vendor_code = $vendor)
     GROUP BY ALL
 ),
 overdue_organs AS (

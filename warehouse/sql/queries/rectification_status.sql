@@ -1,11 +1,11 @@
 -- rectification_status — rectifications counted by status as of $today (see rectifications.sql),
 -- with time to close, optionally by region level, organ tier and service type. Grain: one row per
 -- dimension values. Source: mart_rectifications.
--- $by_close_days also splits the rows by the days a closed one took (close_days; NULL for the
--- others), and $regions keeps these organ regions only ('' stands for none): how
+-- $by_close_days also splits the rows by the days a closed one took (close_days) and by the due
+-- date of an overdue one (overdue_since; both NULL for the others): how
 -- marts/22_rectification_cube.sql keeps this answer, from which the query layer adds up the same
--- counts, the same mean (close_days_sum / close_days_n) and the same median
--- (queries/rectification_status_cube.sql).
+-- counts, the same mean (close_days_sum / close_days_n), the same median and the same most days
+-- overdue (queries/rectification_status_cube.sql). Every other column then adds up.
 WITH scoped AS (
     SELECT r.*, s.tier,
            {{ parts/rectification_status.sql }} AS status
@@ -18,12 +18,12 @@ WITH scoped AS (
       AND ($service_type IS NULL OR r.service_type = $service_type)
       AND ($vendor IS NULL OR r.vendor_code = $vendor)
       AND ($tier IS NULL OR s.tier = $tier)
-      AND ($regions IS NULL OR list_contains($regions, coalesce(r.region_code, '')))
 )
 SELECT {{ parts/region_at_level.sql }} AS region_code,
        CASE WHEN $by_tier THEN tier END AS tier,
        CASE WHEN $by_service THEN service_type END AS service_type,
        CASE WHEN $by_close_days AND status IN ('closed', 'closed_late') THEN days_to_close END AS close_days,
+       CASE WHEN $by_close_days AND status = 'overdue' THEN due_on END AS overdue_since,
        count(*) AS total,
        count(*) FILTER (WHERE status IN ('open', 'due_soon', 'overdue')) AS open,
        count(*) FILTER (WHERE status = 'due_soon') AS due_soon,

@@ -1,13 +1,14 @@
 -- rectification_status_cube — rectification_status's answer read from mart_rectification_cube
 -- (as of the refresh date, every due date; marts/22_rectification_cube.sql) and added up to the
 -- dimensions asked: the same columns as queries/rectification_status.sql. The median is the middle
--- of the close_days counts (the mean of the two middle ones for an even number), as median() takes it.
+-- of the close_days counts (the mean of the two middle ones for an even number), as median() takes it;
+-- the most days overdue counts from the earliest due date of an overdue one (the cube is as of $today).
 WITH cells AS (
     SELECT {{ parts/region_at_level.sql }} AS region_code,
            CASE WHEN $by_tier THEN tier END AS tier,
            CASE WHEN $by_service THEN service_type END AS service_type,
            close_days, total, open, due_soon, overdue, escalation_candidates, closed, closed_on_time, closed_late,
-           superseded, close_days_sum, close_days_n, max_days_overdue
+           superseded, close_days_sum, close_days_n, overdue_since
     FROM mart_rectification_cube
     WHERE ($region IS NULL OR starts_with(region_code, $region))
       AND ($service_type IS NULL OR service_type = $service_type)
@@ -21,7 +22,7 @@ counts AS (
            sum(closed_late)::BIGINT AS closed_late, sum(superseded)::BIGINT AS superseded,
            sum(close_days_sum) AS close_days_sum, sum(close_days_n)::BIGINT AS close_days_n,
            round(sum(close_days_sum) / sum(close_days_n), 1) AS mean_days_to_close,
-           max(max_days_overdue) AS max_days_overdue
+           $today - min(overdue_since) AS max_days_overdue
     FROM cells GROUP BY ALL
 ),
 days AS (
