@@ -64,7 +64,8 @@ CUBES = ("mart_compliance_cube", "mart_category_cube", "mart_rectification_cube"
          "mart_kpi_periods")
 SCOPE_FILE = "01_scope.sql"
 # Cubes kept by difference: each one's file, and its key columns (every other column adds up), the
-# period first: a cube is stored in key order, so that a change's periods skip the others' row groups.
+# period first (the region for the rectification cube, which has none): a cube is stored in key
+# order, so that a change's periods skip the others' row groups.
 DIFFERENCE_CUBES = {"20_compliance_cube.sql": ("mart_compliance_cube",
                                                ("period_start", "all_services", "region_code", "tier", "service_type")),
                     "21_category_cube.sql": ("mart_category_cube",
@@ -229,8 +230,9 @@ def _cube_organs(con: duckdb.DuckDBPyConnection) -> bool:
 def _apply_cube(con: duckdb.DuckDBPyConnection, table: str, keys: tuple[str, ...], *, by_difference: bool) -> None:
     """Bring `table` up to date from the rows its file computed (_<cube>_now): replace it whole, or
     add now − before (_<cube>_before) to the cells that change, dropping the cells left at 0 in every
-    column. A cube kept this way has no such cell: the compliance and category cubes count at
-    least one inspection or item in each, and the headline cube leaves counts of 0 out."""
+    column. A cube kept this way has no such cell: the compliance, category and rectification cubes
+    count at least one inspection, item or rectification in each, and the headline cube leaves
+    counts of 0 out."""
     stem = table.removeprefix("mart_")
     now, before = f"_{stem}_now", f"_{stem}_before"
     if not by_difference:
