@@ -63,6 +63,9 @@ FULL_MIN = 10_000
 CUBES = ("mart_compliance_cube", "mart_category_cube", "mart_rectification_cube", "mart_kpi_cube",
          "mart_kpi_periods")
 SCOPE_FILE = "01_scope.sql"
+# The kinds whose rows the compliance flags are derived from (warehouse/sql/derive/flags.sql), but
+# inspections: an inspection's flag stays with its organ and vendor, which the refresh touches anyway.
+FLAG_SOURCES = ("projects", "vendors", "qualifications", "incidents")
 # Cubes kept by difference: each one's file, and its key columns (every other column adds up), the
 # period first (the region for the rectification cube, which has none): a cube is stored in key
 # order, so that a change's periods skip the others' row groups.
@@ -131,7 +134,8 @@ def refresh(con: duckdb.DuckDBPyConnection, *, load_id: int, today: dt.date,
     params = {**cfg.mart_params(), **span, "today": today, "load_id": load_id, "full": full,
               "entity_full": entity_full, "checklist_version": CHECKLIST_VERSION,
               "checklist_size": _checklist_size(con),
-              "kpi_starts": starts, "kpi_asofs": asofs, "by_difference": False}
+              "kpi_starts": starts, "kpi_asofs": asofs, "by_difference": False,
+              "flags_may_move": entity_full or _wrote_rows(con, lo, hi, FLAG_SOURCES)}
     steps = {"prepare": time.perf_counter() - started}
     # Rows written in the caller's transaction carry no statistics yet: the planner would estimate
     # them as empty and run ASOF joins as nested loops (minutes instead of seconds). Never do that.
@@ -168,15 +172,18 @@ def _log(con: duckdb.DuckDBPyConnection, load_id: int, today: dt.date, mode: str
     return RefreshStats(load_id, today, mode, touched, organs, vendors, seconds, steps)
 
 
-def _wrote_rows(con: duckdb.DuckDBPyConnection, lo: int | None, hi: int | None) -> bool:
-    """Whether the load's batches (lo … hi) wrote or replaced a row of any kind, or rejected a row
-    (submission completeness counts those)."""
+def _wrote_rows(con: duckdb.DuckDBPyConnection, lo: int | None, hi: int | None,
+                kinds: tuple[str, ...] | None = None) -> bool:
+    """Whether the load's batches (lo … hi) wrote or replaced a row of any kind (of `kinds` when
+    given), or, of any kind, rejected a row (submission completeness counts those)."""
     if lo is None:
         return False
-    probes = [f"SELECT 1 FROM {kind.name} WHERE batch_id BETWEEN $lo AND $hi" for kind in KINDS]
-    probes += [f"SELECT 1 FROM {kind.name}_history WHERE replaced_by_batch BETWEEN $lo AND $hi" for kind in KINDS]
-    probes.append("SELECT 1 FROM row_issues WHERE batch_id BETWEEN $lo AND $hi AND severity = 'error' "
-                  "AND source_row IS NOT NULL")
+    names = [kind.name for kind in KINDS if kinds is None or kind.name in kinds]
+    probes = [f"SELECT 1 FROM {name} WHERE batch_id BETWEEN $lo AND $hi" for name in names]
+    probes += [f"SELECT 1 FROM {name}_history WHERE replaced_by_batch BETWEEN $lo AND $hi" for name in names]
+    if kinds is None:
+        probes.append("SELECT 1 FROM row_issues WHERE batch_id BETWEEN $lo AND $hi AND severity = 'error' "
+                      "AND source_row IS NOT NULL")
     return bool(con.execute(f"SELECT EXISTS ({' UNION ALL '.join(probes)})", {"lo": lo, "hi": hi}).fetchall()[0][0])
 
 
@@ -354,6 +361,7 @@ TEMP_RELATIONS = ("_items", "_partial_items", "_touched", "_touched_items", "_to
                   "_compliance_cube_before", "_compliance_cube_now", "_category_cube_before", "_category_cube_now",
                   "_kpi_cube_before", "_kpi_cube_now", "_rectification_cube_before", "_rectification_cube_now",
                   "_category_rows_before", "_category_rows_new", "_exception_rows_new", "_activity_organs",
+                  "_replaced_inspections",
                   "_category_rows_now", "_cube_organs", "_cube_inspections", "_cube_rectifications", "_cube_schedule",
                   "_cube_change", "_cube_cells",
                   "cfg_tier_conditions",

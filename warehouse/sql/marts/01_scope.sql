@@ -6,7 +6,9 @@
 --            qualifications, projects (current or replaced), incidents, evaluations or inspections
 --            (_touched_vendors) were written, or who work for an organ written as a row (their
 --            organs' regions), or whose flags changed (the flags now against those
---            mart_entity_facts last saw, counting repeats: a flag whose number of rows differs);
+--            mart_entity_facts last saw, counting repeats: a flag whose number of rows differs;
+--            compared only when $flags_may_move: the load wrote rows the flags are derived from
+--            other than inspections, or the date changed);
 --            (_scope_vendors: their exposure evidence, risk scores and tiers) those, and every
 --            vendor when projects were written (shares of the active volume change for all)
 --   organs   written as rows, or whose projects, evaluations, incidents or inspections
@@ -39,8 +41,10 @@ UNION SELECT vendor_code FROM projects
 UNION SELECT vendor_code FROM _ripple_vendors
 UNION SELECT vendor_code FROM evaluations WHERE batch_id BETWEEN $lo AND $hi
 UNION SELECT vendor_code FROM _touched_vendors
-UNION SELECT entity_code FROM (SELECT *, 1 AS n FROM flags_now UNION ALL SELECT *, -1 FROM flags_before)
-      GROUP BY entity_code, code, entity_key HAVING sum(n) <> 0;
+UNION SELECT entity_code FROM (SELECT entity_code
+                               FROM (SELECT *, 1 AS n FROM flags_now UNION ALL SELECT *, -1 FROM flags_before)
+                               GROUP BY entity_code, code, entity_key HAVING sum(n) <> 0)
+      WHERE $flags_may_move;
 
 CREATE OR REPLACE TEMP TABLE _scope_vendors AS
 SELECT vendor_code FROM _fact_vendors
@@ -68,5 +72,7 @@ UNION SELECT organ_code FROM _touched_organs
 UNION SELECT p.organ_code FROM projects p WHERE p.vendor_code IN (SELECT vendor_code FROM _ripple_vendors)
 UNION SELECT r.code FROM ({{ parts/rejected_row_codes.sql }}) r
       WHERE r.batch_id BETWEEN $lo AND $hi AND r.code IN (SELECT organ_code FROM organs)
-UNION SELECT entity_code FROM (SELECT *, 1 AS n FROM flags_now UNION ALL SELECT *, -1 FROM flags_before)
-      GROUP BY entity_code, code, entity_key HAVING sum(n) <> 0;
+UNION SELECT entity_code FROM (SELECT entity_code
+                               FROM (SELECT *, 1 AS n FROM flags_now UNION ALL SELECT *, -1 FROM flags_before)
+                               GROUP BY entity_code, code, entity_key HAVING sum(n) <> 0)
+      WHERE $flags_may_move;

@@ -28,6 +28,16 @@ CREATE OR REPLACE TEMP TABLE _category_rows_before AS
 SELECT * FROM mart_inspection_categories
 WHERE $by_difference AND organ_key IN (SELECT organ_key FROM _cube_organs WHERE known);
 
+-- _replaced_inspections: the inspections whose items this refresh re-aggregates and whose rows in
+-- mart_item_exceptions and mart_inspection_categories are to be deleted first (marts/03, 04). An
+-- inspection with exceptions has category rows (each excepted item's category), and when the cubes
+-- are kept by difference every category row of a touched inspection was set aside above (its organ,
+-- before and after, is in scope): a new inspection, found in none, deletes nothing without a scan.
+CREATE OR REPLACE TEMP TABLE _replaced_inspections AS
+SELECT inspection_key FROM _inspection_dims
+WHERE items_touched
+  AND (NOT $by_difference OR inspection_key IN (SELECT inspection_key FROM _category_rows_before));
+
 CREATE OR REPLACE TEMP TABLE _compliance_cube_before AS
 SELECT * FROM ({{ parts/compliance_cube_source.sql | @mart_inspections: (SELECT * FROM _cube_inspections WHERE known) }})
 WHERE $by_difference;

@@ -6,14 +6,7 @@
 -- Refresh: incremental. Rows of inspections whose items this load wrote are rebuilt from their
 -- items (_items, filtered on result before anything else); rows of inspections touched otherwise
 -- only get their dimensions refreshed.
--- An inspection with exceptions has category rows (each excepted item's category), so when the
--- cubes are kept by difference the inspections with rows to delete are among those whose category
--- rows were set aside (02_cube_baseline.sql): a new inspection deletes nothing without reading the mart.
-DELETE FROM mart_item_exceptions
-WHERE inspection_key IN (SELECT inspection_key FROM _inspection_dims
-                         WHERE items_touched
-                           AND (NOT $by_difference
-                                OR inspection_key IN (SELECT inspection_key FROM _category_rows_before)));
+DELETE FROM mart_item_exceptions WHERE inspection_key IN (SELECT inspection_key FROM _replaced_inspections);
 
 -- In an incremental refresh the new rows are set aside first (_exception_rows_new): the categories
 -- (04_inspection_categories.sql) read them there instead of searching the mart for them.

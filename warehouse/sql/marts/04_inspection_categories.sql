@@ -8,15 +8,7 @@
 -- In an incremental refresh the new rows are set aside first (_category_rows_new): the inspections'
 -- totals (05_inspections.sql) and the category cube (21_category_cube.sql) read them there instead
 -- of searching the whole mart for them.
--- When the cubes are kept by difference, the rows of the organs in scope were set aside before
--- (_category_rows_before, 02_cube_baseline.sql), and every row of a touched inspection is among
--- them (its organ, before and after, is in scope): a new inspection, found in none, deletes nothing
--- without reading the mart.
-DELETE FROM mart_inspection_categories
-WHERE inspection_key IN (SELECT inspection_key FROM _inspection_dims
-                         WHERE items_touched
-                           AND (NOT $by_difference
-                                OR inspection_key IN (SELECT inspection_key FROM _category_rows_before)));
+DELETE FROM mart_inspection_categories WHERE inspection_key IN (SELECT inspection_key FROM _replaced_inspections);
 
 CREATE OR REPLACE TEMP TABLE _category_rows_new AS
 SELECT * FROM ({{ parts/inspection_category_rows.sql }}) WHERE NOT $full;

@@ -70,23 +70,24 @@ vendor_rects AS (
     SELECT vendor_code AS entity_code, list({'code': code, 'due_on': due_on} ORDER BY due_on, code) AS rects
     FROM open_rects WHERE vendor_code IN (SELECT vendor_code FROM _fact_vendors) GROUP BY vendor_code
 ),
--- the flags in scope are chosen before they are joined to the projects (a filter above the outer
--- join would join every flag first)
-organ_flags AS (
-    SELECT f.organ_code AS entity_code,
-           list({'code': f.code, 'entity_key': f.entity_key,
-                 'active': f.project_code IS NULL OR ap.project_code IS NOT NULL} ORDER BY f.code, f.entity_key) AS flags
-    FROM (SELECT * FROM flags WHERE organ_code IN (SELECT organ_code FROM _scope_organs)) f
+flag_rows AS NOT MATERIALIZED (
+    -- the flags in scope are chosen before they are joined to the projects (a filter above the
+    -- outer join would join every flag first; an OR of two INs is cheap on the flags alone)
+    SELECT f.code, f.entity_key, f.organ_code, f.vendor_code,
+           (f.project_code IS NULL OR ap.project_code IS NOT NULL) AS active
+    FROM (SELECT * FROM flags WHERE organ_code IN (SELECT organ_code FROM _scope_organs)
+                                 OR vendor_code IN (SELECT vendor_code FROM _fact_vendors)) f
     LEFT JOIN active_projects ap ON ap.organ_code = f.organ_code AND ap.project_code = f.project_code
-    GROUP BY f.organ_code
+),
+organ_flags AS (
+    SELECT organ_code AS entity_code, list({'code': code, 'entity_key': entity_key, 'active': active}
+                                            ORDER BY code, entity_key) AS flags
+    FROM flag_rows WHERE organ_code IN (SELECT organ_code FROM _scope_organs) GROUP BY organ_code
 ),
 vendor_flags AS (
-    SELECT f.vendor_code AS entity_code,
-           list({'code': f.code, 'entity_key': f.entity_key,
-                 'active': f.project_code IS NULL OR ap.project_code IS NOT NULL} ORDER BY f.code, f.entity_key) AS flags
-    FROM (SELECT * FROM flags WHERE vendor_code IN (SELECT vendor_code FROM _fact_vendors)) f
-    LEFT JOIN active_projects ap ON ap.organ_code = f.organ_code AND ap.project_code = f.project_code
-    GROUP BY f.vendor_code
+    SELECT vendor_code AS entity_code, list({'code': code, 'entity_key': entity_key, 'active': active}
+                                             ORDER BY code, entity_key) AS flags
+    FROM flag_rows WHERE vendor_code IN (SELECT vendor_code FROM _fact_vendors) GROUP BY vendor_code
 ),
 latest_valid AS (
     -- the valid certificate of each type that runs longest: a renewed certificate hides the old one

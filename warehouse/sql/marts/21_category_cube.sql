@@ -21,11 +21,10 @@ SELECT b.* REPLACE (d.inspected_on AS inspected_on, d.region_code AS region_code
 FROM _category_rows_before b
 JOIN _inspection_dims d ON d.inspection_key = b.inspection_key AND NOT d.items_touched;
 
-CREATE TABLE IF NOT EXISTS mart_category_cube AS
-SELECT * FROM ({{ parts/category_cube_source.sql }}) LIMIT 0;
-
 CREATE OR REPLACE TEMP TABLE _category_cube_now AS
 SELECT * FROM ({{ parts/category_cube_source.sql }}) WHERE NOT $by_difference
 UNION ALL
-SELECT * FROM ({{ parts/category_cube_source.sql | @mart_inspection_categories: _category_rows_now }})
-WHERE $by_difference;
+SELECT * FROM ({{ parts/category_cube_source.sql | @mart_inspection_categories: _category_rows_now }}) WHERE $by_difference;
+
+-- the cube itself, the first time (warehouse/marts.py then fills it)
+CREATE TABLE IF NOT EXISTS mart_category_cube AS SELECT * FROM _category_cube_now LIMIT 0;

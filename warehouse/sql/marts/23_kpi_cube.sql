@@ -13,10 +13,10 @@
 CREATE OR REPLACE TABLE mart_kpi_periods AS
 SELECT unnest($kpi_starts) AS period_start, unnest($kpi_asofs) AS as_of;
 
-CREATE TABLE IF NOT EXISTS mart_kpi_cube AS
-SELECT * FROM ({{ parts/kpi_cube_source.sql }}) LIMIT 0;
-
 CREATE OR REPLACE TEMP TABLE _kpi_cube_now AS
 SELECT * FROM ({{ parts/kpi_cube_source.sql }}) WHERE NOT $by_difference
 UNION ALL
 SELECT * FROM ({{ parts/kpi_cube_source.sql | @mart_organ_schedule: _cube_schedule }}) WHERE $by_difference;
+
+-- the cube itself, the first time (warehouse/marts.py then fills it)
+CREATE TABLE IF NOT EXISTS mart_kpi_cube AS SELECT * FROM _kpi_cube_now LIMIT 0;
