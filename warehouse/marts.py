@@ -174,8 +174,9 @@ def _log(con: duckdb.DuckDBPyConnection, load_id: int, today: dt.date, mode: str
 
 def _wrote_rows(con: duckdb.DuckDBPyConnection, lo: int | None, hi: int | None,
                 kinds: tuple[str, ...] | None = None) -> bool:
-    """Whether the load's batches (lo … hi) wrote or replaced a row of any kind (of `kinds` when
-    given), or, of any kind, rejected a row (submission completeness counts those)."""
+    """Whether the load's batches (lo … hi) wrote or replaced a row of any kind, or rejected a row
+    (submission completeness counts those); given `kinds`, whether they wrote or replaced a row of
+    one of those."""
     if lo is None:
         return False
     names = [kind.name for kind in KINDS if kinds is None or kind.name in kinds]
@@ -356,21 +357,14 @@ def _register_config(con: duckdb.DuckDBPyConnection, cfg: AnalyticsConfig) -> No
             con.unregister("_cfg_frame")
 
 
-TEMP_RELATIONS = ("_items", "_partial_items", "_touched", "_touched_items", "_touched_organs", "_touched_vendors", "_inspection_dims",
-                  "_organ_tiers", "_ripple_vendors", "_fact_vendors", "_scope_vendors", "_scope_organs",
-                  "_compliance_cube_before", "_compliance_cube_now", "_category_cube_before", "_category_cube_now",
-                  "_kpi_cube_before", "_kpi_cube_now", "_rectification_cube_before", "_rectification_cube_now",
-                  "_category_rows_before", "_category_rows_new", "_exception_rows_new", "_activity_organs",
-                  "_replaced_inspections",
-                  "_category_rows_now", "_cube_organs", "_cube_inspections", "_cube_rectifications", "_cube_schedule",
-                  "_cube_change", "_cube_cells",
-                  "cfg_tier_conditions",
-                  "cfg_intervals", "cfg_points", "cfg_labels")
+# The refresh's temporary tables and views: those the mart files and this module name with a leading
+# underscore, and the configuration tables (_register_config). A new one needs no listing here.
+TEMP_PREFIXES = ("_", "cfg_")
 
 
 def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
-    views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE temporary").fetchall()}
-    tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()}
-    for name in TEMP_RELATIONS:
-        if name in views or name in tables:
-            con.execute(f"DROP {'VIEW' if name in views else 'TABLE'} {name}")
+    found = con.execute("SELECT view_name, 'VIEW' FROM duckdb_views() WHERE temporary AND NOT internal "
+                        "UNION ALL SELECT table_name, 'TABLE' FROM duckdb_tables() WHERE temporary").fetchall()
+    for name, kind in found:
+        if name.startswith(TEMP_PREFIXES):
+            con.execute(f"DROP {kind} {name}")

@@ -29,7 +29,7 @@ from schemas.checklist import CHECKLIST_VERSION
 from schemas.identifiers import NATIONAL, region_prefix, region_table
 from warehouse import analytics_config, db, marts, sqlfiles
 from warehouse.analytics_config import COMPONENT_ZH, COMPONENTS, TIERS, AnalyticsConfig
-from warehouse.periods import add_months, quarter_end, quarter_start  # noqa: F401 (also q.quarter_start …)
+from warehouse.periods import add_months, quarter_end, quarter_start
 
 FOLDER = "queries"
 TIME_DIMS = ("quarter", "year")

@@ -5,10 +5,7 @@
 --   vendors  (_fact_vendors: their facts, tier rules and risk evidence) written as rows, or whose
 --            qualifications, projects (current or replaced), incidents, evaluations or inspections
 --            (_touched_vendors) were written, or who work for an organ written as a row (their
---            organs' regions), or whose flags changed (the flags now against those
---            mart_entity_facts last saw, counting repeats: a flag whose number of rows differs;
---            compared only when $flags_may_move: the load wrote rows the flags are derived from
---            other than inspections, or the date changed);
+--            organs' regions), or whose flags changed (_changed_flags);
 --            (_scope_vendors: their exposure evidence, risk scores and tiers) those, and every
 --            vendor when projects were written (shares of the active volume change for all)
 --   organs   written as rows, or whose projects, evaluations, incidents or inspections
@@ -24,16 +21,28 @@ UNION SELECT coalesce(i.vendor_code, p.vendor_code) FROM incidents i
       LEFT JOIN projects p ON p.organ_code = i.organ_code AND p.project_code = i.project_code
       WHERE i.batch_id BETWEEN $lo AND $hi;
 
-CREATE OR REPLACE TEMP TABLE _fact_vendors AS
+-- _changed_flags: the organs and vendors whose flags changed — the flags now against those
+-- mart_entity_facts last saw, counting repeats (a flag whose number of rows differs); compared only
+-- when $flags_may_move (the load wrote rows the flags are derived from, other than inspections, or
+-- the date changed: an inspection's flag stays with its organ and vendor, in scope anyway)
+CREATE OR REPLACE TEMP TABLE _changed_flags AS
 WITH flags_now AS (
-    SELECT vendor_code AS entity_code, code, entity_key FROM flags WHERE vendor_code IS NOT NULL
+    SELECT 'organ' AS entity_kind, organ_code AS entity_code, code, entity_key FROM flags WHERE organ_code IS NOT NULL
+    UNION ALL
+    SELECT 'vendor', vendor_code, code, entity_key FROM flags WHERE vendor_code IS NOT NULL
 ),
 flags_before AS (
-    -- the flags the entity marts last saw (most entities have none: skip those before unnesting)
-    SELECT f.entity_code, x.code, x.entity_key
-    FROM (SELECT entity_code, flags FROM mart_entity_facts WHERE entity_kind = 'vendor' AND len(flags) > 0) f,
+    -- most entities have none: skip those before unnesting
+    SELECT f.entity_kind, f.entity_code, x.code, x.entity_key
+    FROM (SELECT entity_kind, entity_code, flags FROM mart_entity_facts WHERE len(flags) > 0) f,
          unnest(f.flags) AS t(x)
 )
+SELECT DISTINCT entity_kind, entity_code
+FROM (SELECT *, 1 AS n FROM flags_now UNION ALL SELECT *, -1 FROM flags_before)
+WHERE $flags_may_move
+GROUP BY entity_kind, entity_code, code, entity_key HAVING sum(n) <> 0;
+
+CREATE OR REPLACE TEMP TABLE _fact_vendors AS
 SELECT vendor_code FROM vendors WHERE $entity_full
 UNION SELECT vendor_code FROM vendors WHERE batch_id BETWEEN $lo AND $hi
 UNION SELECT vendor_code FROM projects
@@ -41,10 +50,7 @@ UNION SELECT vendor_code FROM projects
 UNION SELECT vendor_code FROM _ripple_vendors
 UNION SELECT vendor_code FROM evaluations WHERE batch_id BETWEEN $lo AND $hi
 UNION SELECT vendor_code FROM _touched_vendors
-UNION SELECT entity_code FROM (SELECT entity_code
-                               FROM (SELECT *, 1 AS n FROM flags_now UNION ALL SELECT *, -1 FROM flags_before)
-                               GROUP BY entity_code, code, entity_key HAVING sum(n) <> 0)
-      WHERE $flags_may_move;
+UNION SELECT entity_code FROM _changed_flags WHERE entity_kind = 'vendor';
 
 CREATE OR REPLACE TEMP TABLE _scope_vendors AS
 SELECT vendor_code FROM _fact_vendors
@@ -53,14 +59,6 @@ UNION SELECT vendor_code FROM vendors
          OR EXISTS (SELECT 1 FROM projects_history WHERE replaced_by_batch BETWEEN $lo AND $hi);
 
 CREATE OR REPLACE TEMP TABLE _scope_organs AS
-WITH flags_now AS (
-    SELECT organ_code AS entity_code, code, entity_key FROM flags WHERE organ_code IS NOT NULL
-),
-flags_before AS (
-    SELECT f.entity_code, x.code, x.entity_key
-    FROM (SELECT entity_code, flags FROM mart_entity_facts WHERE entity_kind = 'organ' AND len(flags) > 0) f,
-         unnest(f.flags) AS t(x)
-)
 SELECT organ_code FROM organs WHERE $entity_full
 UNION SELECT organ_code FROM organs WHERE batch_id BETWEEN $lo AND $hi
 UNION SELECT organ_code FROM projects WHERE batch_id BETWEEN $lo AND $hi
@@ -72,7 +70,4 @@ UNION SELECT organ_code FROM _touched_organs
 UNION SELECT p.organ_code FROM projects p WHERE p.vendor_code IN (SELECT vendor_code FROM _ripple_vendors)
 UNION SELECT r.code FROM ({{ parts/rejected_row_codes.sql }}) r
       WHERE r.batch_id BETWEEN $lo AND $hi AND r.code IN (SELECT organ_code FROM organs)
-UNION SELECT entity_code FROM (SELECT entity_code
-                               FROM (SELECT *, 1 AS n FROM flags_now UNION ALL SELECT *, -1 FROM flags_before)
-                               GROUP BY entity_code, code, entity_key HAVING sum(n) <> 0)
-      WHERE $flags_may_move;
+UNION SELECT entity_code FROM _changed_flags WHERE entity_kind = 'organ';
