@@ -375,7 +375,24 @@ def demo(folder, today, host, port, workers, threads, debug, no_serve):
     for username, password, role, scope in access.create_demo_accounts(warehouse):
         click.echo(f"  {username:<13} 密码 {password:<24} {ROLE_ZH[access.Role(role)]}，权限范围 {region_name(scope)}（{scope}）")
     if not no_serve:
-        _serve(warehouse, host, port, workers, threads, debug, day)
+        _serve_afresh(warehouse, host, port, workers, threads, debug, day)
+
+
+def _serve_afresh(warehouse: Path, host: str, port: int, workers: int, threads: int, debug: bool,
+                  day: dt.date) -> None:
+    """`oversight serve` in this process's place, started anew. DuckDB is not fork-safe: server
+    workers forked from a process that has just loaded would inherit its DuckDB state without the
+    threads behind it, and their queries would hang."""
+    import os
+    from warehouse import analytics_config
+    config = analytics_config.active()
+    if config is not analytics_config.default():         # --risk-config reaches the new process
+        os.environ[analytics_config.ENV_VAR] = config.source
+    args = ["serve", "--warehouse", str(warehouse), "--host", host, "--port", str(port), "--workers", str(workers),
+            "--threads", str(threads), "--today", day.isoformat(), *(["--debug"] if debug else [])]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, [sys.executable, "-m", "etl.cli", *args])
 
 
 # -- oversight plan: the 双随机 inspection plan (issue 5; etl/planning, docs/planning.md) ---------

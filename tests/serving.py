@@ -29,27 +29,34 @@ def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 90.0) ->
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"oversight serve exited with {process.returncode}")
+            raise RuntimeError(f"oversight exited with {process.returncode}")
         try:
             with urllib.request.urlopen(url + "health", timeout=2) as r:
                 if r.status == 200:
                     return
         except OSError:
             time.sleep(0.3)
-    raise RuntimeError("oversight serve did not answer in time")
+    raise RuntimeError("oversight did not answer in time")
 
 
 @contextlib.contextmanager
 def serving(warehouse, *args: str, env: dict | None = None, log: Path | None = None):
     """`oversight serve` on a free port until the block ends; yields its base URL."""
+    with running("serve", "--warehouse", str(warehouse), *args, env=env, log=log) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def running(command: str, *args: str, env: dict | None = None, log: Path | None = None, timeout: float = 90.0):
+    """`oversight <command> … --port <free port>` (a command that ends by serving) until the block
+    ends; yields its base URL once it answers."""
     port = free_port()
     out = open(log, "w+") if log else subprocess.DEVNULL
-    process = subprocess.Popen([sys.executable, "-m", "etl.cli", "serve", "--warehouse", str(warehouse),
-                                "--port", str(port), *args], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-                               env={**os.environ, **(env or {})})
+    process = subprocess.Popen([sys.executable, "-m", "etl.cli", command, *args, "--port", str(port)],
+                               cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
     url = f"http://127.0.0.1:{port}/"
     try:
-        wait_until_up(url, process)
+        wait_until_up(url, process, timeout)
         yield url
     finally:
         process.terminate()
@@ -88,3 +95,17 @@ class Browser:
                                                   "X-CSRFToken": self.cookie("_csrf_token") or ""})
         with self.opener.open(request, timeout=120) as r:
             return json.loads(r.read())
+
+
+# The overview's key figures, asked for as the page asks (no filters chosen).
+KPIS = {"output": "ov-kpis.children", "outputs": {"id": "ov-kpis", "property": "children"},
+        "inputs": [{"id": "ov-params", "property": "data", "value": {}}], "changedPropIds": ["ov-params.data"]}
+
+
+def supervised(answer: dict) -> str:
+    """The overview's 「监管机关数」 figure in the answer to KPIS."""
+    text = json.dumps(answer, ensure_ascii=False)
+    found = re.search(r'"id": "kpi-organs_supervised-value"[^}]*?"children": "([^"]+)"', text) \
+        or re.search(r'"children": "([^"]+)"[^}]*?"id": "kpi-organs_supervised-value"', text)
+    assert found, text[:2000]
+    return found.group(1)

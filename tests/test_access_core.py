@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from pathlib import Path
 
 import pytest
@@ -223,14 +222,3 @@ def test_an_admin_manages_only_accounts_inside_its_own_scope(tmp_path):
     assert access.disable_user(wh, "xihu", actor=city_admin).active is False
     assert access.scope_within("330106", "330100") and access.scope_within("330100", "100000")
     assert not access.scope_within("100000", "330000") and not access.scope_within("330000", "330100")
-
-
-def test_demo_creates_and_prints_the_demo_accounts(tmp_path):
-    result = CliRunner().invoke(main, ["demo", "--dir", str(tmp_path / "demo"), "--no-serve", "--today", "2026-11-25"])
-    assert result.exit_code == 0, result.output
-    printed = result.output[result.output.index("演示账户"):]
-    warehouse = tmp_path / "demo" / "oversight.duckdb"
-    for username, _display, role, scope, password in access.DEMO_ACCOUNTS:
-        assert re.search(rf"{re.escape(username)}\s+密码 {re.escape(password)}\s", printed), printed
-        user = access.authenticate(warehouse, username, password)
-        assert user and user.role == role and user.region_scope == scope

@@ -164,22 +164,10 @@ def test_serve_hands_the_lake_to_its_workers(new_lake):
         os.environ.update(saved)
 
 
-KPIS = {"output": "ov-kpis.children", "outputs": {"id": "ov-kpis", "property": "children"},
-        "inputs": [{"id": "ov-params", "property": "data", "value": {}}], "changedPropIds": ["ov-params.data"]}
-
-
-def _supervised(answer: dict) -> str:
-    text = json.dumps(answer, ensure_ascii=False)
-    found = re.search(r'"id": "kpi-organs_supervised-value"[^}]*?"children": "([^"]+)"', text) \
-        or re.search(r'"children": "([^"]+)"[^}]*?"id": "kpi-organs_supervised-value"', text)
-    assert found, text[:2000]
-    return found.group(1)
-
-
 def test_two_servers_and_a_loader_on_one_lake(new_lake, tmp_path):
     """Two `oversight serve` processes (two machines) on one lake: a session signed in on one is good
     on the other (one signing key), and a load from a third process shows on both once committed."""
-    from tests.serving import Browser, serving
+    from tests.serving import KPIS, Browser, serving, supervised
     settings = pipeline.Settings(new_lake, JURISDICTION, TODAY)
     pipeline.run([write_csv(tmp_path / "a.csv", ORGAN_HEADERS, [organ_row(1), organ_row(2)])], settings)
     access.add_user(new_lake, "admin", "admin", JURISDICTION, "admin-password-1")
@@ -188,11 +176,11 @@ def test_two_servers_and_a_loader_on_one_lake(new_lake, tmp_path):
             serving(new_lake, "--workers", "1", env=env, log=tmp_path / "b.log") as b:
         browser = Browser()
         assert browser.sign_in(a, "admin", "admin-password-1") == a
-        assert _supervised(browser.callback(a, KPIS)) == _supervised(browser.callback(b, KPIS)) == "2"
+        assert supervised(browser.callback(a, KPIS)) == supervised(browser.callback(b, KPIS)) == "2"
         loaded = oversight("load", str(write_csv(tmp_path / "b.csv", ORGAN_HEADERS, [organ_row(3)])),
                            env={"OVERSIGHT_WAREHOUSE": str(new_lake), "OVERSIGHT_TODAY": str(TODAY)})
         assert loaded.returncode == 0, loaded.stderr
-        assert _supervised(browser.callback(b, KPIS)) == _supervised(browser.callback(a, KPIS)) == "3"
+        assert supervised(browser.callback(b, KPIS)) == supervised(browser.callback(a, KPIS)) == "3"
     for log in ("a.log", "b.log"):
         assert "Traceback" not in (tmp_path / log).read_text()
 
