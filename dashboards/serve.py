@@ -65,6 +65,9 @@ def run(warehouse: Path, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, 
 
     from gunicorn.app.base import BaseApplication
 
+    from warehouse import lake
+    lake.close_instances()           # the workers fork from this process: no DuckDB instance may cross
+
     class _Gunicorn(BaseApplication):
         def __init__(self, options: dict):
             self.options = options

@@ -164,6 +164,27 @@ def test_serve_hands_the_lake_to_its_workers(new_lake):
         os.environ.update(saved)
 
 
+def test_the_serving_process_starts_its_workers_holding_no_duckdb_instance(new_lake, tmp_path, monkeypatch):
+    """DuckDB is not fork-safe: the lake instance the serving process opened to check the lake is
+    closed before gunicorn forks the workers."""
+    from gunicorn.app.base import BaseApplication
+
+    from dashboards import serve
+    from tests.serving import free_port
+    pipeline.run([write_csv(tmp_path / "a.csv", ORGAN_HEADERS, [organ_row(1)])],
+                 pipeline.Settings(new_lake, JURISDICTION, TODAY))
+    db._lakes_created.discard(new_lake)
+    assert db.exists(new_lake)                       # what `oversight serve` checks first
+    assert any(key[0] == os.getpid() for key in lake._instances)
+    at_fork = []
+    monkeypatch.setattr(BaseApplication, "run", lambda _app: at_fork.append(
+        [key for key in lake._instances if key[0] == os.getpid()]))
+    for name in ("OVERSIGHT_WAREHOUSE", "OVERSIGHT_COOKIE_SECURE"):
+        monkeypatch.setenv(name, "0")                # serve.configure sets them: restored afterwards
+    serve.run(new_lake, port=free_port(), announce=lambda _line: None)
+    assert at_fork == [[]]
+
+
 def test_two_servers_and_a_loader_on_one_lake(new_lake, tmp_path):
     """Two `oversight serve` processes (two machines) on one lake: a session signed in on one is good
     on the other (one signing key), and a load from a third process shows on both once committed."""

@@ -190,6 +190,15 @@ def _instance(lake: Lake, read_only: bool) -> duckdb.DuckDBPyConnection:
         return con
 
 
+def close_instances() -> None:
+    """Close this process's instances, before it forks: DuckDB is not fork-safe, and the serving
+    process checks the lake before it starts its workers, which must not inherit that instance (its
+    threads and PostgreSQL socket)."""
+    with _instances_lock:
+        for key in [k for k in _instances if k[0] == os.getpid()]:
+            _instances.pop(key).close()
+
+
 def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
