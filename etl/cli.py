@@ -384,10 +384,8 @@ def _serve_afresh(warehouse: Path, host: str, port: int, workers: int, threads: 
     workers forked from a process that has just loaded would inherit its DuckDB state without the
     threads behind it, and their queries would hang."""
     import os
-    from warehouse import analytics_config
-    config = analytics_config.active()
-    if config is not analytics_config.default():         # --risk-config reaches the new process
-        os.environ[analytics_config.ENV_VAR] = config.source
+    from dashboards import serve as srv
+    srv.configure(warehouse, day, host)          # the settings serve reads from the environment, --risk-config too
     args = ["serve", "--warehouse", str(warehouse), "--host", host, "--port", str(port), "--workers", str(workers),
             "--threads", str(threads), "--today", day.isoformat(), *(["--debug"] if debug else [])]
     sys.stdout.flush()
