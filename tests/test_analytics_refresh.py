@@ -76,7 +76,7 @@ def test_first_load_is_a_full_refresh(world):
 def test_loads_on_the_same_day_stay_incremental_and_exact(world):
     # load 2: a new inspection of O1 (A1 failed a third time), the overdue rectification completed,
     # a serious incident at V2, a new qualification for V2, another evaluation
-    world.inspection("K4", world.o1, "2025-09-01", project="P1", items={"A1": "不符合", "G1": "部分符合"})
+    world.inspection("K4", world.o1, "2025-09-01", project="P1", items={"A1": "不符合", "G1": "部分符合", "I1": "不符合"})
     world.rectification("K2", "A1", "2025-04-10", completed="2025-09-15")
     world.incident("SJ9", world.o3, "重大", "2025-09-30 08:00", vendor=world.v2, project="P3")
     world.qualification(world.v2, "Q2", "信息安全管理体系认证", "2024-01-01", "2026-12-31")
@@ -92,6 +92,9 @@ def test_loads_on_the_same_day_stay_incremental_and_exact(world):
         streak = con.sql("SELECT streak FROM mart_repeat_findings WHERE scope = 'organ' AND inspection_code = 'K4'"
                          ).fetchall()
         assert streak == [(3,)]  # K1, K2, K4 all failed A1
+        # I1 is a veto item: counted from the exceptions the refresh set aside, not searched for in the mart
+        assert con.sql("SELECT veto_items_failed, grade FROM mart_inspections WHERE inspection_code = 'K4'"
+                       ).fetchall() == [(1, "不合格")]
     assert_same_as_rebuild(world, D1)
 
 

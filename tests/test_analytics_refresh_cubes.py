@@ -111,3 +111,18 @@ def test_the_most_days_overdue_follows_the_rectifications_that_close(world, appl
     world.load(TODAY)
     assert overdue(world) == (1, 8)                           # 30 September → 8 October
     assert_same_as_rebuild(world, TODAY)
+
+
+def test_a_cell_left_without_a_score_has_no_mean_score(world, applied):
+    # K9 (no checklist, no score) joins K1's quarter; then K1 moves to the next quarter
+    world.inspection("K9", world.o1, "2025-02-01", project="P1")
+    world.load(TODAY)
+    world.inspection("K1", world.o1, "2025-04-15", project="P1", items={"A1": "不符合"})
+    world.load(TODAY)
+    assert ("mart_compliance_cube", True) in applied
+    with world.connect() as con:
+        first_quarter = con.sql("SELECT inspections, scored, score_sum FROM mart_compliance_cube "
+                                "WHERE all_services AND region_code = '330102' AND period_start = DATE '2025-01-01'"
+                                ).fetchall()
+    assert first_quarter == [(1, 0, None)]
+    assert_same_as_rebuild(world, TODAY)

@@ -35,8 +35,11 @@ from typing import Callable, Iterator, TypeVar, Union
 
 import duckdb
 
-from warehouse import lake
+from warehouse import absent_imports, lake
 from warehouse.lake import Lake
+
+# Every bound parameter would otherwise search sys.path for pandas (warehouse/absent_imports.py).
+absent_imports.declare_absent()
 
 CONFIG = lake.CONFIG
 LOCK_RETRY_SECONDS = 30.0

@@ -10,7 +10,9 @@ organs and vendors where it is not:
   rectifications) are rebuilt only for the inspections this load touched: those whose row, items or
   rectifications it wrote, and those of organs or projects it rewrote. Checklist items are read only
   for inspections whose items it wrote, and only from this load's batches (found through the
-  batch_id zone maps) unless some of an inspection's items came earlier;
+  batch_id zone maps) unless some of an inspection's items came earlier. An organ's or vendor's
+  sequence that only grew at its end keeps its repeat findings and gets the pairs ending at its new
+  inspections (06_repeat_findings.sql);
 - entity-grained marts (facts, tiers, check events, schedule, vendor risk, submissions, loads) are
   recomputed from the compact marts, for every organ and vendor when "today" or the configuration
   changed since the last refresh (windows, decay and "overdue" move with the date), else only for

@@ -4,9 +4,10 @@
 -- integer keys of the detail marts (md5_number_lower of the codes).
 -- Grain: one row per inspection in _touched. `items_touched` says whether its checklist items are
 -- re-aggregated too (they were written by this load) or only its dimensions are refreshed.
--- Then _touched_organs and _touched_vendors: the organs and vendors of those inspections, as the
--- marts have them (before anything is rebuilt) and as they are now — the sequences to renumber,
--- and part of the entities in scope (01_scope.sql).
+-- Then _touched_before: those of them the marts already had, with their organ and vendor then (an
+-- inspection in none is new: 06_repeat_findings.sql); and _touched_organs and _touched_vendors: the
+-- organs and vendors of those inspections, as the marts have them (before anything is rebuilt) and
+-- as they are now — the sequences to renumber, and part of the entities in scope (01_scope.sql).
 CREATE OR REPLACE TEMP TABLE _inspection_dims AS
 WITH inspection AS (
     SELECT i.* FROM inspections i WHERE i.inspection_code IN (SELECT inspection_code FROM _touched)
@@ -40,11 +41,14 @@ SELECT *,
        inspection_code IN (SELECT inspection_code FROM _touched_items) AS items_touched
 FROM dims;
 
+CREATE OR REPLACE TEMP TABLE _touched_before AS
+SELECT inspection_code, organ_code, vendor_code FROM mart_inspections
+WHERE inspection_code IN (SELECT inspection_code FROM _touched);
+
 INSERT INTO _touched_organs
-SELECT organ_code FROM mart_inspections WHERE inspection_code IN (SELECT inspection_code FROM _touched)
+SELECT organ_code FROM _touched_before
 UNION SELECT organ_code FROM _inspection_dims;
 
 INSERT INTO _touched_vendors
-SELECT vendor_code FROM mart_inspections
-WHERE vendor_code IS NOT NULL AND inspection_code IN (SELECT inspection_code FROM _touched)
+SELECT vendor_code FROM _touched_before WHERE vendor_code IS NOT NULL
 UNION SELECT vendor_code FROM _inspection_dims WHERE vendor_code IS NOT NULL;

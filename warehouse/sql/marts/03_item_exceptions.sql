@@ -9,7 +9,8 @@
 DELETE FROM mart_item_exceptions WHERE inspection_key IN (SELECT inspection_key FROM _replaced_inspections);
 
 -- In an incremental refresh the new rows are set aside first (_exception_rows_new): the categories
--- (04_inspection_categories.sql) read them there instead of searching the mart for them.
+-- (04_inspection_categories.sql) and the veto counts (05_inspections.sql) read them there instead of
+-- searching the mart for them.
 CREATE OR REPLACE TEMP TABLE _exception_rows_new AS
 SELECT * FROM ({{ parts/item_exception_rows.sql }}) WHERE NOT $full;
 

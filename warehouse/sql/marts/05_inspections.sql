@@ -33,9 +33,14 @@ WITH item_totals AS (
     GROUP BY inspection_key
 ),
 veto_items AS (
+    -- the exceptions just written were set aside (03_item_exceptions.sql); only those of the
+    -- inspections whose items this load did not write are searched for in the mart
     SELECT inspection_key, count(*)::INTEGER AS veto_items_failed
-    FROM mart_item_exceptions
-    WHERE veto AND result = '不符合' AND inspection_key IN (SELECT inspection_key FROM _inspection_dims)
+    FROM (SELECT inspection_key, veto, result FROM _exception_rows_new
+          UNION ALL
+          SELECT inspection_key, veto, result FROM mart_item_exceptions
+          WHERE inspection_key IN (SELECT inspection_key FROM _inspection_dims WHERE $full OR NOT items_touched))
+    WHERE veto AND result = '不符合'
     GROUP BY inspection_key
 )
 SELECT d.inspection_code, d.inspection_key, d.inspected_on, d.year, d.quarter, d.year_start, d.quarter_start,
