@@ -44,7 +44,9 @@ touched AS (
 )
 SELECT scope, entity_code, whole, CASE WHEN whole THEN 1 ELSE first_new END AS since
 FROM (SELECT t.scope, t.entity_code, e.first_new,
-             r.entity_code IS NOT NULL OR e.first_new IS NULL OR e.first_new < e.last_old AS whole
+             -- paired whole: an inspection it had was touched, or none of its touched ones is new, or
+             -- a new one comes before one it had (a sequence with nothing before starts at its end)
+             r.entity_code IS NOT NULL OR e.first_new IS NULL OR coalesce(e.first_new < e.last_old, false) AS whole
       FROM touched t
       LEFT JOIN rewritten r USING (scope, entity_code)
       LEFT JOIN ends e USING (scope, entity_code));
