@@ -16,8 +16,9 @@ million checklist rows) or any other. "today" is the date of its last mart refre
 3. The refresh inside a load: a copy of the warehouse gets a bulk load (--bulk-organs new organs with
    their vendors, projects, inspections with whole checklists and rectifications) and then
    --small-loads small loads (default 3; each one inspection, its checklist and a rectification),
-   all through `oversight load`'s pipeline; the refresh's seconds (mart_refresh_log) against the rest of the load's time. Target:
-   under 10 %. --rebuild first times a full rebuild of every mart on the warehouse itself.
+   all through `oversight load`'s pipeline; the refresh's seconds (mart_refresh_log) against the
+   rest of each load's time, and the small loads' median. Target: under 10 %. --rebuild first
+   times a full rebuild of every mart on the warehouse itself.
 """
 
 from __future__ import annotations

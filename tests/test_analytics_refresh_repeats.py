@@ -6,6 +6,7 @@ again whole. Each step gives exactly what a full rebuild gives."""
 from __future__ import annotations
 
 import datetime as dt
+import random
 
 import pytest
 
@@ -94,8 +95,6 @@ def test_a_seeded_run_of_mixed_loads_always_gives_what_a_rebuild_gives(tmp_path)
     its others, two organs sharing a vendor and one with another, items found wanting or not, and
     inspections sent again with other results or moved to another day. On the embedded file alone:
     the tests above run on DuckLake too, and this one's eight loads and rebuilds take a minute there."""
-    import random
-
     rng = random.Random(20261126)
     w = World(tmp_path, file_only=True)
     organs = [w.organ(1, "330102"), w.organ(2, "330106"), w.organ(3, "330203")]
