@@ -126,3 +126,27 @@ def test_a_cell_left_without_a_score_has_no_mean_score(world, applied):
                                 ).fetchall()
     assert first_quarter == [(1, 0, None)]
     assert_same_as_rebuild(world, TODAY)
+
+
+def test_a_new_inspection_that_changes_its_organs_tier_moves_its_earlier_inspections_too(tmp_path, applied):
+    w = World(tmp_path)
+    organ = w.organ(1, "330102")
+    w.project("P1", organ, w.vendor(1), "2023-01-01")
+    w.inspection("K1", organ, "2025-03-10", project="P1", items={"A1": "不符合"})
+    w.load(TODAY)
+
+    def tier(con) -> str:
+        return con.sql("SELECT tier FROM mart_organ_schedule WHERE organ_code = $o", params={"o": organ}).fetchall()[0][0]
+
+    with w.connect() as con:
+        before = tier(con)
+    # a veto item failed at the organ's last inspection (tier rule D_LAST_FAILED): its earlier
+    # inspection K1, untouched by the load, now counts under tier D as well
+    w.inspection("K2", organ, "2025-09-01", project="P1", items={"I1": "不符合"})
+    w.load(TODAY)
+    assert ("mart_category_cube", True) in applied
+    with w.connect() as con:
+        assert (before, tier(con)) == ("B", "D")
+    assert {(r[0], r[2]) for r in cube_rows(w, "mart_category_cube", "true")} == \
+        {(dt.date(2025, 1, 1), "D"), (dt.date(2025, 7, 1), "D")}
+    assert_same_as_rebuild(w, TODAY)

@@ -32,9 +32,9 @@ every column of every cube adds up over organs, and a cube gets the difference o
 scope contribute now and what they contributed before (marts/02_cube_baseline.sql, taken right after
 the scope is known and before any mart changes; the headline numbers read projects and incidents
 from their marts, marts/08_activity.sql, for that): a cost that follows those organs' rows, not the
-warehouse. The category cube reads those rows of mart_inspection_categories (about nine per
-inspection) once, sets them aside, and computes its rows now from them and the rows the refresh
-itself wrote.
+warehouse. The category cube (about nine rows per inspection) follows the touched inspections
+instead: their rows before and now, and the other rows of an organ whose tier changed, counted under
+the tier before and the tier now (marts/21_category_cube.sql).
 """
 
 from __future__ import annotations
@@ -259,15 +259,17 @@ def _apply_cube(con: duckdb.DuckDBPyConnection, table: str, keys: tuple[str, ...
     sums = ", ".join(f"sum({m}) AS {m}" for m in measures)
     changed = " OR ".join(f"coalesce({m}, 0) <> 0" for m in measures)
     same_cell = " AND ".join(f"c.{k} {'IS NOT DISTINCT FROM' if k in NULLABLE_KEYS else '='} d.{k}" for k in keys)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _cube_change AS SELECT * FROM (SELECT {key_list}, {sums} "
-                f"FROM ({signed(now, '')} UNION ALL {signed(before, '-')}) GROUP BY ALL) WHERE {changed}")
-    # Joins, not EXISTS: the cells of _cube_change are unique, and a join's build side filters the
-    # scan of the cube (stored in key order) where a semi-join does not (2.6 against 11 ms measured).
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _cube_cells AS SELECT {key_list}, {sums} FROM ("
+    # _cube_cells: the cells that change, as they are to be (their keys are those of `change`).
+    # Joins, not EXISTS: the cells are unique, and a join's build side filters the scan of the cube
+    # (stored in key order) where a semi-join does not (2.6 against 11 ms measured).
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _cube_cells AS "
+                f"WITH change AS (SELECT * FROM (SELECT {key_list}, {sums} "
+                f"FROM ({signed(now, '')} UNION ALL {signed(before, '-')}) GROUP BY ALL) WHERE {changed}) "
+                f"SELECT {key_list}, {sums} FROM ("
                 f"SELECT {', '.join(f'c.{k}' for k in keys)}, {', '.join(f'c.{m}' for m in measures)} "
-                f"FROM {table} c JOIN _cube_change d ON {same_cell} "
-                f"UNION ALL SELECT * FROM _cube_change) GROUP BY ALL")
-    con.execute(f"DELETE FROM {table} c USING _cube_change d WHERE {same_cell}")
+                f"FROM {table} c JOIN change d ON {same_cell} "
+                f"UNION ALL SELECT * FROM change) GROUP BY ALL")
+    con.execute(f"DELETE FROM {table} c USING _cube_cells d WHERE {same_cell}")
     kept = ", ".join(f"CASE WHEN {NULL_WHEN_NONE[m]} = 0 THEN NULL ELSE {m} END AS {m}" if m in NULL_WHEN_NONE
                      else m for m in measures)
     con.execute(f"INSERT INTO {table} BY NAME SELECT {key_list}, {kept} FROM _cube_cells "

@@ -4,8 +4,9 @@
 -- integer keys of the detail marts (md5_number_lower of the codes).
 -- Grain: one row per inspection in _touched. `items_touched` says whether its checklist items are
 -- re-aggregated too (they were written by this load) or only its dimensions are refreshed.
--- Then _touched_before: those of them the marts already had, with their organ and vendor then (an
--- inspection in none is new: 06_repeat_findings.sql); and _touched_organs and _touched_vendors: the
+-- Then _touched_before: those of them the marts already had, with their organ, vendor and date then
+-- (an inspection in none is new: 06_repeat_findings.sql; the date finds its rows in the marts stored
+-- by date: 02_cube_baseline.sql); and _touched_organs and _touched_vendors: the
 -- organs and vendors of those inspections, as the marts have them (before anything is rebuilt) and
 -- as they are now — the sequences to renumber, and part of the entities in scope (01_scope.sql).
 CREATE OR REPLACE TEMP TABLE _inspection_dims AS
@@ -27,7 +28,9 @@ dims AS (
            i.items_count,
            i.rectification_due_on
     FROM inspection i
-    LEFT JOIN organs o USING (organ_code)
+    -- the inspections' organs only (not every organ in a hash table)
+    LEFT JOIN (SELECT organ_code, region_code FROM organs
+               WHERE organ_code IN (SELECT organ_code FROM inspection)) o USING (organ_code)
     LEFT JOIN projects p ON p.organ_code = i.organ_code AND p.project_code = i.project_code
 )
 SELECT *,
@@ -42,7 +45,7 @@ SELECT *,
 FROM dims;
 
 CREATE OR REPLACE TEMP TABLE _touched_before AS
-SELECT inspection_code, organ_code, vendor_code FROM mart_inspections
+SELECT inspection_code, inspection_key, inspected_on, organ_code, vendor_code FROM mart_inspections
 WHERE inspection_code IN (SELECT inspection_code FROM _touched);
 
 INSERT INTO _touched_organs

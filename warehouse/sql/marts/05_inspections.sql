@@ -18,17 +18,14 @@ WITH item_totals AS (
            sum(n_fail)::INTEGER AS n_fail,
            sum(n_na)::INTEGER AS n_na
     FROM (
-        -- the rows just re-aggregated were set aside (04_inspection_categories.sql); those of the
-        -- other touched inspections were too when the cubes are kept by difference
-        -- (02_cube_baseline.sql), else they are searched for in the mart (every row in a full refresh)
+        -- the rows just re-aggregated were set aside (04_inspection_categories.sql), and so were
+        -- those of the other touched inspections (02_cube_baseline.sql); a full refresh reads them all
         SELECT * FROM _category_rows_new
         UNION ALL BY NAME
         SELECT * FROM _category_rows_before
         WHERE inspection_key IN (SELECT inspection_key FROM _inspection_dims WHERE NOT items_touched)
         UNION ALL BY NAME
-        SELECT * FROM mart_inspection_categories
-        WHERE NOT $by_difference
-          AND inspection_key IN (SELECT inspection_key FROM _inspection_dims WHERE $full OR NOT items_touched)
+        SELECT * FROM mart_inspection_categories WHERE $full
     )
     GROUP BY inspection_key
 ),

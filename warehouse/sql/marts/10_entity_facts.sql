@@ -89,17 +89,19 @@ vendor_flags AS (
                                              ORDER BY code, entity_key) AS flags
     FROM flag_rows WHERE vendor_code IN (SELECT vendor_code FROM _fact_vendors) GROUP BY vendor_code
 ),
+organ_vendors AS (
+    SELECT DISTINCT organ_code, vendor_code FROM active_projects
+    WHERE organ_code IN (SELECT organ_code FROM _scope_organs)
+),
 latest_valid AS (
     -- the valid certificate of each type that runs longest: a renewed certificate hides the old one
+    -- (of the vendors the facts name)
     SELECT vendor_code, qualification_type,
            arg_max(certificate_no, expires_on) AS certificate_no, max(expires_on) AS expires_on
     FROM qualifications
     WHERE status = '有效' AND issued_on <= $today AND expires_on >= $today
+      AND vendor_code IN (SELECT vendor_code FROM organ_vendors UNION SELECT vendor_code FROM _fact_vendors)
     GROUP BY vendor_code, qualification_type
-),
-organ_vendors AS (
-    SELECT DISTINCT organ_code, vendor_code FROM active_projects
-    WHERE organ_code IN (SELECT organ_code FROM _scope_organs)
 ),
 vendor_first AS (
     -- of the vendors the facts name: those of the organs' active projects, and the vendors themselves
@@ -143,15 +145,17 @@ vendor_projects AS (
                AS organs_served,
            list_sort(list(DISTINCT p.service_type)) AS service_types,
            list_sort(list(DISTINCT o.region_code)) AS organ_regions
-    FROM projects p LEFT JOIN organs o USING (organ_code)
-    WHERE p.vendor_code IN (SELECT vendor_code FROM _fact_vendors) GROUP BY p.vendor_code
+    FROM (SELECT * FROM projects WHERE vendor_code IN (SELECT vendor_code FROM _fact_vendors)) p
+    LEFT JOIN organs o USING (organ_code)
+    GROUP BY p.vendor_code
 ),
 facts AS (
     SELECT 'organ' AS entity_kind, o.organ_code AS entity_code, o.organ_name AS entity_name, o.region_code,
            i.inspections, i.recent, inc.incidents, r.rects, f.flags, q.quals,
            n.new_vendors, p.projects, p.active_projects, NULL::INTEGER AS organs_served, p.service_types,
            p.vendor_codes, NULL::VARCHAR[] AS organ_regions
-    FROM organs o
+    -- the organs and vendors in scope chosen first: a filter after the outer joins would join them all
+    FROM (SELECT * FROM organs WHERE organ_code IN (SELECT organ_code FROM _scope_organs)) o
     LEFT JOIN organ_inspections i ON i.entity_code = o.organ_code
     LEFT JOIN organ_incidents inc ON inc.entity_code = o.organ_code
     LEFT JOIN organ_rects r ON r.entity_code = o.organ_code
@@ -159,7 +163,6 @@ facts AS (
     LEFT JOIN organ_quals q ON q.entity_code = o.organ_code
     LEFT JOIN organ_new n ON n.entity_code = o.organ_code
     LEFT JOIN organ_projects p ON p.entity_code = o.organ_code
-    WHERE o.organ_code IN (SELECT organ_code FROM _scope_organs)
     UNION ALL
     SELECT 'vendor', v.vendor_code, v.vendor_name, v.region_code,
            i.inspections, i.recent, inc.incidents, r.rects, f.flags, q.quals,
@@ -167,7 +170,7 @@ facts AS (
                 THEN [{'vendor_code': vf.vendor_code, 'first_start_on': vf.first_start_on}] END,
            p.projects, p.active_projects, coalesce(p.organs_served, 0), p.service_types, [v.vendor_code],
            p.organ_regions
-    FROM vendors v
+    FROM (SELECT * FROM vendors WHERE vendor_code IN (SELECT vendor_code FROM _fact_vendors)) v
     LEFT JOIN vendor_inspections i ON i.entity_code = v.vendor_code
     LEFT JOIN vendor_incidents inc ON inc.entity_code = v.vendor_code
     LEFT JOIN vendor_rects r ON r.entity_code = v.vendor_code
@@ -175,7 +178,6 @@ facts AS (
     LEFT JOIN vendor_quals q ON q.entity_code = v.vendor_code
     LEFT JOIN vendor_first vf ON vf.vendor_code = v.vendor_code
     LEFT JOIN vendor_projects p ON p.entity_code = v.vendor_code
-    WHERE v.vendor_code IN (SELECT vendor_code FROM _fact_vendors)
 )
 SELECT entity_kind, entity_code, entity_name, region_code,
        coalesce(inspections, 0) AS inspections,

@@ -22,7 +22,7 @@ SELECT o.organ_code,
        coalesce(c.tier_reason, $default_reason) AS tier_reason,
        coalesce(c.tier_rules, []) AS tier_rules,
        i.months AS interval_months
-FROM organs o
+-- the organs in scope chosen first: a filter after the outer join would join every organ
+FROM (SELECT organ_code FROM organs WHERE organ_code IN (SELECT organ_code FROM _scope_organs)) o
 LEFT JOIN chosen c USING (organ_code)
-JOIN cfg_intervals i ON i.tier = coalesce(c.tier, $default_tier)
-WHERE o.organ_code IN (SELECT organ_code FROM _scope_organs);
+JOIN cfg_intervals i ON i.tier = coalesce(c.tier, $default_tier);

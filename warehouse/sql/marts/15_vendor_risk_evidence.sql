@@ -95,8 +95,13 @@ incident_rows AS (
       AND i.occurred_at::DATE <= $today
       AND i.occurred_at::DATE > ($today - to_months($inc_window_months))::DATE
 ),
+-- Every part below reads the rows of the vendors it is for only (a filter on the union of the
+-- parts would not reach their scans); the exposure's shares read every active project.
+fact_qualifications AS (
+    SELECT * FROM qualifications WHERE vendor_code IN (SELECT vendor_code FROM _fact_vendors)
+),
 valid_now AS (
-    SELECT * FROM qualifications WHERE status = '有效' AND issued_on <= $today AND expires_on >= $today
+    SELECT * FROM fact_qualifications WHERE status = '有效' AND issued_on <= $today AND expires_on >= $today
 ),
 latest_valid AS (
     SELECT vendor_code, qualification_type, arg_max(certificate_no, expires_on) AS certificate_no,
@@ -107,13 +112,13 @@ qualification_rows AS (
     SELECT vendor_code, 'qualifications', 'suspended', certificate_no, issued_on, NULL, NULL, NULL,
            $qual_suspended,
            printf('%s（%s）状态为%s', qualification_type, certificate_no, status)
-    FROM qualifications
+    FROM fact_qualifications
     WHERE status IN ('暂停', '撤销') AND issued_on <= $today AND expires_on >= $today
     UNION ALL
     SELECT q.vendor_code, 'qualifications', 'expired', arg_max(q.certificate_no, q.expires_on), max(q.expires_on),
            NULL, NULL, NULL, $qual_expired,
            printf('%s已于%s到期，无有效证书', q.qualification_type, max(q.expires_on)::VARCHAR)
-    FROM qualifications q
+    FROM fact_qualifications q
     WHERE q.issued_on <= $today
       AND NOT EXISTS (SELECT 1 FROM valid_now v WHERE v.vendor_code = q.vendor_code
                                                   AND v.qualification_type = q.qualification_type)
@@ -134,7 +139,7 @@ qualification_rows AS (
     FROM active_projects p
     LEFT JOIN (SELECT DISTINCT vendor_code FROM valid_now WHERE qualification_type = '国家秘密载体印制资质') s
            ON s.vendor_code = p.vendor_code
-    WHERE p.involves_classified
+    WHERE p.involves_classified AND p.vendor_code IN (SELECT vendor_code FROM _fact_vendors)
       AND (s.vendor_code IS NULL
            OR EXISTS (SELECT 1 FROM flags f WHERE f.code = 'CLASSIFIED_WITHOUT_QUALIFICATION'
                                               AND f.organ_code = p.organ_code AND f.project_code = p.project_code))
@@ -142,8 +147,9 @@ qualification_rows AS (
     SELECT v.vendor_code, 'qualifications', 'none_registered', NULL, NULL, NULL, NULL, NULL, $qual_none,
            '未登记任何资质证书，但有在办项目'
     FROM vendors v
-    WHERE v.vendor_code IN (SELECT vendor_code FROM active_projects)
-      AND NOT EXISTS (SELECT 1 FROM qualifications q WHERE q.vendor_code = v.vendor_code)
+    WHERE v.vendor_code IN (SELECT vendor_code FROM _fact_vendors)
+      AND v.vendor_code IN (SELECT vendor_code FROM active_projects)
+      AND NOT EXISTS (SELECT 1 FROM fact_qualifications q WHERE q.vendor_code = v.vendor_code)
 ),
 flag_rows AS (
     SELECT f.vendor_code, 'flags', f.code, f.entity_key, f.raised_at::DATE, f.organ_code, f.project_code, NULL,
@@ -165,18 +171,23 @@ rectification_rows AS (
            printf('整改%s/%s应于%s完成，已逾期%d天', inspection_code, item_code, due_on::VARCHAR,
                   ($today - due_on)::INTEGER)
     FROM mart_rectifications
-    WHERE vendor_code IS NOT NULL AND inspected_on <= $today AND due_on < $today
+    WHERE vendor_code IN (SELECT vendor_code FROM _fact_vendors) AND inspected_on <= $today AND due_on < $today
       AND (resolved_on IS NULL OR resolved_on > $today)
 ),
 reach AS (
     SELECT vendor_code, count(DISTINCT organ_code) AS organs, count(*) AS projects
     FROM active_projects WHERE vendor_code IN (SELECT vendor_code FROM _scope_vendors) GROUP BY vendor_code
 ),
-volume AS (
-    SELECT vendor_code, volume_unit, sum(volume) AS vendor_volume,
-           sum(sum(volume)) OVER (PARTITION BY volume_unit) AS total_volume
+unit_volume AS (
+    SELECT volume_unit, sum(volume) AS total_volume
     FROM active_projects WHERE volume > 0 AND volume_unit IS NOT NULL
-    GROUP BY vendor_code, volume_unit
+    GROUP BY volume_unit
+),
+volume AS (
+    SELECT p.vendor_code, p.volume_unit, sum(p.volume) AS vendor_volume, any_value(u.total_volume) AS total_volume
+    FROM active_projects p JOIN unit_volume u USING (volume_unit)
+    WHERE p.volume > 0 AND p.vendor_code IN (SELECT vendor_code FROM _scope_vendors)
+    GROUP BY p.vendor_code, p.volume_unit
 ),
 top_share AS (
     SELECT vendor_code, arg_max(volume_unit, vendor_volume / total_volume) AS volume_unit,

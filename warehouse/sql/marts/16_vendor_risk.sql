@@ -47,8 +47,9 @@ scored AS (
            coalesce(w.inspections_counted, 0) AS inspections_counted,
            coalesce(w.evaluations_counted, 0) AS evaluations_counted,
            coalesce(w.incidents_counted, 0) AS incidents_counted
-    FROM vendors v LEFT JOIN wide w USING (vendor_code)
-    WHERE v.vendor_code IN (SELECT vendor_code FROM _scope_vendors)
+    -- the vendors in scope chosen first: a filter after the outer join would join every vendor
+    FROM (SELECT * FROM vendors WHERE vendor_code IN (SELECT vendor_code FROM _scope_vendors)) v
+    LEFT JOIN wide w USING (vendor_code)
 ),
 totals AS (
     SELECT *,
@@ -57,7 +58,8 @@ totals AS (
     FROM scored
 ),
 floor_hits AS (
-    SELECT * FROM mart_tier_rule_hits WHERE rule_set = 'vendor_floor'
+    SELECT * FROM mart_tier_rule_hits
+    WHERE rule_set = 'vendor_floor' AND entity_code IN (SELECT vendor_code FROM _scope_vendors)
 ),
 floors AS (
     SELECT h.entity_code AS vendor_code, any_value(h.tier) AS floor_tier,
@@ -82,4 +84,7 @@ SELECT t.*, md5_number_lower(t.vendor_code) AS vendor_key,
        f.service_types, f.organ_regions,
        $today AS as_of
 FROM tiered t
-LEFT JOIN mart_entity_facts f ON f.entity_kind = 'vendor' AND f.entity_code = t.vendor_code;
+-- the facts of the vendors in scope only: not every vendor's lists in a hash table
+LEFT JOIN (SELECT * FROM mart_entity_facts
+           WHERE entity_kind = 'vendor' AND entity_code IN (SELECT vendor_code FROM _scope_vendors)) f
+       ON f.entity_code = t.vendor_code;

@@ -38,9 +38,9 @@ SELECT o.organ_code,
        arg_max(d.today, (d.load_id, d.kind)) AS last_loaded_on,
        arg_max(d.loaded_at, (d.load_id, d.kind)) AS last_loaded_at,
        arg_max(d.kind, (d.load_id, d.kind)) AS last_kind
-FROM organs o
+-- the organs in scope chosen first: a filter after the outer joins would join every organ
+FROM (SELECT organ_code FROM organs WHERE organ_code IN (SELECT organ_code FROM _scope_organs)) o
 LEFT JOIN dated d USING (organ_code)
 LEFT JOIN first_project fp USING (organ_code)
 LEFT JOIN first_inspection fi USING (organ_code)
-WHERE o.organ_code IN (SELECT organ_code FROM _scope_organs)
 GROUP BY o.organ_code;

@@ -13,7 +13,9 @@
 CREATE OR REPLACE TEMP TABLE _compliance_cube_now AS
 SELECT * FROM ({{ parts/compliance_cube_source.sql }}) WHERE NOT $by_difference
 UNION ALL
-SELECT * FROM ({{ parts/compliance_cube_source.sql | @mart_inspections: _cube_inspections }}) WHERE $by_difference;
+SELECT * FROM ({{ parts/compliance_cube_source.sql
+                  | @mart_inspections: _cube_inspections, @mart_organ_schedule: _cube_schedule }})
+WHERE $by_difference;
 
 -- the cube itself, the first time (warehouse/marts.py then fills it)
 CREATE TABLE IF NOT EXISTS mart_compliance_cube AS SELECT * FROM _compliance_cube_now LIMIT 0;

@@ -13,7 +13,9 @@
 CREATE OR REPLACE TEMP TABLE _rectification_cube_now AS
 SELECT * FROM ({{ parts/rectification_cube_source.sql }}) WHERE NOT $by_difference
 UNION ALL
-SELECT * FROM ({{ parts/rectification_cube_source.sql | @mart_rectifications: _cube_rectifications }}) WHERE $by_difference;
+SELECT * FROM ({{ parts/rectification_cube_source.sql
+                  | @mart_rectifications: _cube_rectifications, @mart_organ_schedule: _cube_schedule }})
+WHERE $by_difference;
 
 -- the cube itself, the first time (warehouse/marts.py then fills it)
 CREATE TABLE IF NOT EXISTS mart_rectification_cube AS SELECT * FROM _rectification_cube_now LIMIT 0;
