@@ -232,8 +232,10 @@ def _cube_organs(con: duckdb.DuckDBPyConnection) -> bool:
                                ).fetchall()[0]
     if total >= CUBE_FULL_MIN and scope > CUBE_FULL_SHARE * total:
         return False
-    con.execute("INSERT INTO _cube_organs SELECT organ_code, md5_number_lower(organ_code), "
-                "organ_code IN (SELECT organ_code FROM mart_organ_schedule) FROM _scope_organs")
+    # known: looked up by the integer key (a string semi-join reads every organ's code)
+    con.execute("INSERT INTO _cube_organs SELECT organ_code, organ_key, organ_key IN (SELECT organ_key FROM "
+                "mart_organ_schedule) FROM (SELECT organ_code, md5_number_lower(organ_code) AS organ_key "
+                "FROM _scope_organs)")
     return True
 
 

@@ -10,17 +10,18 @@
 -- Grain: one row per rectification (inspection × item).
 -- Refresh: incremental, for the rectifications of the touched inspections and of every organ whose
 -- inspection sequence changed (a new inspection may supersede older rectifications).
--- (each IN apart, in two statements and a UNION: each is then a semi-join the scan can use, which
--- an OR of the two is not)
+-- (each IN apart, in two statements: each is then a semi-join the scan can use, which an OR of the
+-- two is not)
 DELETE FROM mart_rectifications WHERE inspection_code IN (SELECT inspection_code FROM _touched);
 
 DELETE FROM mart_rectifications WHERE organ_code IN (SELECT organ_code FROM _touched_organs);
 
 INSERT INTO mart_rectifications BY NAME
 WITH scope AS (
-    SELECT m.* FROM mart_inspections m WHERE m.inspection_code IN (SELECT inspection_code FROM _touched)
-    UNION
-    SELECT m.* FROM mart_inspections m WHERE m.organ_code IN (SELECT organ_code FROM _touched_organs)
+    -- every inspection of the touched organs (the touched inspections among them), found by the
+    -- organs' integer keys
+    SELECT m.* FROM mart_inspections m
+    WHERE m.organ_key IN (SELECT md5_number_lower(organ_code) FROM _touched_organs)
 ),
 full_checks AS (
     SELECT organ_code, inspected_on, inspection_code

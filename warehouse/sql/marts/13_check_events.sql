@@ -81,9 +81,10 @@ serious AS (
 users AS (
     SELECT DISTINCT s.incident_code, s.reported_on, p.organ_code
     FROM serious s
-    JOIN projects p ON p.vendor_code = s.vendor_code
+    -- the projects of the organs in scope chosen first (not every project joined to the incidents)
+    JOIN (SELECT * FROM projects WHERE organ_code IN (SELECT organ_code FROM _scope_organs)) p
+      ON p.vendor_code = s.vendor_code
     WHERE p.start_on <= s.reported_on AND (p.actual_end_on IS NULL OR p.actual_end_on >= s.occurred_on)
-      AND p.organ_code IN (SELECT organ_code FROM _scope_organs)
 ),
 followup AS (
     SELECT u.organ_code, 'incident_followup' AS event_kind, u.incident_code AS source_code,
