@@ -47,6 +47,7 @@ import duckdb
 import polars as pl
 
 from schemas.checklist import CHECKLIST_VERSION
+from schemas.enums import SERVICE_TYPE
 from schemas.kinds import KINDS
 from schemas.rules import FLAGS
 from warehouse import analytics_config, sqlfiles
@@ -136,7 +137,8 @@ def refresh(con: duckdb.DuckDBPyConnection, *, load_id: int, today: dt.date,
     params = {**cfg.mart_params(), **span, "today": today, "load_id": load_id, "full": full,
               "entity_full": entity_full, "checklist_version": CHECKLIST_VERSION,
               "checklist_size": _checklist_size(con),
-              "kpi_starts": starts, "kpi_asofs": asofs, "by_difference": False,
+              "kpi_starts": starts, "kpi_asofs": asofs, "kpi_services": [None, *SERVICE_TYPE.values],
+              "by_difference": False,
               "flags_may_move": entity_full or _wrote_rows(con, lo, hi, FLAG_SOURCES)}
     steps = {"prepare": time.perf_counter() - started}
     # Rows written in the caller's transaction carry no statistics yet: the planner would estimate

@@ -15,8 +15,9 @@
 -- Expected evaluations are counted for the completed quarters of the window; the current quarter
 -- appears only for the rows that arrived in it.
 -- Grain: one row per organ and quarter in the window with something expected, received or sent.
--- Refresh: the organs in scope (all when the date changed: the window moves with $today).
-DELETE FROM mart_submissions WHERE organ_code IN (SELECT organ_code FROM _scope_organs);
+-- Refresh: the organs whose rows counted here a load wrote, replaced or rejected (_submission_organs,
+-- 01_scope.sql; all when the date changed: the window moves with $today).
+DELETE FROM mart_submissions WHERE organ_code IN (SELECT organ_code FROM _submission_organs);
 
 INSERT INTO mart_submissions BY NAME
 WITH bounds AS (
@@ -36,7 +37,7 @@ quarters AS (
 slots AS (
     SELECT p.organ_code, p.vendor_code, p.project_code, q.quarter, q.year_label, q.quarter_start, q.quarter_end,
            (q.quarter_end + $submission_due_days)::DATE AS due_on
-    FROM (SELECT * FROM projects WHERE organ_code IN (SELECT organ_code FROM _scope_organs)) p
+    FROM (SELECT * FROM projects WHERE organ_code IN (SELECT organ_code FROM _submission_organs)) p
     JOIN (SELECT * FROM quarters WHERE completed) q ON p.start_on <= q.quarter_end AND (p.actual_end_on IS NULL OR p.actual_end_on >= q.quarter_start)
 ),
 load_dates AS (
@@ -48,13 +49,13 @@ first_received AS (
           UNION ALL
           SELECT organ_code, vendor_code, project_code, period, batch_id FROM evaluations_history) e
     JOIN load_dates d USING (batch_id)
-    WHERE e.organ_code IN (SELECT organ_code FROM _scope_organs)
+    WHERE e.organ_code IN (SELECT organ_code FROM _submission_organs)
     GROUP BY ALL
 ),
 evals AS (
     SELECT e.organ_code, e.vendor_code, e.project_code, e.period,
            coalesce(e.evaluated_on, r.received_on) AS submitted_on
-    FROM (SELECT * FROM evaluations WHERE organ_code IN (SELECT organ_code FROM _scope_organs)) e
+    FROM (SELECT * FROM evaluations WHERE organ_code IN (SELECT organ_code FROM _submission_organs)) e
     LEFT JOIN first_received r
            ON r.organ_code = e.organ_code AND r.vendor_code = e.vendor_code AND r.period = e.period
           AND r.project_code IS NOT DISTINCT FROM e.project_code
@@ -91,7 +92,7 @@ covering AS (
     -- a period is a quarter's label or a year's: an equi-join on the labels (an IN of two columns
     -- would join every evaluation to every quarter)
     SELECT e.organ_code, q.quarter, count(*)::INTEGER AS evaluations
-    FROM (SELECT organ_code, period FROM evaluations WHERE organ_code IN (SELECT organ_code FROM _scope_organs)) e
+    FROM (SELECT organ_code, period FROM evaluations WHERE organ_code IN (SELECT organ_code FROM _submission_organs)) e
     JOIN (SELECT quarter, quarter AS label FROM quarters UNION ALL SELECT quarter, year_label FROM quarters) q
       ON e.period = q.label
     GROUP BY ALL
@@ -107,7 +108,7 @@ arrived AS (
 loaded AS (
     SELECT a.organ_code, q.quarter, count(*)::INTEGER AS rows_loaded
     -- the organs in scope chosen first (a filter after the joins would date every row)
-    FROM (SELECT * FROM arrived WHERE organ_code IN (SELECT organ_code FROM _scope_organs)) a
+    FROM (SELECT * FROM arrived WHERE organ_code IN (SELECT organ_code FROM _submission_organs)) a
     JOIN load_dates d USING (batch_id)
     JOIN quarters q ON d.today BETWEEN q.quarter_start AND q.quarter_end
     GROUP BY ALL
@@ -120,7 +121,7 @@ rejected_rows AS (
 rejected AS (
     SELECT r.code AS organ_code, q.quarter, count(DISTINCT (r.batch_id, r.source_row))::INTEGER AS rows_rejected
     FROM rejected_rows r
-    JOIN (SELECT organ_code FROM organs WHERE organ_code IN (SELECT organ_code FROM _scope_organs)) o
+    JOIN (SELECT organ_code FROM organs WHERE organ_code IN (SELECT organ_code FROM _submission_organs)) o
       ON o.organ_code = r.code
     JOIN quarters q ON r.today BETWEEN q.quarter_start AND q.quarter_end
     GROUP BY ALL
