@@ -1,6 +1,7 @@
 """SQL kept in files (warehouse.sqlfiles): a statement takes in another file's statement with some of
 its parameters fixed, or with another relation read in place of one of its tables (how the mart
-refresh runs a query's own SQL over the rows it set aside)."""
+refresh runs a query's own SQL over the rows it set aside); a statement guarded by a table runs only
+when that table has rows."""
 
 from __future__ import annotations
 
@@ -40,6 +41,26 @@ def test_the_query_runs_over_the_relation_given(monkeypatch):
     con.execute("CREATE TEMP TABLE aside AS SELECT 2 AS a UNION ALL SELECT 3")
     sql = _replace_relation(monkeypatch, "SELECT sum(a) FROM mart_x", "mart_x", "(SELECT * FROM aside WHERE a > 2)")
     assert con.execute(sql).fetchall() == [(3,)]
+
+
+def test_a_guarded_statement_runs_only_when_its_table_has_rows(monkeypatch):
+    con = duckdb.connect()
+    con.execute("CREATE TABLE log (n INTEGER)")
+    con.execute("CREATE TEMP TABLE _scope (n INTEGER)")
+    statements = ("-- the log\n-- when rows in: _scope\nINSERT INTO log SELECT n FROM _scope",
+                  "-- not guarded\nINSERT INTO log VALUES ($n)")
+    monkeypatch.setattr(sqlfiles, "statements", lambda folder, name: statements)
+    sqlfiles.run_file(con, "any", "file.sql", {"n": 7})
+    assert con.execute("SELECT n FROM log").fetchall() == [(7,)]
+    con.execute("INSERT INTO _scope VALUES (5)")
+    sqlfiles.run_file(con, "any", "file.sql", {"n": 8})
+    assert sorted(con.execute("SELECT n FROM log").fetchall()) == [(5,), (7,), (8,)]
+
+
+def test_a_guard_is_read_in_the_leading_comment_only():
+    assert sqlfiles._guard("-- header\n-- when rows in: _a\nDELETE FROM t") == "_a"
+    assert sqlfiles._guard("DELETE FROM t -- when rows in: _a") is None
+    assert sqlfiles._guard("-- header\nDELETE FROM t\n-- when rows in: _a\n") is None
 
 
 def _replace_relation(monkeypatch, statement: str, relation: str, value: str) -> str:

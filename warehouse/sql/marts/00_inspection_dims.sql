@@ -29,10 +29,8 @@ dims AS (
            i.rectification_due_on
     FROM inspection i
     -- the inspections' organs only (not every organ in a hash table)
-    LEFT JOIN (SELECT organ_code, region_code FROM organs
-               WHERE organ_code IN (SELECT organ_code FROM inspection)) o USING (organ_code)
-    LEFT JOIN (SELECT * FROM projects WHERE organ_code IN (SELECT organ_code FROM inspection)) p
-           ON p.organ_code = i.organ_code AND p.project_code = i.project_code
+    LEFT JOIN organs o USING (organ_code)
+    LEFT JOIN projects p ON p.organ_code = i.organ_code AND p.project_code = i.project_code
 )
 SELECT *,
        md5_number_lower(inspection_code) AS inspection_key,

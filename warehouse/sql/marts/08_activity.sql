@@ -17,15 +17,19 @@ UNION SELECT organ_code FROM projects_history WHERE replaced_by_batch BETWEEN $l
 UNION SELECT organ_code FROM incidents WHERE batch_id BETWEEN $lo AND $hi
 UNION SELECT organ_code FROM incidents_history WHERE replaced_by_batch BETWEEN $lo AND $hi;
 
+-- when rows in: _activity_organs
 DELETE FROM mart_projects WHERE organ_code IN (SELECT organ_code FROM _activity_organs);
 
+-- when rows in: _activity_organs
 INSERT INTO mart_projects BY NAME
 SELECT organ_code, project_code, vendor_code, service_type, start_on, actual_end_on
 FROM projects
 WHERE organ_code IN (SELECT organ_code FROM _activity_organs);
 
+-- when rows in: _activity_organs
 DELETE FROM mart_incidents WHERE organ_code IN (SELECT organ_code FROM _activity_organs);
 
+-- when rows in: _activity_organs
 INSERT INTO mart_incidents BY NAME
 SELECT i.incident_code, i.organ_code, i.project_code, coalesce(i.vendor_code, p.vendor_code) AS vendor_code,
        p.service_type, i.severity, i.occurred_at, i.reported_at, i.closed_on

@@ -17,8 +17,10 @@
 -- Grain: one row per organ and quarter in the window with something expected, received or sent.
 -- Refresh: the organs whose rows counted here a load wrote, replaced or rejected (_submission_organs,
 -- 01_scope.sql; all when the date changed: the window moves with $today).
+-- when rows in: _submission_organs
 DELETE FROM mart_submissions WHERE organ_code IN (SELECT organ_code FROM _submission_organs);
 
+-- when rows in: _submission_organs
 INSERT INTO mart_submissions BY NAME
 WITH bounds AS (
     SELECT (date_trunc('quarter', $today) - INTERVAL 3 MONTH)::DATE AS last_start
