@@ -23,8 +23,10 @@ WHERE component = 'exposure' AND vendor_code IN (SELECT vendor_code FROM _scope_
 
 INSERT INTO mart_vendor_risk_evidence BY NAME
 WITH active_projects AS (
+    -- of the vendors in scope (_fact_vendors is part of _scope_vendors)
     SELECT * FROM projects
     WHERE start_on <= $today AND (actual_end_on IS NULL OR actual_end_on >= $today)
+      AND vendor_code IN (SELECT vendor_code FROM _scope_vendors)
 ),
 ranked AS (
     SELECT vendor_code, inspection_code, inspected_on, grade, score, organ_code, project_code,
@@ -96,7 +98,7 @@ incident_rows AS (
       AND i.occurred_at::DATE > ($today - to_months($inc_window_months))::DATE
 ),
 -- Every part below reads the rows of the vendors it is for only (a filter on the union of the
--- parts would not reach their scans); the exposure's shares read every active project.
+-- parts would not reach their scans); the exposure's shares read the volume of every active project.
 fact_qualifications AS (
     SELECT * FROM qualifications WHERE vendor_code IN (SELECT vendor_code FROM _fact_vendors)
 ),
@@ -180,7 +182,9 @@ reach AS (
 ),
 unit_volume AS (
     SELECT volume_unit, sum(volume) AS total_volume
-    FROM active_projects WHERE volume > 0 AND volume_unit IS NOT NULL
+    FROM projects
+    WHERE start_on <= $today AND (actual_end_on IS NULL OR actual_end_on >= $today)
+      AND volume > 0 AND volume_unit IS NOT NULL
     GROUP BY volume_unit
 ),
 volume AS (
