@@ -234,10 +234,11 @@ def _cube_organs(con: duckdb.DuckDBPyConnection) -> bool:
                                ).fetchall()[0]
     if total >= CUBE_FULL_MIN and scope > CUBE_FULL_SHARE * total:
         return False
-    # known: looked up by the integer key (a string semi-join reads every organ's code)
-    con.execute("INSERT INTO _cube_organs SELECT organ_code, organ_key, organ_key IN (SELECT organ_key FROM "
-                "mart_organ_schedule) FROM (SELECT organ_code, md5_number_lower(organ_code) AS organ_key "
-                "FROM _scope_organs)")
+    # known: the schedule's rows of these organs, found by key (not a hash table of every organ's)
+    con.execute("INSERT INTO _cube_organs WITH scope AS (SELECT organ_code, md5_number_lower(organ_code) AS organ_key "
+                "FROM _scope_organs) SELECT s.organ_code, s.organ_key, k.organ_key IS NOT NULL FROM scope s "
+                "LEFT JOIN (SELECT organ_key FROM mart_organ_schedule WHERE organ_key IN (SELECT organ_key FROM scope)) k "
+                "USING (organ_key)")
     return True
 
 
