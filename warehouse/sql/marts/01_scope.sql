@@ -58,20 +58,6 @@ UNION SELECT vendor_code FROM vendors
       WHERE EXISTS (SELECT 1 FROM projects WHERE batch_id BETWEEN $lo AND $hi)
          OR EXISTS (SELECT 1 FROM projects_history WHERE replaced_by_batch BETWEEN $lo AND $hi);
 
-CREATE OR REPLACE TEMP TABLE _scope_organs AS
-SELECT organ_code FROM organs WHERE $entity_full
-UNION SELECT organ_code FROM organs WHERE batch_id BETWEEN $lo AND $hi
-UNION SELECT organ_code FROM projects WHERE batch_id BETWEEN $lo AND $hi
-UNION SELECT organ_code FROM projects_history WHERE replaced_by_batch BETWEEN $lo AND $hi
-UNION SELECT organ_code FROM evaluations WHERE batch_id BETWEEN $lo AND $hi
-UNION SELECT organ_code FROM incidents WHERE batch_id BETWEEN $lo AND $hi
-UNION SELECT organ_code FROM incidents_history WHERE replaced_by_batch BETWEEN $lo AND $hi
-UNION SELECT organ_code FROM _touched_organs
-UNION SELECT p.organ_code FROM projects p WHERE p.vendor_code IN (SELECT vendor_code FROM _ripple_vendors)
-UNION SELECT r.code FROM ({{ parts/rejected_row_codes.sql }}) r
-      WHERE r.batch_id BETWEEN $lo AND $hi AND r.code IN (SELECT organ_code FROM organs)
-UNION SELECT entity_code FROM _changed_flags WHERE entity_kind = 'organ';
-
 -- _submission_organs: the organs whose submission completeness (18_submissions.sql) this refresh
 -- recomputes — those whose registry row, projects, evaluations or incidents the load wrote or
 -- replaced, or that a row it rejected names; every organ when $entity_full. Inspections and
@@ -87,3 +73,11 @@ UNION SELECT organ_code FROM incidents WHERE batch_id BETWEEN $lo AND $hi
 UNION SELECT organ_code FROM incidents_history WHERE replaced_by_batch BETWEEN $lo AND $hi
 UNION SELECT r.code FROM ({{ parts/rejected_row_codes.sql }}) r
       WHERE r.batch_id BETWEEN $lo AND $hi AND r.code IN (SELECT organ_code FROM organs);
+
+-- _scope_organs (see the top): those, the organs of the touched inspections, the organs using a vendor
+-- whose qualifications, projects or incidents were written, and those whose flags changed
+CREATE OR REPLACE TEMP TABLE _scope_organs AS
+SELECT organ_code FROM _submission_organs
+UNION SELECT organ_code FROM _touched_organs
+UNION SELECT p.organ_code FROM projects p WHERE p.vendor_code IN (SELECT vendor_code FROM _ripple_vendors)
+UNION SELECT entity_code FROM _changed_flags WHERE entity_kind = 'organ';
