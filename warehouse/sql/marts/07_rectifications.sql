@@ -10,10 +10,8 @@
 -- Grain: one row per rectification (inspection × item).
 -- Refresh: incremental, for the rectifications of the touched inspections and of every organ whose
 -- inspection sequence changed (a new inspection may supersede older rectifications).
--- (each IN apart, in two statements: each is then a semi-join the scan can use, which an OR of the
--- two is not)
-DELETE FROM mart_rectifications WHERE inspection_code IN (SELECT inspection_code FROM _touched);
-
+-- The touched inspections' organs, before and now, are all in _touched_organs: their rectifications
+-- go with the organs'.
 DELETE FROM mart_rectifications WHERE organ_code IN (SELECT organ_code FROM _touched_organs);
 
 INSERT INTO mart_rectifications BY NAME

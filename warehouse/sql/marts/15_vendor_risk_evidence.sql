@@ -178,7 +178,7 @@ rectification_rows AS (
 ),
 reach AS (
     SELECT vendor_code, count(DISTINCT organ_code) AS organs, count(*) AS projects
-    FROM active_projects WHERE vendor_code IN (SELECT vendor_code FROM _scope_vendors) GROUP BY vendor_code
+    FROM active_projects GROUP BY vendor_code
 ),
 unit_volume AS (
     SELECT volume_unit, sum(volume) AS total_volume
@@ -190,7 +190,7 @@ unit_volume AS (
 volume AS (
     SELECT p.vendor_code, p.volume_unit, sum(p.volume) AS vendor_volume, any_value(u.total_volume) AS total_volume
     FROM active_projects p JOIN unit_volume u USING (volume_unit)
-    WHERE p.volume > 0 AND p.vendor_code IN (SELECT vendor_code FROM _scope_vendors)
+    WHERE p.volume > 0
     GROUP BY p.vendor_code, p.volume_unit
 ),
 top_share AS (
