@@ -167,6 +167,31 @@ def test_advance_moves_the_date_without_a_load(world):
         con.close()
 
 
+def test_only_a_project_counted_in_the_active_volume_moves_every_vendors_exposure(tmp_path):
+    # every vendor's share of the jurisdiction's active volume changes with that volume: a load of
+    # projects without a volume (or no longer active) recomputes only the vendors it names
+    w = World(tmp_path)
+    o1, o2, o3 = w.organ(1, "330102"), w.organ(2, "330106"), w.organ(3, "330203")
+    v1, v2, v3 = w.vendor(1), w.vendor(2), w.vendor(3)
+    w.project("P1", o1, v1, "2024-01-01", volume=1000, unit="卷")
+    w.project("P2", o2, v2, "2024-03-01", volume=3000, unit="卷")
+    w.load(D1)
+    w.project("P3", o3, v3, "2025-02-01")                                         # no volume
+    w.project("P4", o3, v3, "2023-02-01", end="2024-02-01", volume=500, unit="卷")  # finished
+    w.load(D1)
+    with w.connect() as con:
+        assert con.sql("SELECT scope_vendors FROM mart_refresh_log WHERE load_id = 2").fetchall() == [(1,)]
+    assert_same_as_rebuild(w, D1)
+    w.project("P5", o3, v3, "2025-03-01", volume=4000, unit="卷")                 # active: shares move
+    w.load(D1)
+    with w.connect() as con:
+        assert con.sql("SELECT scope_vendors FROM mart_refresh_log WHERE load_id = 3").fetchall() == [(3,)]
+        share = con.sql("SELECT factor FROM mart_vendor_risk_evidence WHERE vendor_code = $v "
+                        "AND component = 'exposure' AND evidence_kind = 'volume_share'", params={"v": v2}).fetchall()
+        assert share == [(3000 / 8000,)]
+    assert_same_as_rebuild(w, D1)
+
+
 def test_data_as_of(world):
     with world.connect() as con:
         kinds = {r["kind"]: r for r in q.data_as_of(con, q.Filters(today=D2)).iter_rows(named=True)}

@@ -7,7 +7,9 @@
 --            (_touched_vendors) were written, or who work for an organ written as a row (their
 --            organs' regions), or whose flags changed (_changed_flags);
 --            (_scope_vendors: their exposure evidence, risk scores and tiers) those, and every
---            vendor when projects were written (shares of the active volume change for all)
+--            vendor when the load wrote or replaced a project counted in the jurisdiction's active
+--            volume (the shares of that volume change for all; a project without a volume, or not
+--            active today, leaves them as they are)
 --   organs   written as rows, or whose projects, evaluations, incidents or inspections
 --            (_touched_organs) were written, or whose flags changed, and every organ with a project
 --            of a vendor whose qualifications, projects or incidents were written (the organ's tier
@@ -55,8 +57,14 @@ UNION SELECT entity_code FROM _changed_flags WHERE entity_kind = 'vendor';
 CREATE OR REPLACE TEMP TABLE _scope_vendors AS
 SELECT vendor_code FROM _fact_vendors
 UNION SELECT vendor_code FROM vendors
-      WHERE EXISTS (SELECT 1 FROM projects WHERE batch_id BETWEEN $lo AND $hi)
-         OR EXISTS (SELECT 1 FROM projects_history WHERE replaced_by_batch BETWEEN $lo AND $hi);
+      WHERE EXISTS (SELECT 1 FROM (SELECT start_on, actual_end_on, volume, volume_unit FROM projects
+                                   WHERE batch_id BETWEEN $lo AND $hi
+                                   UNION ALL
+                                   SELECT start_on, actual_end_on, volume, volume_unit FROM projects_history
+                                   WHERE replaced_by_batch BETWEEN $lo AND $hi)
+                    -- the projects 15_vendor_risk_evidence.sql (unit_volume) adds up
+                    WHERE start_on <= $today AND (actual_end_on IS NULL OR actual_end_on >= $today)
+                      AND volume > 0 AND volume_unit IS NOT NULL);
 
 -- _submission_organs: the organs whose submission completeness (18_submissions.sql) this refresh
 -- recomputes — those whose registry row, projects, evaluations or incidents the load wrote or
