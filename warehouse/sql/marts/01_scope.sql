@@ -62,9 +62,7 @@ UNION SELECT vendor_code FROM vendors
                                    UNION ALL
                                    SELECT start_on, actual_end_on, volume, volume_unit FROM projects_history
                                    WHERE replaced_by_batch BETWEEN $lo AND $hi)
-                    -- the projects 15_vendor_risk_evidence.sql (unit_volume) adds up
-                    WHERE start_on <= $today AND (actual_end_on IS NULL OR actual_end_on >= $today)
-                      AND volume > 0 AND volume_unit IS NOT NULL);
+                    WHERE {{ parts/in_active_volume.sql }});
 
 -- _submission_organs: the organs whose submission completeness (18_submissions.sql) this refresh
 -- recomputes — those whose registry row, projects, evaluations or incidents the load wrote or

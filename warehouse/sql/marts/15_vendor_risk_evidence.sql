@@ -183,8 +183,7 @@ reach AS (
 unit_volume AS (
     SELECT volume_unit, sum(volume) AS total_volume
     FROM projects
-    WHERE start_on <= $today AND (actual_end_on IS NULL OR actual_end_on >= $today)
-      AND volume > 0 AND volume_unit IS NOT NULL
+    WHERE {{ parts/in_active_volume.sql }}
     GROUP BY volume_unit
 ),
 volume AS (
