@@ -298,7 +298,8 @@ def _needs_full(con: duckdb.DuckDBPyConnection, lo: int | None, hi: int | None) 
 
 def _touched(con: duckdb.DuckDBPyConnection, full: bool, lo: int | None, hi: int | None) -> None:
     """_touched (inspections whose mart rows are rebuilt), _touched_items (whose items are
-    re-aggregated), _items (those items), and the empty _touched_organs/_touched_vendors."""
+    re-aggregated), _items (their items other than 符合: what the item marts read again),
+    _partial_items, and the empty _touched_organs/_touched_vendors."""
     con.execute("CREATE OR REPLACE TEMP TABLE _touched_organs (organ_code VARCHAR)")
     con.execute("CREATE OR REPLACE TEMP TABLE _touched_vendors (vendor_code VARCHAR)")
     if full:
@@ -306,23 +307,26 @@ def _touched(con: duckdb.DuckDBPyConnection, full: bool, lo: int | None, hi: int
         con.execute("CREATE OR REPLACE TEMP TABLE _touched_items AS SELECT inspection_code FROM _touched")
         con.execute("CREATE OR REPLACE TEMP VIEW _items AS "
                     "SELECT inspection_code, item_code, result, finding FROM inspection_items")
-        _partial_items(con, "inspection_items")
+        _partial_items(con, "true")
         return
     span = {"lo": lo if lo is not None else -1, "hi": hi if hi is not None else -1}
-    con.execute("CREATE OR REPLACE TEMP TABLE _items AS SELECT inspection_code, item_code, result, finding "
-                "FROM inspection_items WHERE batch_id BETWEEN $lo AND $hi", span)
-    con.execute("CREATE OR REPLACE TEMP TABLE _touched_items AS SELECT DISTINCT inspection_code FROM _items")
+    # the inspections whose items this load wrote, with how many it wrote (one pass over its batches)
+    con.execute("CREATE OR REPLACE TEMP TABLE _touched_items AS SELECT inspection_code, count(*) AS n "
+                "FROM inspection_items WHERE batch_id BETWEEN $lo AND $hi GROUP BY inspection_code", span)
     # Inspections some of whose items came in earlier loads: fetch those too (a full scan, rare).
-    partial = con.execute(
-        "SELECT count(*) FROM (SELECT inspection_code, count(*) AS n FROM _items GROUP BY 1) t "
-        "JOIN inspections i USING (inspection_code) WHERE i.items_count <> t.n").fetchall()[0][0]
-    if partial:
-        con.execute(
-            "INSERT INTO _items SELECT inspection_code, item_code, result, finding FROM inspection_items "
-            "WHERE inspection_code IN (SELECT t.inspection_code FROM (SELECT inspection_code, count(*) AS n "
-            "  FROM _items GROUP BY 1) t JOIN inspections i USING (inspection_code) WHERE i.items_count <> t.n) "
-            "AND NOT (batch_id BETWEEN $lo AND $hi)", span)
-    _partial_items(con, "_items")
+    con.execute("CREATE OR REPLACE TEMP TABLE _items_earlier AS SELECT t.inspection_code FROM _touched_items t "
+                "JOIN inspections i USING (inspection_code) WHERE i.items_count <> t.n")
+    earlier = con.execute("SELECT count(*) FROM _items_earlier").fetchall()[0][0]
+    # _items: only the results other than 符合 are read again (the exceptions); a batch's 符合 rows,
+    # most of its items, are not copied
+    con.execute("CREATE OR REPLACE TEMP TABLE _items AS SELECT inspection_code, item_code, result "
+                "FROM inspection_items WHERE batch_id BETWEEN $lo AND $hi AND result <> '符合'", span)
+    if earlier:
+        con.execute("INSERT INTO _items SELECT inspection_code, item_code, result FROM inspection_items "
+                    "WHERE inspection_code IN (SELECT inspection_code FROM _items_earlier) "
+                    "AND NOT (batch_id BETWEEN $lo AND $hi) AND result <> '符合'", span)
+    _partial_items(con, "batch_id BETWEEN $lo AND $hi"
+                   + (" OR inspection_code IN (SELECT inspection_code FROM _items_earlier)" if earlier else ""), span)
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _touched AS
         SELECT inspection_code FROM _touched_items
@@ -336,17 +340,18 @@ def _touched(con: duckdb.DuckDBPyConnection, full: bool, lo: int | None, hi: int
     """, span)
 
 
-def _partial_items(con: duckdb.DuckDBPyConnection, source: str) -> None:
+def _partial_items(con: duckdb.DuckDBPyConnection, where: str, params: dict | None = None) -> None:
     """_partial_items: the items of touched inspections that did not record the whole checklist (their
-    categories cannot be derived from exceptions alone). Read only when there are such inspections."""
+    categories cannot be derived from exceptions alone), among the items `where` selects. Read only
+    when there are such inspections."""
     con.execute("CREATE OR REPLACE TEMP TABLE _partial_items (inspection_code VARCHAR, item_code VARCHAR, "
                 "result VARCHAR)")
     size = _checklist_size(con)
     partial = ("SELECT inspection_code FROM inspections WHERE items_count BETWEEN 1 AND $n - 1 "
                "AND inspection_code IN (SELECT inspection_code FROM _touched_items)")
     if con.execute(f"SELECT count(*) FROM ({partial})", {"n": size}).fetchall()[0][0]:
-        con.execute(f"INSERT INTO _partial_items SELECT inspection_code, item_code, result FROM {source} "
-                    f"WHERE inspection_code IN ({partial})", {"n": size})
+        con.execute(f"INSERT INTO _partial_items SELECT inspection_code, item_code, result FROM inspection_items "
+                    f"WHERE ({where}) AND inspection_code IN ({partial})", {"n": size, **(params or {})})
 
 
 def _checklist_size(con: duckdb.DuckDBPyConnection) -> int:
