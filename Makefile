@@ -21,6 +21,9 @@ system-packages:
 # The ETL and analytics suites a second time with every warehouse on DuckLake, its catalog in a
 # PostgreSQL server started for the run (tests/lake_support.py, docs/ducklake.md).
 DUCKLAKE_TESTS := tests/test_load_*.py tests/test_analytics_*.py tests/test_queries_profiles.py tests/test_cli_refresh.py
+# One pytest worker per core (pytest-xdist), each test file whole on one worker (its module fixtures
+# built once); each worker starts its own PostgreSQL for the DuckLake pass.
+PARALLEL := -n auto --dist loadfile
 
 .PHONY: install demo test test-ducklake bench system-packages bench-dashboards bench-ducklake
 install: $(BIN)/oversight
@@ -29,11 +32,11 @@ demo: install
 	$(BIN)/oversight demo
 
 test: install system-packages
-	$(BIN)/pytest
-	$(BIN)/pytest --ducklake $(DUCKLAKE_TESTS)
+	$(BIN)/pytest $(PARALLEL)
+	$(BIN)/pytest $(PARALLEL) --ducklake $(DUCKLAKE_TESTS)
 
 test-ducklake: install system-packages
-	$(BIN)/pytest --ducklake $(DUCKLAKE_TESTS)
+	$(BIN)/pytest $(PARALLEL) --ducklake $(DUCKLAKE_TESTS)
 
 bench: install
 	$(BIN)/python -m benchmarks.etl_load
