@@ -375,10 +375,16 @@ def time_loads(path: Path, today: dt.date, organs: int, work: Path, small_loads:
             con.close()
         summary = result.summary()
         own = total - seconds
+        refresh = result.refresh
         out.append({"load": label, "rows_loaded": summary["rows_loaded"], "rows_rejected": summary["rows_rejected"],
                     "load_seconds": round(total, 2), "refresh_seconds": round(seconds, 2), "refresh_mode": mode,
                     "touched_inspections": touched, "scope_organs": scope_organs,
-                    "refresh_share_of_rest": round(seconds / own, 3) if own > 0 else None})
+                    "refresh_share_of_rest": round(seconds / own, 3) if own > 0 else None,
+                    "refresh_steps_ms": {k: round(v * 1000, 1) for k, v in (refresh.steps if refresh else {}).items()},
+                    "refresh_statements_ms": {k: round(v * 1000, 1)
+                                              for k, v in (refresh.statements if refresh else {}).items()},
+                    "refresh_other_ms": round((refresh.seconds - sum(refresh.statements.values())) * 1000, 1)
+                    if refresh else None})
     return out
 
 
@@ -396,6 +402,18 @@ def rebuild(path: Path, today: dt.date) -> dict:
 
 # -- main --------------------------------------------------------------------------------------------------
 
+def print_refresh_statements(loads: list[dict], top: int) -> None:
+    """Where each load's refresh went: its statements' sum and count, the rest of its steps (the
+    preparation, the cube merges), and its `top` slowest statements."""
+    for r in loads:
+        statements = r["refresh_statements_ms"]
+        in_files = sum(statements.values())
+        print(f"\n{r['load']}: refresh {r['refresh_seconds']} s; {len(statements)} statements {in_files:,.1f} ms, "
+              f"the rest (preparation, cube merges, clean-up) {r['refresh_other_ms']:,.1f} ms")
+        for key, ms in sorted(statements.items(), key=lambda kv: -kv[1])[:top]:
+            print(f"    {key:<36} {ms:8.1f} ms")
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--warehouse", type=Path, required=True)
@@ -405,6 +423,8 @@ def main(argv=None) -> None:
     parser.add_argument("--rebuild", action="store_true", help="first rebuild every mart (timed)")
     parser.add_argument("--small-loads", type=int, default=3, help="one-inspection loads after the bulk load")
     parser.add_argument("--no-loads", action="store_true")
+    parser.add_argument("--refresh-statements", type=int, default=0, metavar="N",
+                        help="print each load's N slowest refresh statements (file#index in warehouse/sql/marts)")
     parser.add_argument("--json", action="store_true")
     a = parser.parse_args(argv)
     from warehouse import queries as q
@@ -444,6 +464,8 @@ def main(argv=None) -> None:
         for r in report["loads"]:
             print(f"{r['load']:<32} {r['rows_loaded']:>9,} {r['load_seconds']:>8} {r['refresh_seconds']:>10} "
                   f"{r['refresh_mode']:>12} {r['refresh_share_of_rest']:>14.0%}")
+        if a.refresh_statements:
+            print_refresh_statements(report["loads"], a.refresh_statements)
         small = [r for r in report["loads"] if r["load"].startswith("small")]
         if small:
             print(f"  small loads: refresh median {statistics.median(r['refresh_seconds'] for r in small):.2f} s, "

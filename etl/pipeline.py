@@ -70,6 +70,7 @@ class LoadResult:
     files: list[SheetResult]
     issues: pl.DataFrame
     load_id: int | None = None
+    refresh: marts.RefreshStats | None = None   # the mart refresh inside the load (None: nothing written)
 
     @property
     def any_rejected_whole(self) -> bool:
@@ -132,6 +133,7 @@ class _Load:
         self._batch_offset = 0          # added to every batch id when written (see commit)
         self.accepted: dict[str, pl.DataFrame] = {}
         self.found = pl.DataFrame(schema=ISSUE_SCHEMA)
+        self.refresh: marts.RefreshStats | None = None
 
     def batch_id(self) -> int:
         """The next batch id of this load, counted from 1 (moved after the warehouse's when written)."""
@@ -362,7 +364,7 @@ class _Load:
             issues = pl.concat([issues, derived.select(ISSUE_SCHEMA.keys()).cast(ISSUE_SCHEMA)])
         _count_warned_rows(self.results, issues)
         store.set_rows_warned(con, {r.batch_id: r.rows_warned for r in self.results if r.batch_id is not None})
-        return LoadResult(self.results, _sorted(issues), load_id)
+        return LoadResult(self.results, _sorted(issues), load_id, self.refresh)
 
     def store(self, accepted: dict[str, pl.DataFrame], issues: pl.DataFrame) -> int:
         con, s = self.con, self.settings
@@ -376,7 +378,7 @@ class _Load:
                 store.replace_rows(con, kind.name, rows)
         store.insert_issues(con, issues)
         store.derive(con, load_id, s.today)
-        marts.refresh(con, load_id=load_id, today=s.today)
+        self.refresh = marts.refresh(con, load_id=load_id, today=s.today)
         store.finish_load(con, load_id, len({r.path for r in self.results}), "committed")
         return load_id
 

@@ -12,7 +12,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from tests.analytics_world import World
-from warehouse import db, marts
+from warehouse import db, marts, sqlfiles
 from warehouse import queries as q
 
 D1 = dt.date(2025, 10, 8)
@@ -81,7 +81,12 @@ def test_loads_on_the_same_day_stay_incremental_and_exact(world):
     world.incident("SJ9", world.o3, "重大", "2025-09-30 08:00", vendor=world.v2, project="P3")
     world.qualification(world.v2, "Q2", "信息安全管理体系认证", "2024-01-01", "2026-12-31")
     world.evaluation("2025-Q3", world.o2, world.v1, 75, project="P2")
-    world.load(D1)
+    refresh = world.load(D1).refresh
+    # the load's result carries its refresh, each statement run named by its mart file and place
+    assert (refresh.load_id, refresh.mode) == (2, "incremental")
+    assert "10_entity_facts.sql#2" in refresh.statements
+    assert {key.split("#")[0] for key in refresh.statements} <= set(sqlfiles.names("marts"))
+    assert 0 < sum(refresh.statements.values()) <= refresh.seconds
     with world.connect() as con:
         mode, touched, organs, vendors = con.sql(
             "SELECT mode, touched_inspections, scope_organs, scope_vendors FROM mart_refresh_log "

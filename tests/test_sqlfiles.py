@@ -67,3 +67,18 @@ def _replace_relation(monkeypatch, statement: str, relation: str, value: str) ->
     """What an include with `@relation: value` does to the statement it takes in."""
     monkeypatch.setattr(sqlfiles, "statements", lambda folder, name: (statement,))
     return expand(f"{{{{ any/file.sql | @{relation}: {value} }}}}")
+
+
+def test_timings_name_each_statement_run_and_skip_a_guarded_one(monkeypatch):
+    con = duckdb.connect()
+    con.execute("CREATE TABLE log (n INTEGER)")
+    con.execute("CREATE TEMP TABLE _scope (n INTEGER)")
+    statements = ("INSERT INTO log VALUES ($n)",
+                  "-- when rows in: _scope\nINSERT INTO log SELECT n FROM _scope",
+                  "INSERT INTO log VALUES ($n + 1)")
+    monkeypatch.setattr(sqlfiles, "statements", lambda folder, name: statements)
+    timings: dict[str, float] = {}
+    sqlfiles.run_file(con, "any", "file.sql", {"n": 1}, timings)
+    assert sorted(timings) == ["file.sql#0", "file.sql#2"]
+    assert all(seconds >= 0 for seconds in timings.values())
+    assert sorted(con.execute("SELECT n FROM log").fetchall()) == [(1,), (2,)]

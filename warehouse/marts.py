@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 import polars as pl
@@ -103,6 +103,8 @@ class RefreshStats:
     scope_vendors: int
     seconds: float
     steps: dict[str, float]
+    # each statement of the mart files run, `file#i` → seconds (the cube merges are in `steps` only)
+    statements: dict[str, float] = field(default_factory=dict)
 
 
 def refresh(con: duckdb.DuckDBPyConnection, *, load_id: int, today: dt.date,
@@ -141,6 +143,7 @@ def refresh(con: duckdb.DuckDBPyConnection, *, load_id: int, today: dt.date,
               "by_difference": False,
               "flags_may_move": entity_full or _wrote_rows(con, lo, hi, FLAG_SOURCES)}
     steps = {"prepare": time.perf_counter() - started}
+    timings: dict[str, float] = {}
     # Rows written in the caller's transaction carry no statistics yet: the planner would estimate
     # them as empty and run ASOF joins as nested loops (minutes instead of seconds). Never do that.
     threshold = con.execute("SELECT current_setting('asof_loop_join_threshold')").fetchall()[0][0]
@@ -149,7 +152,7 @@ def refresh(con: duckdb.DuckDBPyConnection, *, load_id: int, today: dt.date,
     try:
         for name in sqlfiles.names(FOLDER):
             t = time.perf_counter()
-            sqlfiles.run_file(con, FOLDER, name, params)
+            sqlfiles.run_file(con, FOLDER, name, params, timings)
             if name == SCOPE_FILE and not (entity_full or cubes_missing):
                 params["by_difference"] = _cube_organs(con)
             if name in DIFFERENCE_CUBES:
@@ -162,6 +165,7 @@ def refresh(con: duckdb.DuckDBPyConnection, *, load_id: int, today: dt.date,
                                   "(SELECT count(*) FROM _scope_vendors)").fetchall()[0]
     stats = _log(con, load_id, today, "full" if full else "incremental", touched, organs, vendors, cfg, started,
                  steps)
+    stats.statements = timings
     _drop_temp(con)
     return stats
 

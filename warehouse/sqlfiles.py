@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import re
+import time
 from importlib import resources
 from typing import Any
 
@@ -90,12 +91,18 @@ def _strip_comments(statement: str) -> str:
     return "\n".join(line.split("--", 1)[0] for line in statement.splitlines())
 
 
-def run_file(con: duckdb.DuckDBPyConnection, folder: str, name: str, params: dict[str, Any]) -> None:
-    for statement in statements(folder, name):
+def run_file(con: duckdb.DuckDBPyConnection, folder: str, name: str, params: dict[str, Any],
+             timings: dict[str, float] | None = None) -> None:
+    """Run the file's statements in order; given `timings`, record each one run as `name#i` (its
+    index in the file) → seconds, so that a slow refresh can be read statement by statement."""
+    for i, statement in enumerate(statements(folder, name)):
         guard = _guard(statement)
         if guard and not con.execute(f"SELECT EXISTS (SELECT 1 FROM {guard})").fetchall()[0][0]:
             continue
+        started = time.perf_counter()
         con.execute(statement, used(statement, params))
+        if timings is not None:
+            timings[f"{name}#{i}"] = time.perf_counter() - started
 
 
 def query(con: duckdb.DuckDBPyConnection, folder: str, name: str, params: dict[str, Any]):
