@@ -197,6 +197,30 @@ def test_only_a_project_counted_in_the_active_volume_moves_every_vendors_exposur
     assert_same_as_rebuild(w, D1)
 
 
+
+def test_a_load_writing_the_items_of_most_inspections_rebuilds_the_inspection_marts_whole(tmp_path, monkeypatch):
+    # one pass over everything beats many lookups: a load writing the items of more than FULL_SHARE
+    # of all inspections (and of at least FULL_MIN) rebuilds them whole; fewer, incrementally
+    monkeypatch.setattr(marts, "FULL_MIN", 0)
+    monkeypatch.setattr(marts, "FULL_SHARE", 0.5)
+    w = World(tmp_path)
+    o1, v1 = w.organ(1, "330102"), w.vendor(1)
+    w.project("P1", o1, v1, "2024-01-01")
+    for n, on in enumerate(("2024-05-10", "2024-08-10", "2025-03-10")):
+        w.inspection(f"K{n}", o1, on, project="P1", items={"A1": "不符合"})
+    w.load(D1)
+    w.inspection("K3", o1, "2025-06-10", project="P1", items={"E3": "部分符合"})   # 1 of 4: incremental
+    assert w.load(D1).refresh.mode == "incremental"
+    assert_same_as_rebuild(w, D1)
+    for n, on in enumerate(("2025-07-10", "2025-08-10", "2025-09-10"), start=4):   # 3 of 7: still under half
+        w.inspection(f"K{n}", o1, on, project="P1", items={"A1": "部分符合"})
+    assert w.load(D1).refresh.mode == "incremental"
+    for n in range(4):                                                             # 4 of 7: whole
+        w.add("inspection_items", inspection_code=f"K{n}", item_code="H3", result="不适用", finding=None)
+    refresh = w.load(D1).refresh
+    assert (refresh.mode, refresh.touched_inspections) == ("full", 7)
+    assert_same_as_rebuild(w, D1)
+
 def test_data_as_of(world):
     with world.connect() as con:
         kinds = {r["kind"]: r for r in q.data_as_of(con, q.Filters(today=D2)).iter_rows(named=True)}

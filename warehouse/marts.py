@@ -121,10 +121,11 @@ def refresh(con: duckdb.DuckDBPyConnection, *, load_id: int, today: dt.date,
     lo, hi = con.execute("SELECT min(batch_id), max(batch_id) FROM load_batches WHERE load_id = $id",
                          {"id": load_id}).fetchall()[0]
     span = {"lo": lo if lo is not None else -1, "hi": hi if hi is not None else -1}
+    _items_written(con, span)
     last = con.execute("SELECT today, config_hash FROM mart_refresh_log "
                        "ORDER BY refreshed_at DESC, load_id DESC LIMIT 1").fetchall()
     if full is None:
-        full = not last or _needs_full(con, lo, hi)
+        full = not last or _needs_full(con)
     entity_full = full or not last or last[0][0] != today or last[0][1] != cfg.fingerprint
     if not entity_full and not _wrote_rows(con, lo, hi) and not _missing(con, CUBES):
         _drop_temp(con)
@@ -132,7 +133,7 @@ def refresh(con: duckdb.DuckDBPyConnection, *, load_id: int, today: dt.date,
     if full:
         for table in INSPECTION_MARTS:
             con.execute(f"DELETE FROM {table}")
-    _touched(con, full, lo, hi)
+    _touched(con, full, span)
     touched = con.execute("SELECT count(*) FROM _touched").fetchall()[0][0]
     cubes_missing = _missing(con, CUBES)
     starts, asofs = kpi_periods(today, cfg)
@@ -291,19 +292,24 @@ def _missing(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...]) -> bool:
     return any(t not in found for t in tables)
 
 
-def _needs_full(con: duckdb.DuckDBPyConnection, lo: int | None, hi: int | None) -> bool:
-    if lo is None:
-        return False
-    total = con.execute("SELECT count(*) FROM inspections").fetchall()[0][0]
-    written = con.execute("SELECT count(DISTINCT inspection_code) FROM inspection_items "
-                          "WHERE batch_id BETWEEN $lo AND $hi", {"lo": lo, "hi": hi}).fetchall()[0][0]
+def _items_written(con: duckdb.DuckDBPyConnection, span: dict[str, int]) -> None:
+    """_touched_items: the inspections whose items the load (batches lo … hi) wrote, with how many of
+    each (one pass over its batches; a full refresh replaces it with every inspection)."""
+    con.execute("CREATE OR REPLACE TEMP TABLE _touched_items AS SELECT inspection_code, count(*) AS n "
+                "FROM inspection_items WHERE batch_id BETWEEN $lo AND $hi GROUP BY inspection_code", span)
+
+
+def _needs_full(con: duckdb.DuckDBPyConnection) -> bool:
+    total, written = con.execute("SELECT (SELECT count(*) FROM inspections), (SELECT count(*) FROM _touched_items)"
+                                 ).fetchall()[0]
     return written > max(FULL_SHARE * total, FULL_MIN)
 
 
-def _touched(con: duckdb.DuckDBPyConnection, full: bool, lo: int | None, hi: int | None) -> None:
+def _touched(con: duckdb.DuckDBPyConnection, full: bool, span: dict[str, int]) -> None:
     """_touched (inspections whose mart rows are rebuilt), _touched_items (whose items are
-    re-aggregated), _items (their items other than 符合: what the item marts read again),
-    _partial_items, and the empty _touched_organs/_touched_vendors."""
+    re-aggregated: those the load wrote, from _items_written, or every one), _items (their items
+    other than 符合: what the item marts read again), _partial_items, and the empty
+    _touched_organs/_touched_vendors."""
     con.execute("CREATE OR REPLACE TEMP TABLE _touched_organs (organ_code VARCHAR)")
     con.execute("CREATE OR REPLACE TEMP TABLE _touched_vendors (vendor_code VARCHAR)")
     if full:
@@ -313,10 +319,6 @@ def _touched(con: duckdb.DuckDBPyConnection, full: bool, lo: int | None, hi: int
                     "SELECT inspection_code, item_code, result, finding FROM inspection_items")
         _partial_items(con, "true")
         return
-    span = {"lo": lo if lo is not None else -1, "hi": hi if hi is not None else -1}
-    # the inspections whose items this load wrote, with how many it wrote (one pass over its batches)
-    con.execute("CREATE OR REPLACE TEMP TABLE _touched_items AS SELECT inspection_code, count(*) AS n "
-                "FROM inspection_items WHERE batch_id BETWEEN $lo AND $hi GROUP BY inspection_code", span)
     # Inspections some of whose items came in earlier loads: fetch those too (a full scan, rare).
     con.execute("CREATE OR REPLACE TEMP TABLE _items_earlier AS SELECT t.inspection_code FROM _touched_items t "
                 "JOIN inspections i USING (inspection_code) WHERE i.items_count <> t.n")
