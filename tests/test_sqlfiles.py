@@ -6,6 +6,7 @@ when that table has rows."""
 from __future__ import annotations
 
 import duckdb
+import pytest
 
 from warehouse import sqlfiles
 
@@ -82,3 +83,27 @@ def test_timings_name_each_statement_run_and_skip_a_guarded_one(monkeypatch):
     assert sorted(timings) == ["file.sql#0", "file.sql#2"]
     assert all(seconds >= 0 for seconds in timings.values())
     assert sorted(con.execute("SELECT n FROM log").fetchall()) == [(1,), (2,)]
+
+
+def test_a_statement_switched_by_a_flag_runs_only_when_the_flag_says_so(monkeypatch):
+    con = duckdb.connect()
+    con.execute("CREATE TABLE log (way VARCHAR)")
+    statements = ("-- the whole way\n-- when not $by_difference\nINSERT INTO log VALUES ('whole')",
+                  "-- when $by_difference\nINSERT INTO log VALUES ('difference')",
+                  "INSERT INTO log VALUES ('always')")
+    monkeypatch.setattr(sqlfiles, "statements", lambda folder, name: statements)
+    timings: dict[str, float] = {}
+    sqlfiles.run_file(con, "any", "file.sql", {"by_difference": True}, timings)
+    assert sorted(timings) == ["file.sql#1", "file.sql#2"]
+    sqlfiles.run_file(con, "any", "file.sql", {"by_difference": False})
+    assert sorted(r[0] for r in con.execute("SELECT way FROM log").fetchall()) == [
+        "always", "always", "difference", "whole"]
+
+
+def test_a_switch_is_read_in_the_leading_comment_only_and_its_flag_must_be_given():
+    assert sqlfiles._switches("-- header\n-- when not $full\n-- when $by_difference\nDELETE FROM t") == (
+        ("full", False), ("by_difference", True))
+    assert sqlfiles._switches("-- when $full; and more\nDELETE FROM t") == ()
+    assert sqlfiles._switches("DELETE FROM t\n-- when $full\n") == ()
+    with pytest.raises(KeyError, match="full"):
+        sqlfiles._switched_off("-- when $full\nDELETE FROM t", {})

@@ -14,7 +14,10 @@ mart refresh runs a query over the rows it set aside, instead of scanning the wh
 
 A statement whose leading comment has the line `-- when rows in: _name` is run only when the table
 `_name` has a row: a refresh whose scope for it is empty skips it, instead of planning and running a
-large query over nothing (ten milliseconds and more for some).
+large query over nothing (ten milliseconds and more for some). One with the line `-- when $flag` (or
+`-- when not $flag`) is run only when the boolean parameter `flag` is true (false): a file gives the
+two ways of computing something as two statements, and only the one run is planned (a `WHERE $flag`
+branch of a UNION is planned, at a cost, even when the flag empties it).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import duckdb
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _INCLUDE = re.compile(r"\{\{\s*([A-Za-z0-9_]+)/([A-Za-z0-9_.]+\.sql)\s*(?:\|(.*?))?\}\}", re.S)
 _WHEN = re.compile(r"-- when rows in: (_[A-Za-z0-9_]+)\s*")
+_SWITCH = re.compile(r"-- when (not )?\$([A-Za-z_][A-Za-z0-9_]*)\s*")
 _ARG = re.compile(r"(@?[A-Za-z_][A-Za-z0-9_]*)\s*:\s*(.+?)\s*(?=,\s*@?[A-Za-z_][A-Za-z0-9_]*\s*:|$)", re.S)
 
 
@@ -44,16 +48,39 @@ def names(folder: str) -> tuple[str, ...]:
     return tuple(sorted(f.name for f in root.iterdir() if f.name.endswith(".sql")))
 
 
-@functools.lru_cache(maxsize=None)
-def _guard(statement: str) -> str | None:
-    """The table named by a `-- when rows in:` line of the statement's leading comment, if any."""
+def _leading_comment(statement: str) -> list[str]:
+    lines = []
     for line in statement.splitlines():
         line = line.strip()
         if line and not line.startswith("--"):
-            return None
+            break
+        lines.append(line)
+    return lines
+
+
+@functools.lru_cache(maxsize=None)
+def _guard(statement: str) -> str | None:
+    """The table named by a `-- when rows in:` line of the statement's leading comment, if any."""
+    for line in _leading_comment(statement):
         if match := _WHEN.fullmatch(line):
             return match[1]
     return None
+
+
+@functools.lru_cache(maxsize=None)
+def _switches(statement: str) -> tuple[tuple[str, bool], ...]:
+    """The (parameter, value wanted) of each `-- when [not] $flag` line of the leading comment."""
+    return tuple((match[2], not match[1]) for line in _leading_comment(statement)
+                 if (match := _SWITCH.fullmatch(line)))
+
+
+def _switched_off(statement: str, params: dict[str, Any]) -> bool:
+    for name, wanted in _switches(statement):
+        if name not in params:
+            raise KeyError(f"SQL parameter(s) not given: {[name]}")
+        if bool(params[name]) is not wanted:
+            return True
+    return False
 
 
 def _only_comments(statement: str) -> bool:
@@ -96,6 +123,8 @@ def run_file(con: duckdb.DuckDBPyConnection, folder: str, name: str, params: dic
     """Run the file's statements in order; given `timings`, record each one run as `name#i` (its
     index in the file) → seconds, so that a slow refresh can be read statement by statement."""
     for i, statement in enumerate(statements(folder, name)):
+        if _switched_off(statement, params):
+            continue
         guard = _guard(statement)
         if guard and not con.execute(f"SELECT EXISTS (SELECT 1 FROM {guard})").fetchall()[0][0]:
             continue

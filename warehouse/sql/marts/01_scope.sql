@@ -24,8 +24,8 @@ UNION SELECT coalesce(i.vendor_code, p.vendor_code) FROM incidents i
       WHERE i.batch_id BETWEEN $lo AND $hi;
 
 -- _changed_flags: the organs and vendors whose flags changed — the flags now against those
--- mart_entity_facts last saw, counting repeats (a flag whose number of rows differs); compared only
--- when $flags_may_move (the load wrote rows the flags are derived from, other than inspections, or
+-- mart_entity_facts last saw, counting repeats (a flag whose number of rows differs); compared
+-- only if $flags_may_move (the load wrote rows the flags are derived from, other than inspections, or
 -- the date changed: an inspection's flag stays with its organ and vendor, in scope anyway)
 CREATE OR REPLACE TEMP TABLE _changed_flags AS
 WITH flags_now AS (

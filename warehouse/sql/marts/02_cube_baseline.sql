@@ -13,24 +13,29 @@
 -- The category cube (nine rows per inspection) follows the inspections instead: set aside here are
 -- the touched inspections' category rows (_category_rows_before) and the organs' tiers
 -- (_schedule_before); marts/21 adds the rows of the organs whose tier changed.
--- When the cubes are rebuilt whole (not $by_difference) the cubes' statements here are empty: the
--- planner drops their scans, and the tables exist for the files that name them.
+-- When the cubes are rebuilt whole (not $by_difference) the cubes' statements here are not run
+-- (nor those of marts/20–23 that read what they set aside).
+-- when $by_difference
 CREATE OR REPLACE TEMP VIEW _cube_inspections AS
 SELECT m.*, o.known FROM mart_inspections m JOIN _cube_organs o USING (organ_key);
 
+-- when $by_difference
 CREATE OR REPLACE TEMP VIEW _cube_rectifications AS
 SELECT r.*, o.known FROM mart_rectifications r JOIN _cube_organs o USING (organ_code);
 
+-- when $by_difference
 CREATE OR REPLACE TEMP VIEW _cube_schedule AS
 SELECT s.*, o.known FROM mart_organ_schedule s JOIN _cube_organs o USING (organ_key);
 
 -- the organs' rows of mart_inspections and mart_organ_schedule, set aside: each is read twice (the
 -- cube sources read their tiers in these rows, not in a hash table of every organ's)
+-- when $by_difference
 CREATE OR REPLACE TEMP TABLE _inspections_before AS
-SELECT * FROM _cube_inspections WHERE $by_difference AND known;
+SELECT * FROM _cube_inspections WHERE known;
 
+-- when $by_difference
 CREATE OR REPLACE TEMP TABLE _schedule_before AS
-SELECT * FROM _cube_schedule WHERE $by_difference AND known;
+SELECT * FROM _cube_schedule WHERE known;
 
 -- _category_rows_before: the category rows of the touched inspections the marts already had, read
 -- by the category cube (marts/21), the inspections' totals (marts/05) and the rows to delete
@@ -48,17 +53,17 @@ CREATE OR REPLACE TEMP TABLE _replaced_inspections AS
 SELECT inspection_key FROM _inspection_dims
 WHERE items_touched AND inspection_key IN (SELECT inspection_key FROM _category_rows_before);
 
+-- when $by_difference
 CREATE OR REPLACE TEMP TABLE _compliance_cube_before AS
 SELECT * FROM ({{ parts/compliance_cube_source.sql
-                  | @mart_inspections: _inspections_before, @mart_organ_schedule: _schedule_before }})
-WHERE $by_difference;
+                  | @mart_inspections: _inspections_before, @mart_organ_schedule: _schedule_before }});
 
+-- when $by_difference
 CREATE OR REPLACE TEMP TABLE _rectification_cube_before AS
 SELECT * FROM ({{ parts/rectification_cube_source.sql
                   | @mart_rectifications: (SELECT * FROM _cube_rectifications WHERE known),
-                    @mart_organ_schedule: _schedule_before }})
-WHERE $by_difference;
+                    @mart_organ_schedule: _schedule_before }});
 
+-- when $by_difference
 CREATE OR REPLACE TEMP TABLE _kpi_cube_before AS
-SELECT * FROM ({{ parts/kpi_cube_source.sql | @mart_organ_schedule: _schedule_before }})
-WHERE $by_difference;
+SELECT * FROM ({{ parts/kpi_cube_source.sql | @mart_organ_schedule: _schedule_before }});

@@ -14,12 +14,15 @@ DELETE FROM mart_item_exceptions WHERE inspection_key IN (SELECT inspection_key 
 CREATE OR REPLACE TEMP TABLE _exception_rows_new AS
 SELECT * FROM ({{ parts/item_exception_rows.sql }}) WHERE NOT $full;
 
+-- when $full
 INSERT INTO mart_item_exceptions BY NAME
-SELECT * FROM ({{ parts/item_exception_rows.sql }}) WHERE $full
-UNION ALL
-SELECT * FROM _exception_rows_new
+SELECT * FROM ({{ parts/item_exception_rows.sql }})
 -- Stored in date order: period filters skip whole row groups (zone maps)
 ORDER BY inspected_on;
+
+-- when not $full
+INSERT INTO mart_item_exceptions BY NAME
+SELECT * FROM _exception_rows_new ORDER BY inspected_on;
 
 UPDATE mart_item_exceptions m
 SET inspected_on = d.inspected_on, region_code = d.region_code, organ_key = d.organ_key,

@@ -13,12 +13,15 @@ DELETE FROM mart_inspection_categories WHERE inspection_key IN (SELECT inspectio
 CREATE OR REPLACE TEMP TABLE _category_rows_new AS
 SELECT * FROM ({{ parts/inspection_category_rows.sql }}) WHERE NOT $full;
 
+-- when $full
 INSERT INTO mart_inspection_categories BY NAME
-SELECT * FROM ({{ parts/inspection_category_rows.sql }}) WHERE $full
-UNION ALL
-SELECT * FROM _category_rows_new
+SELECT * FROM ({{ parts/inspection_category_rows.sql }})
 -- Date order: period filters skip whole row groups
 ORDER BY inspected_on;
+
+-- when not $full
+INSERT INTO mart_inspection_categories BY NAME
+SELECT * FROM _category_rows_new ORDER BY inspected_on;
 
 UPDATE mart_inspection_categories m
 SET inspected_on = d.inspected_on, region_code = d.region_code, organ_key = d.organ_key,

@@ -10,12 +10,14 @@
 -- Refresh: _compliance_cube_now holds the rows of every organ, or of the organs in scope
 -- (_cube_organs) when $by_difference; warehouse/marts.py then replaces the cube or adds the
 -- difference from _compliance_cube_before (marts/02_cube_baseline.sql).
+-- when not $by_difference
 CREATE OR REPLACE TEMP TABLE _compliance_cube_now AS
-SELECT * FROM ({{ parts/compliance_cube_source.sql }}) WHERE NOT $by_difference
-UNION ALL
+SELECT * FROM ({{ parts/compliance_cube_source.sql }});
+
+-- when $by_difference
+CREATE OR REPLACE TEMP TABLE _compliance_cube_now AS
 SELECT * FROM ({{ parts/compliance_cube_source.sql
-                  | @mart_inspections: _cube_inspections, @mart_organ_schedule: _cube_schedule }})
-WHERE $by_difference;
+                  | @mart_inspections: _cube_inspections, @mart_organ_schedule: _cube_schedule }});
 
 -- the cube itself, the first time (warehouse/marts.py then fills it)
 CREATE TABLE IF NOT EXISTS mart_compliance_cube AS SELECT * FROM _compliance_cube_now LIMIT 0;

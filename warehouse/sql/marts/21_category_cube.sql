@@ -14,6 +14,7 @@
 -- - the other rows of the organs whose tier changed (_category_rows_moved): the same rows, counted
 --   before under the tier then (_schedule_before) and now under the tier now.
 -- The other inspections of an organ whose tier stays count the same before and now: not read.
+-- when $by_difference
 CREATE OR REPLACE TEMP TABLE _category_rows_moved AS
 WITH moved AS (
     SELECT b.organ_key FROM _schedule_before b JOIN mart_organ_schedule s USING (organ_key)
@@ -27,11 +28,13 @@ JOIN (SELECT inspection_key, inspected_on FROM mart_inspections
         AND inspection_key NOT IN (SELECT inspection_key FROM _inspection_dims)) m USING (inspection_key, inspected_on)
 WHERE c.organ_key IN (SELECT organ_key FROM moved);
 
+-- when $by_difference
 CREATE OR REPLACE TEMP VIEW _category_rows_then AS
 SELECT * FROM _category_rows_before
 UNION ALL BY NAME
 SELECT * FROM _category_rows_moved;
 
+-- when $by_difference
 CREATE OR REPLACE TEMP VIEW _category_rows_now AS
 SELECT * FROM _category_rows_new
 UNION ALL BY NAME
@@ -42,17 +45,19 @@ JOIN _inspection_dims d ON d.inspection_key = b.inspection_key AND NOT d.items_t
 UNION ALL BY NAME
 SELECT * FROM _category_rows_moved;
 
+-- when $by_difference
 CREATE OR REPLACE TEMP TABLE _category_cube_before AS
 SELECT * FROM ({{ parts/category_cube_source.sql
-                  | @mart_inspection_categories: _category_rows_then, @mart_organ_schedule: _schedule_before }})
-WHERE $by_difference;
+                  | @mart_inspection_categories: _category_rows_then, @mart_organ_schedule: _schedule_before }});
 
+-- when not $by_difference
 CREATE OR REPLACE TEMP TABLE _category_cube_now AS
-SELECT * FROM ({{ parts/category_cube_source.sql }}) WHERE NOT $by_difference
-UNION ALL
+SELECT * FROM ({{ parts/category_cube_source.sql }});
+
+-- when $by_difference
+CREATE OR REPLACE TEMP TABLE _category_cube_now AS
 SELECT * FROM ({{ parts/category_cube_source.sql
-                  | @mart_inspection_categories: _category_rows_now, @mart_organ_schedule: _cube_schedule }})
-WHERE $by_difference;
+                  | @mart_inspection_categories: _category_rows_now, @mart_organ_schedule: _cube_schedule }});
 
 -- the cube itself, the first time (warehouse/marts.py then fills it)
 CREATE TABLE IF NOT EXISTS mart_category_cube AS SELECT * FROM _category_cube_now LIMIT 0;

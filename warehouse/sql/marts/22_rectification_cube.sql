@@ -10,12 +10,14 @@
 -- (_cube_organs) when $by_difference; warehouse/marts.py then replaces the cube or adds the
 -- difference from _rectification_cube_before (marts/02_cube_baseline.sql). The marts are refreshed
 -- for every organ when the date changes, so the rows are always as of $today.
+-- when not $by_difference
 CREATE OR REPLACE TEMP TABLE _rectification_cube_now AS
-SELECT * FROM ({{ parts/rectification_cube_source.sql }}) WHERE NOT $by_difference
-UNION ALL
+SELECT * FROM ({{ parts/rectification_cube_source.sql }});
+
+-- when $by_difference
+CREATE OR REPLACE TEMP TABLE _rectification_cube_now AS
 SELECT * FROM ({{ parts/rectification_cube_source.sql
-                  | @mart_rectifications: _cube_rectifications, @mart_organ_schedule: _cube_schedule }})
-WHERE $by_difference;
+                  | @mart_rectifications: _cube_rectifications, @mart_organ_schedule: _cube_schedule }});
 
 -- the cube itself, the first time (warehouse/marts.py then fills it)
 CREATE TABLE IF NOT EXISTS mart_rectification_cube AS SELECT * FROM _rectification_cube_now LIMIT 0;

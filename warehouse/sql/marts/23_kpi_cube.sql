@@ -6,17 +6,20 @@
 -- hundred rows. A period is identified by its start and as-of day (all a count depends on);
 -- mart_kpi_periods lists those kept.
 -- Grain: one row per period, region, tier, service type and measure with a count.
--- Refresh: _kpi_cube_now holds the rows of every organ, or of the organs in scope (_cube_organs)
--- when $by_difference; warehouse/marts.py then replaces the cube or adds the difference from
+-- Refresh: _kpi_cube_now holds the rows of every organ, or (if $by_difference) of the organs in
+-- scope (_cube_organs); warehouse/marts.py then replaces the cube or adds the difference from
 -- _kpi_cube_before (marts/02_cube_baseline.sql). The marts are refreshed for every organ when the
 -- date changes, so the periods always follow $today.
 CREATE OR REPLACE TABLE mart_kpi_periods AS
 SELECT unnest($kpi_starts) AS period_start, unnest($kpi_asofs) AS as_of;
 
+-- when not $by_difference
 CREATE OR REPLACE TEMP TABLE _kpi_cube_now AS
-SELECT * FROM ({{ parts/kpi_cube_source.sql }}) WHERE NOT $by_difference
-UNION ALL
-SELECT * FROM ({{ parts/kpi_cube_source.sql | @mart_organ_schedule: _cube_schedule }}) WHERE $by_difference;
+SELECT * FROM ({{ parts/kpi_cube_source.sql }});
+
+-- when $by_difference
+CREATE OR REPLACE TEMP TABLE _kpi_cube_now AS
+SELECT * FROM ({{ parts/kpi_cube_source.sql | @mart_organ_schedule: _cube_schedule }});
 
 -- the cube itself, the first time (warehouse/marts.py then fills it)
 CREATE TABLE IF NOT EXISTS mart_kpi_cube AS SELECT * FROM _kpi_cube_now LIMIT 0;
