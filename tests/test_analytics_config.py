@@ -161,3 +161,26 @@ def test_config_object_is_immutable_data():
     assert isinstance(cfg, AnalyticsConfig)
     other = cfg.with_overrides(windows={"trend_quarters": 8})
     assert other["windows"]["trend_quarters"] == 8 and cfg["windows"]["trend_quarters"] == 12
+
+
+def test_the_refresh_reads_the_configuration_as_given_quotes_lists_and_all():
+    """The configuration tables the mart SQL reads (cfg_*) hold every row and type of the
+    configuration's frames, written as SQL literals: a quote in a reason, a list of grades, a
+    missing value and a float all come back as they were."""
+    import duckdb
+    import polars as pl
+
+    con = duckdb.connect()
+    rules = copy.deepcopy(analytics_config.default().data["organ_tiers"]["rules"])
+    rules[0]["reason"] = "近期'不合格'：需回访"
+    cfg = analytics_config.default().with_overrides(organ_tiers={"rules": rules})
+    marts._register_config(con, cfg)
+    for table, frame in (("cfg_tier_conditions", cfg.tier_conditions()), ("cfg_intervals", cfg.intervals()),
+                         ("cfg_points", cfg.points())):
+        got = con.sql(f"SELECT * FROM {table}").pl()
+        assert got.schema == frame.schema and got.equals(frame), table
+    assert "近期'不合格'：需回访" in con.sql("SELECT reason_zh FROM cfg_tier_conditions").pl()["reason_zh"].to_list()
+    odd = pl.DataFrame({"share": [float("inf"), 0.1], "grades": [[None, "合格"], []], "on": [dt.date(2024, 2, 29), None]},
+                       schema={"share": pl.Float64, "grades": pl.List(pl.String), "on": pl.Date})
+    marts._temp_table_of(con, "_odd", odd)
+    assert con.sql("SELECT * FROM _odd").pl().equals(odd)
