@@ -86,16 +86,16 @@ def test_timings_name_each_statement_run_and_skip_a_guarded_one(monkeypatch):
 
 
 def test_a_statement_switched_by_a_flag_runs_only_when_the_flag_says_so(monkeypatch):
+    monkeypatch.setattr(sqlfiles, "statements", lambda folder, name: (
+        "-- the whole way\n-- when not $by_difference\nINSERT INTO log VALUES ('whole')",
+        "-- when $by_difference\nINSERT INTO log VALUES ('difference')",
+        "INSERT INTO log VALUES ('always')"))
     con = duckdb.connect()
     con.execute("CREATE TABLE log (way VARCHAR)")
-    statements = ("-- the whole way\n-- when not $by_difference\nINSERT INTO log VALUES ('whole')",
-                  "-- when $by_difference\nINSERT INTO log VALUES ('difference')",
-                  "INSERT INTO log VALUES ('always')")
-    monkeypatch.setattr(sqlfiles, "statements", lambda folder, name: statements)
-    timings: dict[str, float] = {}
-    sqlfiles.run_file(con, "any", "file.sql", {"by_difference": True}, timings)
-    assert sorted(timings) == ["file.sql#1", "file.sql#2"]
-    sqlfiles.run_file(con, "any", "file.sql", {"by_difference": False})
+    run = {flag: {} for flag in (True, False)}
+    for flag, timings in run.items():
+        sqlfiles.run_file(con, "any", "file.sql", {"by_difference": flag}, timings)
+    assert sorted(run[True]) == ["file.sql#1", "file.sql#2"] and sorted(run[False]) == ["file.sql#0", "file.sql#2"]
     assert sorted(r[0] for r in con.execute("SELECT way FROM log").fetchall()) == [
         "always", "always", "difference", "whole"]
 
