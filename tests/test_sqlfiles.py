@@ -107,3 +107,14 @@ def test_a_switch_is_read_in_the_leading_comment_only_and_its_flag_must_be_given
     assert sqlfiles._switches("DELETE FROM t\n-- when $full\n") == ()
     with pytest.raises(KeyError, match="full"):
         sqlfiles._switched_off("-- when $full\nDELETE FROM t", {})
+
+
+def test_a_literal_reads_back_as_the_value():
+    import datetime as dt
+    con = duckdb.connect()
+    for value, sql_type in (("机关'甲'", "VARCHAR"), (None, "VARCHAR"), (True, "BOOLEAN"), (7, "BIGINT"),
+                            (0.1, "DOUBLE"), (float("inf"), "DOUBLE"), (dt.date(2024, 2, 29), "DATE"),
+                            (["a", None], "VARCHAR[]")):
+        assert con.execute(f"SELECT CAST({sqlfiles.literal(value)} AS {sql_type})").fetchall()[0][0] == value
+    with pytest.raises(TypeError):
+        sqlfiles.literal(object())

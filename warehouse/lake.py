@@ -40,6 +40,8 @@ from typing import Iterator
 
 import duckdb
 
+from warehouse import sqlfiles
+
 PREFIX = "ducklake:"
 CATALOG = "postgres:"
 NAME = "lake"
@@ -153,10 +155,6 @@ _instances: collections.OrderedDict[tuple, duckdb.DuckDBPyConnection] = collecti
 _instances_lock = threading.Lock()
 
 
-def _sql_text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def _instance(lake: Lake, read_only: bool) -> duckdb.DuckDBPyConnection:
     """This process's DuckDB instance with the lake attached (keyed by process id: a forked server
     worker never uses its parent's instance)."""
@@ -168,15 +166,15 @@ def _instance(lake: Lake, read_only: bool) -> duckdb.DuckDBPyConnection:
             return found
         ext = extensions()
         con = duckdb.connect(config=CONFIG)
-        options = [f"METADATA_SCHEMA {_sql_text(lake.metadata_schema)}"] if lake.metadata_schema else []
+        options = [f"METADATA_SCHEMA {sqlfiles.literal(lake.metadata_schema)}"] if lake.metadata_schema else []
         if read_only:
             options.append("READ_ONLY")
         elif lake.data_path:
-            options.append(f"DATA_PATH {_sql_text(lake.data_path)}")
+            options.append(f"DATA_PATH {sqlfiles.literal(lake.data_path)}")
         try:
-            con.execute(f"LOAD {_sql_text(str(ext.postgres))}")
-            con.execute(f"LOAD {_sql_text(str(ext.ducklake))}")
-            con.execute(f"ATTACH {_sql_text(PREFIX + CATALOG + lake.conninfo)} AS {NAME}"
+            con.execute(f"LOAD {sqlfiles.literal(str(ext.postgres))}")
+            con.execute(f"LOAD {sqlfiles.literal(str(ext.ducklake))}")
+            con.execute(f"ATTACH {sqlfiles.literal(PREFIX + CATALOG + lake.conninfo)} AS {NAME}"
                         + (f" ({', '.join(options)})" if options else ""))
         except duckdb.Error as exc:
             con.close()

@@ -385,30 +385,12 @@ def _duck_type(dtype: pl.DataType) -> str:
     return _DUCK_TYPES[dtype.base_type()]
 
 
-def _sql_literal(value: object) -> str:
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return f"'{value!r}'"      # cast by the column; also 'inf' and 'nan'
-    if isinstance(value, str):
-        return "'" + value.replace("'", "''") + "'"
-    if isinstance(value, dt.date):
-        return f"'{value.isoformat()}'"
-    if isinstance(value, list):
-        return "[" + ", ".join(_sql_literal(v) for v in value) + "]"
-    raise TypeError(f"no SQL literal for {type(value).__name__}")
-
-
 def _temp_table_of(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> None:
     """The temporary table `name` holding `frame`'s rows, with its columns' types."""
     columns = ", ".join(f'"{c}" {_duck_type(t)}' for c, t in frame.schema.items())
     con.execute(f"CREATE OR REPLACE TEMP TABLE {name} ({columns})")
     if frame.height:
-        rows = ", ".join("(" + ", ".join(_sql_literal(v) for v in row) + ")" for row in frame.iter_rows())
+        rows = ", ".join("(" + ", ".join(sqlfiles.literal(v) for v in row) + ")" for row in frame.iter_rows())
         con.execute(f"INSERT INTO {name} VALUES {rows}")
 
 

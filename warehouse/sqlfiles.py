@@ -22,6 +22,7 @@ branch of a UNION is planned, at a cost, even when the flag empties it).
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 import time
@@ -103,6 +104,27 @@ def _included(match: re.Match) -> str:
         else:
             statement = re.sub(rf"\${name}\b", lambda _m: f"({value})", statement)
     return statement
+
+
+def literal(value: object) -> str:
+    """A value written as SQL text, for the few statements that cannot take it as a parameter (an
+    ATTACH, a table's rows written out): text quoted with its quotes doubled, dates and floats as
+    quoted text (cast by their column: also 'inf' and 'nan'), lists element by element."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return f"'{value!r}'"
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    if isinstance(value, dt.date):
+        return f"'{value.isoformat()}'"
+    if isinstance(value, list):
+        return "[" + ", ".join(literal(v) for v in value) + "]"
+    raise TypeError(f"no SQL literal for {type(value).__name__}")
 
 
 def used(statement: str, params: dict[str, Any]) -> dict[str, Any]:
