@@ -197,7 +197,6 @@ def test_only_a_project_counted_in_the_active_volume_moves_every_vendors_exposur
     assert_same_as_rebuild(w, D1)
 
 
-
 def test_a_load_writing_the_items_of_most_inspections_rebuilds_the_inspection_marts_whole(tmp_path, monkeypatch):
     # one pass over everything beats many lookups: a load writing the items of more than FULL_SHARE
     # of all inspections (and of at least FULL_MIN) rebuilds them whole; fewer, incrementally
@@ -220,6 +219,7 @@ def test_a_load_writing_the_items_of_most_inspections_rebuilds_the_inspection_ma
     refresh = w.load(D1).refresh
     assert (refresh.mode, refresh.touched_inspections) == ("full", 7)
     assert_same_as_rebuild(w, D1)
+
 
 def test_data_as_of(world):
     with world.connect() as con:

@@ -40,7 +40,7 @@ import duckdb
 import polars as pl
 
 from schemas.checklist import CHECKLIST_VERSION
-from warehouse import analytics_config, queries
+from warehouse import analytics_config, queries, sqlfiles
 from warehouse.queries import Filters
 
 from etl.export import annual
@@ -221,9 +221,9 @@ def _copy(con, out: Path, name: str, kind: str, description: str, sql: str, para
     path = out / f"{name}.parquet"
     path.parent.mkdir(parents=True, exist_ok=True)
     used = {k: v for k, v in params.items() if f"${k}" in sql}
-    target = str(path).replace("'", "''")
-    con.execute(f"COPY ({sql}) TO '{target}' (FORMAT parquet, COMPRESSION zstd)", used)
-    rows = con.execute(f"SELECT count(*) FROM read_parquet('{target}')").fetchall()[0][0]
+    target = sqlfiles.literal(str(path))
+    con.execute(f"COPY ({sql}) TO {target} (FORMAT parquet, COMPRESSION zstd)", used)
+    rows = con.execute(f"SELECT count(*) FROM read_parquet({target})").fetchall()[0][0]
     return {"name": f"{name}.parquet", "kind": kind, "rows": rows, "sha256": sha256(path), "description": description}
 
 
@@ -303,8 +303,8 @@ def figures_from_snapshot(folder: str | Path, *, verify: bool = True) -> dict[st
     try:
         for f in manifest["files"]:
             view = f["name"].removesuffix(".parquet").replace("/", "_")
-            path = str(folder / f["name"]).replace("'", "''")
-            con.execute(f"CREATE VIEW {view} AS SELECT * FROM read_parquet('{path}')")
+            path = sqlfiles.literal(str(folder / f["name"]))
+            con.execute(f"CREATE VIEW {view} AS SELECT * FROM read_parquet({path})")
         rules = manifest["rules"]
         rows = con.execute(FIGURES_SQL, {"passing": rules["passing_grades"], "fail_grade": rules["fail_grade"]}).pl()
         by_year = {r["y"]: r for r in rows.iter_rows(named=True)}
