@@ -22,9 +22,9 @@ WITH scope AS (
     WHERE m.organ_key IN (SELECT md5_number_lower(organ_code) FROM _touched_organs)
 ),
 full_checks AS (
-    SELECT organ_code, inspected_on, inspection_code
-    FROM mart_inspections
-    WHERE items_count > 0 AND organ_code IN (SELECT organ_code FROM scope)
+    -- the scope holds every inspection of its organs: no second read of the mart
+    SELECT organ_code, inspected_on, inspection_code, {'on': inspected_on, 'code': inspection_code} AS checked_at
+    FROM scope WHERE items_count > 0
 ),
 rect AS (
     SELECT r.*, s.inspected_on, s.organ_code, s.region_code, s.project_code, s.vendor_code, s.service_type,
@@ -33,10 +33,11 @@ rect AS (
     FROM rectifications r JOIN scope s USING (inspection_code)
 ),
 superseding AS (
-    -- the organ's first inspection with checklist items after this one (ASOF: the nearest later)
+    -- the organ's first inspection with checklist items on a later day (ASOF: the nearest later),
+    -- the first by code of that day's: (date, code) pairs compared, so that every refresh picks the same
     SELECT r.inspection_code, r.item_code, f.inspected_on AS next_check_on, f.inspection_code AS next_check
     FROM rect r
-    ASOF JOIN full_checks f ON f.organ_code = r.organ_code AND r.inspected_on < f.inspected_on
+    ASOF JOIN full_checks f ON f.organ_code = r.organ_code AND {'on': r.inspected_on + 1, 'code': ''} <= f.checked_at
 )
 SELECT r.inspection_code, r.item_code, c.category_code, c.veto,
        r.due_on, r.completed_on, r.verified_on, r.verification, r.closed_on,

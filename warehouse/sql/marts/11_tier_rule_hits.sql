@@ -60,7 +60,10 @@ judged AS (
 rules AS (
     SELECT entity_kind, entity_code, rule_set, rule_id,
            any_value(tier) AS tier, any_value(tier_order) AS tier_order, any_value(reason_zh) AS reason_zh,
-           flatten(list(evidence ORDER BY cond_no) FILTER (WHERE NOT negate)) AS evidence
+           -- in the conditions' order: sorted after the aggregate (an ordered aggregate sorts each
+           -- group apart, about three times slower over thousands of entities)
+           flatten(list_transform(list_sort(list({'cond_no': cond_no, 'evidence': evidence}) FILTER (WHERE NOT negate)),
+                                  x -> x.evidence)) AS evidence
     FROM judged
     GROUP BY entity_kind, entity_code, rule_set, rule_id
     HAVING bool_and(holds)

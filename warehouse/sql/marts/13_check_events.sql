@@ -14,17 +14,29 @@
 --                     after the report date.
 -- Month arithmetic keeps the day of the month, or takes the month's last day when it is shorter
 -- (2024-08-31 + 6 months = 2025-02-28; 2024-02-29 + 12 months = 2025-02-28).
+-- Ties are broken, so that every refresh gives the same answer: of an organ's inspections on one day
+-- the first by code achieves a check; of its tier changes on one day the last recorded counts (today:
+-- the tier this refresh gives, whatever an earlier load of the day recorded). The
+-- ASOF joins compare (date, code) and (date, history_id) pairs for that (an ASOF join of equal dates
+-- would take any one of them): (day + 1, 0) > (effective_on, history_id) is every change of that day
+-- or before, the last one nearest.
 -- Grain: one row per due check (organ × event kind × source).
 -- Refresh: the organs in scope (all when the date or configuration changed).
 DELETE FROM mart_check_events WHERE organ_code IN (SELECT organ_code FROM _scope_organs);
 
 INSERT INTO mart_check_events BY NAME
 WITH organ_history AS (
-    SELECT entity_code AS organ_code, effective_on, tier FROM tier_history
-    WHERE entity_kind = 'organ' AND entity_code IN (SELECT organ_code FROM _scope_organs)
+    -- the tiers recorded before today, and today's: the one this refresh gives (tier_history has it
+    -- only after this mart, 17_tier_history.sql; an earlier load of the day may have recorded another)
+    SELECT entity_code AS organ_code, tier, {'on': effective_on, 'id': history_id} AS since
+    FROM tier_history
+    WHERE entity_kind = 'organ' AND effective_on < $today AND entity_code IN (SELECT organ_code FROM _scope_organs)
+    UNION ALL
+    SELECT organ_code, tier, {'on': $today, 'id': 0::BIGINT} FROM _organ_tiers
 ),
 done AS (
-    SELECT organ_code, inspection_code, inspected_on, project_code
+    SELECT organ_code, inspection_code, inspected_on, project_code,
+           {'on': inspected_on, 'code': inspection_code} AS done_at
     FROM mart_inspections
     WHERE inspected_on <= $today AND organ_code IN (SELECT organ_code FROM _scope_organs)
 ),
@@ -40,7 +52,7 @@ routine AS (
            CASE WHEN s.next_code IS NULL THEN t.tier ELSE coalesce(h.tier, t.tier) END AS tier,
            s.next_on AS achieved_on, s.next_code AS achieved_by
     FROM sequenced s
-    ASOF LEFT JOIN organ_history h ON h.organ_code = s.organ_code AND s.inspected_on >= h.effective_on
+    ASOF LEFT JOIN organ_history h ON h.organ_code = s.organ_code AND {'on': s.inspected_on + 1, 'id': 0} > h.since
     JOIN _organ_tiers t ON t.organ_code = s.organ_code
 ),
 routine_due AS (
@@ -48,7 +60,7 @@ routine_due AS (
     FROM routine r JOIN cfg_intervals i USING (tier)
 ),
 general AS (
-    SELECT organ_code, inspected_on, inspection_code FROM done WHERE project_code IS NULL
+    SELECT organ_code, inspected_on, inspection_code, done_at FROM done WHERE project_code IS NULL
 ),
 project_first AS (
     SELECT organ_code, project_code,
@@ -67,8 +79,8 @@ new_project AS (
                 THEN pf.inspection_code ELSE g.inspection_code END AS achieved_by
     FROM (SELECT * FROM projects WHERE organ_code IN (SELECT organ_code FROM _scope_organs)) p
     LEFT JOIN project_first pf ON pf.organ_code = p.organ_code AND pf.project_code = p.project_code
-    ASOF LEFT JOIN general g ON g.organ_code = p.organ_code AND p.start_on <= g.inspected_on
-    ASOF LEFT JOIN organ_history h ON h.organ_code = p.organ_code AND p.start_on >= h.effective_on
+    ASOF LEFT JOIN general g ON g.organ_code = p.organ_code AND {'on': p.start_on, 'code': ''} <= g.done_at
+    ASOF LEFT JOIN organ_history h ON h.organ_code = p.organ_code AND {'on': p.start_on + 1, 'id': 0} > h.since
     JOIN _organ_tiers t ON t.organ_code = p.organ_code
 ),
 serious AS (
@@ -92,8 +104,8 @@ followup AS (
            (u.reported_on + $followup_days)::DATE AS due_on,
            d.inspected_on AS achieved_on, d.inspection_code AS achieved_by
     FROM users u
-    ASOF LEFT JOIN done d ON d.organ_code = u.organ_code AND u.reported_on <= d.inspected_on
-    ASOF LEFT JOIN organ_history h ON h.organ_code = u.organ_code AND u.reported_on >= h.effective_on
+    ASOF LEFT JOIN done d ON d.organ_code = u.organ_code AND {'on': u.reported_on, 'code': ''} <= d.done_at
+    ASOF LEFT JOIN organ_history h ON h.organ_code = u.organ_code AND {'on': u.reported_on + 1, 'id': 0} > h.since
     JOIN _organ_tiers t ON t.organ_code = u.organ_code
 ),
 events AS (

@@ -9,7 +9,9 @@ DELETE FROM mart_vendor_risk WHERE vendor_code IN (SELECT vendor_code FROM _scop
 
 INSERT INTO mart_vendor_risk BY NAME
 WITH components AS (
-    SELECT vendor_code, component, sum(raw_points) AS raw,
+    -- summed as decimals: a sum of doubles depends on the order the threads add them in, and a
+    -- component on a rounding boundary (x.xx5) would come out 0.01 apart from one refresh to the next
+    SELECT vendor_code, component, sum(raw_points::DECIMAL(38, 10)) AS raw,
            count(*) FILTER (WHERE evidence_kind IN ('inspection', 'evaluation', 'incident')) AS counted
     FROM mart_vendor_risk_evidence
     WHERE vendor_code IN (SELECT vendor_code FROM _scope_vendors)
@@ -63,7 +65,9 @@ floor_hits AS (
 ),
 floors AS (
     SELECT h.entity_code AS vendor_code, any_value(h.tier) AS floor_tier,
-           string_agg(h.reason_text, '；' ORDER BY h.rule_id) AS floor_reason
+           -- by rule: sorted after the aggregate, cheaper than an ordered aggregate (11_tier_rule_hits.sql)
+           array_to_string(list_transform(list_sort(list({'rule_id': h.rule_id, 'text': h.reason_text})),
+                                          x -> x.text), '；') AS floor_reason
     FROM floor_hits h
     JOIN (SELECT entity_code, min(tier_order) AS tier_order FROM floor_hits GROUP BY entity_code) w
       ON w.entity_code = h.entity_code AND w.tier_order = h.tier_order

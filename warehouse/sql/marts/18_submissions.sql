@@ -87,7 +87,7 @@ expected AS (
            count(*) FILTER (WHERE days_late > 0)::INTEGER AS late,
            max(days_late)::INTEGER AS max_days_late,
            avg(days_late) AS mean_days_late,
-           list(project_code ORDER BY project_code) FILTER (WHERE submitted_on IS NULL) AS missing_projects
+           list_sort(list(project_code) FILTER (WHERE submitted_on IS NULL)) AS missing_projects
     FROM slot_status GROUP BY organ_code, quarter
 ),
 covering AS (
