@@ -32,13 +32,19 @@ def test_two_rebuilds_give_the_same_marts(tmp_path, capsys):
     assert "every one the same" in out and "mart_rectifications" in out and "tier_history" in out
 
 
+def edited_copy(w: World, path, *statements: str):
+    """A copy of the world's warehouse with `statements` run on it."""
+    shutil.copyfile(w.warehouse, path)
+    con = duckdb.connect(str(path))
+    for statement in statements:
+        con.execute(statement)
+    con.close()
+    return path
+
+
 def test_a_changed_row_is_found_both_ways(tmp_path):
     w = small_warehouse(tmp_path)
-    other = tmp_path / "other.duckdb"
-    shutil.copyfile(w.warehouse, other)
-    con = duckdb.connect(str(other))
-    con.execute("UPDATE mart_rectifications SET superseded_by = 'J9'")
-    con.close()
+    other = edited_copy(w, tmp_path / "other.duckdb", "UPDATE mart_rectifications SET superseded_by = 'J9'")
     found = determinism.differences(w.warehouse, other)
     assert found["mart_rectifications"] == (1, 1, 1)
     assert all(only_a == only_b == 0 for table, (_, only_a, only_b) in found.items() if table != "mart_rectifications")
@@ -46,12 +52,10 @@ def test_a_changed_row_is_found_both_ways(tmp_path):
 
 def test_the_columns_that_say_when_are_no_difference(tmp_path):
     w = small_warehouse(tmp_path)
-    later = tmp_path / "later.duckdb"
-    shutil.copyfile(w.warehouse, later)
-    con = duckdb.connect(str(later))
-    con.execute("UPDATE tier_history SET recorded_at = recorded_at + INTERVAL 1 HOUR, history_id = history_id + 100")
-    con.execute("UPDATE mart_refresh_log SET refreshed_at = refreshed_at + INTERVAL 1 HOUR, seconds = seconds + 1")
-    con.close()
+    later = edited_copy(
+        w, tmp_path / "later.duckdb",
+        "UPDATE tier_history SET recorded_at = recorded_at + INTERVAL 1 HOUR, history_id = history_id + 100",
+        "UPDATE mart_refresh_log SET refreshed_at = refreshed_at + INTERVAL 1 HOUR, seconds = seconds + 1")
     found = determinism.differences(w.warehouse, later)
     assert found["tier_history"][0] == 2 and "mart_refresh_log" not in found
     assert all(only_a == only_b == 0 for _, only_a, only_b in found.values())
