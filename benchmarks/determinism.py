@@ -27,6 +27,7 @@ from pathlib import Path
 import duckdb
 
 from benchmarks.analytics import rebuild, time_loads
+from warehouse import sqlfiles
 
 # columns that say when, not what (the refresh log, a log of the refreshes themselves, is left out)
 CLOCK_COLUMNS = {"recorded_at", "history_id"}
@@ -44,8 +45,8 @@ def differences(first: Path, second: Path) -> dict[str, tuple[int, int, int]]:
     """Per table: (rows in the first, rows only in the first, rows only in the second)."""
     con = duckdb.connect()
     try:
-        con.execute(f"ATTACH '{first}' AS a (READ_ONLY)")
-        con.execute(f"ATTACH '{second}' AS b (READ_ONLY)")
+        con.execute(f"ATTACH {sqlfiles.literal(str(first))} AS a (READ_ONLY)")
+        con.execute(f"ATTACH {sqlfiles.literal(str(second))} AS b (READ_ONLY)")
         out = {}
         for table in compared_tables(con, "a"):
             columns = [r[0] for r in con.execute(

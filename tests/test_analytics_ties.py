@@ -53,7 +53,7 @@ def test_the_first_inspection_of_the_day_by_code_supersedes_a_rectification(worl
 
 def test_the_first_inspection_of_the_day_by_code_achieves_the_checks(world):
     got = world["con"].sql("SELECT event_kind, source_code, due_on, achieved_by FROM mart_check_events "
-                           "WHERE organ_code = $o AND event_kind <> 'routine' OR source_code = 'JT0' "
+                           "WHERE (organ_code = $o AND event_kind <> 'routine') OR source_code = 'JT0' "
                            "ORDER BY event_kind", params={"o": world["t1"]}).fetchall()
     assert got == [("incident_followup", "SJT", dt.date(2025, 6, 4), "JT1"),
                    ("new_project", "PT", dt.date(2025, 5, 31), "JT1"),

@@ -27,7 +27,9 @@ def small_warehouse(tmp_path) -> World:
 
 def test_two_rebuilds_give_the_same_marts(tmp_path, capsys):
     w = small_warehouse(tmp_path)
-    assert determinism.main(["--warehouse", str(w.warehouse), "--work", str(tmp_path)]) == 0
+    work = tmp_path / "copies' folder"  # a quote in the path: the copies are attached by name
+    work.mkdir()
+    assert determinism.main(["--warehouse", str(w.warehouse), "--work", str(work)]) == 0
     out = capsys.readouterr().out
     assert "every one the same" in out and "mart_rectifications" in out and "tier_history" in out
 
