@@ -6,7 +6,10 @@ function warm.
     .venv/bin/python benchmarks/analytics_probe.py --organs 100000 --out /tmp/probe.duckdb
 
 Sizes: --organs N organs, N/20 vendors, 4N projects, ~10N inspections with 33 checklist items each
-(≈ 33 × 10N item rows: 33 million at N = 100,000), evaluations per active project-quarter.
+(≈ 33 × 10N item rows: 33 million at N = 100,000), evaluations per active project-quarter. Organ and
+vendor codes are laid out as unified social credit codes are (registration region inside, a body in
+no particular order), so that a load's new codes fall among the old ones: codes that sorted apart
+from every code a load brings let the scans skip whole tables, which no real warehouse allows.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from schemas.identifiers import region_table
 from warehouse import db, marts, queries, store
 
 TODAY = dt.date(2025, 10, 8)
+# an organisation code's eight digits from a row number: a permutation of 0 … 10^8 − 1 (7919 is prime)
+BODY = "lpad(((({i}) * 7919 + 12345) % 100000000)::VARCHAR, 8, '0')"
 
 
 def timed(label: str, fn, *args, **kw):
@@ -41,34 +46,44 @@ def fill(con, n_organs: int) -> None:
     con.execute("INSERT INTO load_batches SELECT 1, 1, 'probe', 'probe', NULL, NULL, 'organs', 0, 0, 0, 0, 'loaded', "
                 "NULL, NULL, now()")
     nc = len(counties)
+    # Codes laid out as unified social credit codes are: the registration region inside (so an organ's
+    # code sorts with its county's), then a body that is not in order of registration (organisation
+    # codes are issued nationally). Check characters are not computed: the rows never pass the ETL.
     con.execute(f"""
-        INSERT INTO organs (organ_code, organ_name, region_code, admin_level, batch_id, source_file, loaded_at)
-        SELECT '11' || lpad(t.i::VARCHAR, 16, '0'), '机关' || t.i, c.region_code, '县级', 1, 'probe', now()
+        CREATE OR REPLACE TEMP TABLE organ_index AS
+        SELECT t.i AS oi, c.region_code, '11' || c.region_code || {BODY.format(i='t.i')} || 'XX' AS code
         FROM range({n_organs}) t(i) JOIN counties c ON c.ci = 1 + (hash(t.i) % {nc})""")
     con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE vendor_index AS
+        SELECT i AS vi, '91330100' || {BODY.format(i='i')} || 'XX' AS code FROM range({n_vendors}) t(i)""")
+    con.execute(f"""
+        INSERT INTO organs (organ_code, organ_name, region_code, admin_level, batch_id, source_file, loaded_at)
+        SELECT code, '机关' || oi, region_code, '县级', 1, 'probe', now() FROM organ_index""")
+    con.execute(f"""
         INSERT INTO vendors (vendor_code, vendor_name, region_code, batch_id, source_file, loaded_at)
-        SELECT '91' || lpad(i::VARCHAR, 16, '0'), '服务机构' || i, '330100', 1, 'probe', now()
-        FROM range({n_vendors}) t(i)""")
+        SELECT code, '服务机构' || vi, '330100', 1, 'probe', now() FROM vendor_index""")
     con.execute(f"""
         INSERT INTO qualifications (vendor_code, qualification_type, certificate_no, issued_on, expires_on, status,
                                     batch_id, source_file, loaded_at)
-        SELECT '91' || lpad(i::VARCHAR, 16, '0'),
-               CASE i % 3 WHEN 0 THEN '国家秘密载体印制资质' WHEN 1 THEN '信息安全管理体系认证' ELSE '质量管理体系认证' END,
-               'C' || i, DATE '2022-01-01' + (i % 900)::INTEGER, DATE '2025-01-01' + (i % 900)::INTEGER,
-               CASE WHEN i % 97 = 0 THEN '暂停' ELSE '有效' END, 1, 'probe', now()
-        FROM range({n_vendors}) t(i)""")
+        SELECT code,
+               CASE vi % 3 WHEN 0 THEN '国家秘密载体印制资质' WHEN 1 THEN '信息安全管理体系认证' ELSE '质量管理体系认证' END,
+               'C' || vi, DATE '2022-01-01' + (vi % 900)::INTEGER, DATE '2025-01-01' + (vi % 900)::INTEGER,
+               CASE WHEN vi % 97 = 0 THEN '暂停' ELSE '有效' END, 1, 'probe', now()
+        FROM vendor_index""")
     con.execute(f"""
         INSERT INTO projects (project_code, organ_code, vendor_code, service_type, service_type_text, signed_on,
                               start_on, planned_end_on, actual_end_on, work_site, involves_classified,
                               confidentiality_agreement, volume, volume_unit, batch_id, source_file, loaded_at)
-        SELECT 'P' || i, '11' || lpad((hash(i * 7) % {n_organs})::VARCHAR, 16, '0'),
-               '91' || lpad((hash(i * 13) % {n_vendors})::VARCHAR, 16, '0'),
+        SELECT 'P' || i, o.code, v.code,
                ['档案整理', '传统载体档案数字化', '纸质档案数字复制件全文识别', '电子档案管理技术支持'][1 + i % 4],
                'x', s, s, s + 300,
                CASE WHEN s < DATE '2024-06-01' THEN s + (100 + i % 500)::INTEGER END,
                CASE WHEN i % 50 = 0 THEN '服务机构场所' ELSE '机关内部' END, i % 20 = 0, i % 33 <> 0,
                1000 + i % 50000, '页', 1, 'probe', now()
-        FROM (SELECT i, DATE '2015-01-01' + (hash(i) % 3900)::INTEGER AS s FROM range({n_projects}) t(i))""")
+        FROM (SELECT i, DATE '2015-01-01' + (hash(i) % 3900)::INTEGER AS s FROM range({n_projects}) t(i)) t
+        JOIN organ_index o ON o.oi = hash(t.i * 7) % {n_organs}
+        JOIN vendor_index v ON v.vi = hash(t.i * 13) % {n_vendors}
+        ORDER BY t.i""")
     # ~2.5 inspections per project (some at the organ without a project)
     con.execute("""
         INSERT INTO inspections (inspection_code, inspected_on, organ_code, project_code, inspection_kind, inspectors,

@@ -45,7 +45,7 @@ FROM dims;
 
 CREATE OR REPLACE TEMP TABLE _touched_before AS
 SELECT inspection_code, inspection_key, inspected_on, organ_code, vendor_code FROM mart_inspections
-WHERE inspection_code IN (SELECT inspection_code FROM _touched);
+WHERE inspection_key IN (SELECT md5_number_lower(inspection_code) FROM _touched);
 
 INSERT INTO _touched_organs
 SELECT organ_code FROM _touched_before

@@ -21,7 +21,7 @@ SELECT m.*, o.known FROM mart_inspections m JOIN _cube_organs o USING (organ_key
 
 -- when $by_difference
 CREATE OR REPLACE TEMP VIEW _cube_rectifications AS
-SELECT r.*, o.known FROM mart_rectifications r JOIN _cube_organs o USING (organ_code);
+SELECT r.*, o.known FROM mart_rectifications r JOIN _cube_organs o USING (organ_key);
 
 -- when $by_difference
 CREATE OR REPLACE TEMP VIEW _cube_schedule AS

@@ -7,7 +7,7 @@
 -- renumbered for every organ and vendor that had a touched inspection (before or after the load:
 -- _touched_organs, _touched_vendors, from 00_inspection_dims.sql).
 
-DELETE FROM mart_inspections WHERE inspection_code IN (SELECT inspection_code FROM _touched);
+DELETE FROM mart_inspections WHERE inspection_key IN (SELECT md5_number_lower(inspection_code) FROM _touched);
 
 INSERT INTO mart_inspections BY NAME
 WITH item_totals AS (
@@ -65,10 +65,10 @@ FROM (
            row_number() OVER w AS seq,
            lag(inspection_code) OVER w AS prev
     FROM mart_inspections
-    WHERE organ_code IN (SELECT organ_code FROM _touched_organs)
+    WHERE organ_key IN (SELECT md5_number_lower(organ_code) FROM _touched_organs)
     WINDOW w AS (PARTITION BY organ_code ORDER BY inspected_on, inspection_code)
 ) s
-WHERE m.inspection_code = s.inspection_code;
+WHERE m.inspection_code = s.inspection_code AND m.organ_key IN (SELECT md5_number_lower(organ_code) FROM _touched_organs);
 
 UPDATE mart_inspections m
 SET vendor_seq = s.seq, prev_vendor_inspection = s.prev
@@ -77,11 +77,11 @@ FROM (
            row_number() OVER w AS seq,
            lag(inspection_code) OVER w AS prev
     FROM mart_inspections
-    WHERE vendor_code IN (SELECT vendor_code FROM _touched_vendors)
+    WHERE vendor_key IN (SELECT md5_number_lower(vendor_code) FROM _touched_vendors)
     WINDOW w AS (PARTITION BY vendor_code ORDER BY inspected_on, inspection_code)
 ) s
-WHERE m.inspection_code = s.inspection_code;
+WHERE m.inspection_code = s.inspection_code AND m.vendor_key IN (SELECT md5_number_lower(vendor_code) FROM _touched_vendors);
 
 -- An inspection whose vendor was removed (project changed) leaves the vendor sequence.
 UPDATE mart_inspections SET vendor_seq = NULL, prev_vendor_inspection = NULL
-WHERE vendor_code IS NULL AND vendor_seq IS NOT NULL AND inspection_code IN (SELECT inspection_code FROM _touched);
+WHERE vendor_code IS NULL AND vendor_seq IS NOT NULL AND inspection_key IN (SELECT md5_number_lower(inspection_code) FROM _touched);

@@ -24,10 +24,10 @@ WITH rewritten AS (
 ),
 places AS (
     SELECT 'organ' AS scope, organ_code AS entity_code, organ_seq AS seq, inspection_code
-    FROM mart_inspections WHERE organ_code IN (SELECT organ_code FROM _touched_organs)
+    FROM mart_inspections WHERE organ_key IN (SELECT md5_number_lower(organ_code) FROM _touched_organs)
     UNION ALL
     SELECT 'vendor', vendor_code, vendor_seq, inspection_code
-    FROM mart_inspections WHERE vendor_code IN (SELECT vendor_code FROM _touched_vendors)
+    FROM mart_inspections WHERE vendor_key IN (SELECT md5_number_lower(vendor_code) FROM _touched_vendors)
 ),
 ends AS (
     SELECT scope, entity_code,
@@ -75,11 +75,11 @@ sequences AS MATERIALIZED (
            coalesce(m.vendor_seq >= v.since - 1, false) AS vendor_scope
     FROM (SELECT inspection_key, inspection_code, inspected_on, organ_key, organ_code, region_code, vendor_key,
                  vendor_code, service_type, organ_seq, vendor_seq
-          FROM mart_inspections WHERE organ_code IN (SELECT organ_code FROM organs_paired)
+          FROM mart_inspections WHERE organ_key IN (SELECT md5_number_lower(organ_code) FROM organs_paired)
           UNION
           SELECT inspection_key, inspection_code, inspected_on, organ_key, organ_code, region_code, vendor_key,
                  vendor_code, service_type, organ_seq, vendor_seq
-          FROM mart_inspections WHERE vendor_code IN (SELECT vendor_code FROM vendors_paired)) m
+          FROM mart_inspections WHERE vendor_key IN (SELECT md5_number_lower(vendor_code) FROM vendors_paired)) m
     LEFT JOIN organs_paired o ON o.organ_code = m.organ_code
     LEFT JOIN vendors_paired v ON v.vendor_code = m.vendor_code
     WHERE m.organ_seq >= o.since - 1 OR m.vendor_seq >= v.since - 1
@@ -163,7 +163,7 @@ FROM (
     JOIN _repeat_scope s ON s.scope = 'organ' AND s.entity_code = i.organ_code AND i.organ_seq >= s.since
     LEFT JOIN (SELECT inspection_code, item_code FROM _repeat_rows_new WHERE scope = 'organ') f
            ON f.inspection_code = i.inspection_code
-    WHERE i.organ_code IN (SELECT organ_code FROM _touched_organs)
+    WHERE i.organ_key IN (SELECT md5_number_lower(organ_code) FROM _touched_organs)
     GROUP BY i.inspection_code
 ) r
-WHERE m.inspection_code = r.inspection_code AND m.organ_code IN (SELECT organ_code FROM _touched_organs);
+WHERE m.inspection_code = r.inspection_code AND m.organ_key IN (SELECT md5_number_lower(organ_code) FROM _touched_organs);

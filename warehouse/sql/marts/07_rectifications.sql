@@ -7,18 +7,22 @@
 --   resolved_on    the earlier of the two; open means not resolved
 -- days_to_close counts from the inspection to closed_on; closed_late / days_closed_late compare
 -- closed_on with the due date. Open, due soon and overdue depend on "today": the query layer.
+-- organ_key, vendor_key: the codes' integer keys (md5_number_lower), by which the refresh finds an
+-- organ's or a vendor's rows (an integer comparison, five times cheaper than a code's).
 -- Grain: one row per rectification (inspection × item).
 -- Refresh: incremental, for the rectifications of the touched inspections and of every organ whose
 -- inspection sequence changed (a new inspection may supersede older rectifications).
 -- The touched inspections' organs, before and now, are all in _touched_organs: their rectifications
 -- go with the organs'.
-DELETE FROM mart_rectifications WHERE organ_code IN (SELECT organ_code FROM _touched_organs);
+DELETE FROM mart_rectifications WHERE organ_key IN (SELECT md5_number_lower(organ_code) FROM _touched_organs);
 
 INSERT INTO mart_rectifications BY NAME
 WITH scope AS (
     -- every inspection of the touched organs (the touched inspections among them), found by the
     -- organs' integer keys
-    SELECT m.* FROM mart_inspections m
+    SELECT m.inspection_code, m.inspected_on, m.organ_code, m.organ_key, m.region_code, m.project_code, m.vendor_code,
+           m.vendor_key, m.service_type, m.items_count
+    FROM mart_inspections m
     WHERE m.organ_key IN (SELECT md5_number_lower(organ_code) FROM _touched_organs)
 ),
 full_checks AS (
@@ -27,7 +31,8 @@ full_checks AS (
     FROM scope WHERE items_count > 0
 ),
 rect AS (
-    SELECT r.*, s.inspected_on, s.organ_code, s.region_code, s.project_code, s.vendor_code, s.service_type,
+    SELECT r.*, s.inspected_on, s.organ_code, s.organ_key, s.region_code, s.project_code, s.vendor_code, s.vendor_key,
+           s.service_type,
            CASE WHEN r.completed_on IS NOT NULL AND coalesce(r.verification, '通过') = '通过'
                 THEN r.completed_on END AS closed_on
     FROM rectifications r JOIN scope s USING (inspection_code)
@@ -48,7 +53,8 @@ SELECT r.inspection_code, r.item_code, c.category_code, c.veto,
        (r.closed_on - r.inspected_on)::INTEGER AS days_to_close,
        r.closed_on > r.due_on AS closed_late,
        greatest(r.closed_on - r.due_on, 0)::INTEGER AS days_closed_late,
-       r.inspected_on, r.organ_code, r.region_code, r.project_code, r.vendor_code, r.service_type
+       r.inspected_on, r.organ_code, r.region_code, r.project_code, r.vendor_code, r.service_type,
+       r.organ_key, r.vendor_key
 FROM rect r
 LEFT JOIN superseding s USING (inspection_code, item_code)
 LEFT JOIN checklist_items c ON c.item_code = r.item_code AND c.checklist_version = $checklist_version

@@ -18,11 +18,12 @@ UNION SELECT organ_code FROM incidents WHERE batch_id BETWEEN $lo AND $hi
 UNION SELECT organ_code FROM incidents_history WHERE replaced_by_batch BETWEEN $lo AND $hi;
 
 -- when rows in: _activity_organs
-DELETE FROM mart_projects WHERE organ_code IN (SELECT organ_code FROM _activity_organs);
+DELETE FROM mart_projects WHERE organ_key IN (SELECT md5_number_lower(organ_code) FROM _activity_organs);
 
 -- when rows in: _activity_organs
 INSERT INTO mart_projects BY NAME
-SELECT organ_code, project_code, vendor_code, service_type, start_on, actual_end_on
+SELECT organ_code, md5_number_lower(organ_code) AS organ_key, project_code, vendor_code,
+       md5_number_lower(vendor_code) AS vendor_key, service_type, start_on, actual_end_on
 FROM projects
 WHERE organ_code IN (SELECT organ_code FROM _activity_organs);
 

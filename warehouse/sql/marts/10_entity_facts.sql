@@ -6,6 +6,8 @@
 -- Grain: one row per organ and one per vendor (entity_kind, entity_code).
 -- Refresh: the organs in _scope_organs and the vendors in _fact_vendors (all of them when the date
 -- or the configuration changed; else those the load affected).
+-- The marts are searched by the organs' and vendors' integer keys (migrations/0007_organ_keys.sql),
+-- the projects in mart_projects (08_activity.sql has brought it up to date).
 -- (two statements: each IN is then a semi-join the scan can use, which an OR of the two is not)
 -- Lists are sorted after the aggregate (list_sort, on a struct whose first fields are the order)
 -- rather than by an ordered aggregate, which sorts each group apart: about three times slower.
@@ -17,14 +19,14 @@ INSERT INTO mart_entity_facts BY NAME
 -- The CTEs read by an organ part and a vendor part are NOT MATERIALIZED: each part's scope
 -- filter then reaches the scan (a semi-join), instead of both reading every row.
 WITH active_projects AS NOT MATERIALIZED (
-    SELECT * FROM projects
+    SELECT * FROM mart_projects
     WHERE start_on <= $today AND (actual_end_on IS NULL OR actual_end_on >= $today)
 ),
 severity AS (
     SELECT key AS severity, value::INTEGER AS severity_rank FROM cfg_points WHERE kind = 'severity_rank'
 ),
 inspection_rows AS NOT MATERIALIZED (
-    SELECT organ_code, vendor_code, inspected_on,
+    SELECT organ_code, vendor_code, organ_key, vendor_key, inspected_on,
            {'code': inspection_code, 'on': inspected_on, 'grade': grade, 'veto': veto_failed} AS inspection,
            (inspected_on, inspection_code) AS recency
     FROM mart_inspections
@@ -32,12 +34,12 @@ inspection_rows AS NOT MATERIALIZED (
 ),
 organ_inspections AS (
     SELECT organ_code AS entity_code, count(*)::INTEGER AS inspections, arg_max(inspection, recency, 5) AS recent
-    FROM inspection_rows WHERE organ_code IN (SELECT organ_code FROM _scope_organs)
+    FROM inspection_rows WHERE organ_key IN (SELECT md5_number_lower(organ_code) FROM _scope_organs)
     GROUP BY organ_code
 ),
 vendor_inspections AS (
     SELECT vendor_code AS entity_code, count(*)::INTEGER AS inspections, arg_max(inspection, recency, 5) AS recent
-    FROM inspection_rows WHERE vendor_code IN (SELECT vendor_code FROM _fact_vendors)
+    FROM inspection_rows WHERE vendor_key IN (SELECT md5_number_lower(vendor_code) FROM _fact_vendors)
     GROUP BY vendor_code
 ),
 incident_rows AS NOT MATERIALIZED (
@@ -64,19 +66,19 @@ vendor_incidents AS (
     FROM incident_rows WHERE vendor_code IN (SELECT vendor_code FROM _fact_vendors) GROUP BY vendor_code
 ),
 open_rects AS NOT MATERIALIZED (
-    SELECT inspection_code || '/' || item_code AS code, due_on, organ_code, vendor_code
+    SELECT inspection_code || '/' || item_code AS code, due_on, organ_code, vendor_code, organ_key, vendor_key
     FROM mart_rectifications
     WHERE inspected_on <= $today AND (resolved_on IS NULL OR resolved_on > $today)
 ),
 organ_rects AS (
     SELECT organ_code AS entity_code, list_transform(list_sort(list({'due_on': due_on, 'rect': {'code': code, 'due_on': due_on}})),
                                                      x -> x.rect) AS rects
-    FROM open_rects WHERE organ_code IN (SELECT organ_code FROM _scope_organs) GROUP BY organ_code
+    FROM open_rects WHERE organ_key IN (SELECT md5_number_lower(organ_code) FROM _scope_organs) GROUP BY organ_code
 ),
 vendor_rects AS (
     SELECT vendor_code AS entity_code, list_transform(list_sort(list({'due_on': due_on, 'rect': {'code': code, 'due_on': due_on}})),
                                                      x -> x.rect) AS rects
-    FROM open_rects WHERE vendor_code IN (SELECT vendor_code FROM _fact_vendors) GROUP BY vendor_code
+    FROM open_rects WHERE vendor_key IN (SELECT md5_number_lower(vendor_code) FROM _fact_vendors) GROUP BY vendor_code
 ),
 flag_rows AS NOT MATERIALIZED (
     -- the flags in scope are chosen before they are joined to the projects (a filter above the
@@ -97,7 +99,7 @@ vendor_flags AS (
 ),
 organ_vendors AS (
     SELECT DISTINCT organ_code, vendor_code FROM active_projects
-    WHERE organ_code IN (SELECT organ_code FROM _scope_organs)
+    WHERE organ_key IN (SELECT md5_number_lower(organ_code) FROM _scope_organs)
 ),
 latest_valid AS (
     -- the valid certificate of each type that runs longest: a renewed certificate hides the old one
@@ -111,8 +113,9 @@ latest_valid AS (
 ),
 vendor_first AS (
     -- of the vendors the facts name: those of the organs' active projects, and the vendors themselves
-    SELECT vendor_code, min(start_on) AS first_start_on FROM projects
-    WHERE vendor_code IN (SELECT vendor_code FROM organ_vendors UNION SELECT vendor_code FROM _fact_vendors)
+    SELECT vendor_code, min(start_on) AS first_start_on FROM mart_projects
+    WHERE vendor_key IN (SELECT md5_number_lower(vendor_code)
+                         FROM (SELECT vendor_code FROM organ_vendors UNION SELECT vendor_code FROM _fact_vendors))
     GROUP BY vendor_code
 ),
 organ_quals AS (
@@ -144,7 +147,7 @@ organ_projects AS (
                AS active_projects,
            list_sort(list(DISTINCT p.service_type)) AS service_types,
            list_sort(list(DISTINCT p.vendor_code)) AS vendor_codes
-    FROM projects p WHERE p.organ_code IN (SELECT organ_code FROM _scope_organs) GROUP BY p.organ_code
+    FROM mart_projects p WHERE p.organ_key IN (SELECT md5_number_lower(organ_code) FROM _scope_organs) GROUP BY p.organ_code
 ),
 vendor_projects AS (
     SELECT p.vendor_code AS entity_code, count(*)::INTEGER AS projects,
@@ -155,7 +158,7 @@ vendor_projects AS (
                AS organs_served,
            list_sort(list(DISTINCT p.service_type)) AS service_types,
            list_sort(list(DISTINCT o.region_code)) AS organ_regions
-    FROM (SELECT * FROM projects WHERE vendor_code IN (SELECT vendor_code FROM _fact_vendors)) p
+    FROM (SELECT * FROM mart_projects WHERE vendor_key IN (SELECT md5_number_lower(vendor_code) FROM _fact_vendors)) p
     LEFT JOIN organs o USING (organ_code)
     GROUP BY p.vendor_code
 ),

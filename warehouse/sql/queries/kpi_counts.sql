@@ -24,7 +24,7 @@ choices AS (
 ),
 -- the organs are chosen before they are paired with the service types
 organs_chosen AS MATERIALIZED (
-    SELECT s.organ_code, s.region_code, s.tier, s.service_types
+    SELECT s.organ_code, s.organ_key, s.region_code, s.tier, s.service_types
     FROM mart_organ_schedule s
     WHERE ($region IS NULL OR starts_with(s.region_code, $region))
       AND ($vendor IS NULL OR list_contains(s.vendor_codes, $vendor))
@@ -41,21 +41,21 @@ organs_in AS (
 -- fact table to probe it with a few organs.
 projects_in AS MATERIALIZED (
     SELECT x.start_on, x.actual_end_on, o.region_code, o.tier, o.service
-    FROM (SELECT * FROM mart_projects WHERE organ_code IN (SELECT organ_code FROM organs_chosen)) x
+    FROM (SELECT * FROM mart_projects WHERE organ_key IN (SELECT organ_key FROM organs_chosen)) x
     JOIN organs_in o ON o.organ_code = x.organ_code AND (o.service IS NULL OR x.service_type = o.service)
     WHERE ($vendor IS NULL OR x.vendor_code = $vendor)
       AND x.start_on <= list_max($asofs) AND (x.actual_end_on IS NULL OR x.actual_end_on >= list_min($asofs))
 ),
 inspections_in AS MATERIALIZED (
     SELECT m.inspected_on, m.grade, o.region_code, o.tier, o.service
-    FROM (SELECT * FROM mart_inspections WHERE organ_code IN (SELECT organ_code FROM organs_chosen)) m
+    FROM (SELECT * FROM mart_inspections WHERE organ_key IN (SELECT organ_key FROM organs_chosen)) m
     JOIN organs_in o ON o.organ_code = m.organ_code AND (o.service IS NULL OR m.service_type = o.service)
     WHERE ($vendor IS NULL OR m.vendor_key = md5_number_lower($vendor))
       AND m.inspected_on BETWEEN list_min($starts) AND list_max($asofs)
 ),
 rectifications_in AS MATERIALIZED (
     SELECT r.inspected_on, r.due_on, r.resolved_on, o.region_code, o.tier, o.service
-    FROM (SELECT * FROM mart_rectifications WHERE organ_code IN (SELECT organ_code FROM organs_chosen)) r
+    FROM (SELECT * FROM mart_rectifications WHERE organ_key IN (SELECT organ_key FROM organs_chosen)) r
     JOIN organs_in o ON o.organ_code = r.organ_code AND (o.service IS NULL OR r.service_type = o.service)
     WHERE ($vendor IS NULL OR r.vendor_code = $vendor)
       AND r.due_on < list_max($asofs) AND (r.resolved_on IS NULL OR r.resolved_on > list_min($asofs))
@@ -74,7 +74,7 @@ known_in AS MATERIALIZED (
 events_in AS MATERIALIZED (
     SELECT e.organ_code, e.due_on, e.achieved_on
     FROM mart_check_events e
-    WHERE e.organ_code IN (SELECT organ_code FROM organs_chosen)
+    WHERE e.organ_key IN (SELECT organ_key FROM organs_chosen)
       AND e.due_on < list_max($asofs) AND (e.achieved_on IS NULL OR e.achieved_on > list_min($asofs))
 ),
 supervised AS (

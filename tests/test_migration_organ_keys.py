@@ -1,0 +1,70 @@
+"""migrations/0007_organ_keys.sql on a warehouse that already has rows: the marts the refresh searches
+by organ or vendor get the codes' integer keys, filled for every row, and the loads after it keep
+them and give what a rebuild gives.
+
+Organ K1 (vendor V1, project PK): inspection JK1 with F1 不符合 and its rectification, loaded with
+the migrations before 0007; the warehouse is then opened (migrated); a second load brings JK2,
+which supersedes the rectification.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+
+import duckdb
+import pytest
+
+from benchmarks import determinism
+from tests.analytics_world import World
+
+TODAY = dt.date(2025, 10, 8)
+KEYED = {"mart_rectifications": ("organ", "vendor"), "mart_projects": ("organ", "vendor"),
+         "mart_check_events": ("organ",)}
+
+
+def key_mismatches(con, table: str, entities: tuple[str, ...]) -> int:
+    """Rows whose key is not md5_number_lower of the code (NULL codes have NULL keys)."""
+    wrong = " OR ".join(f"{e}_key IS DISTINCT FROM md5_number_lower({e}_code)" for e in entities)
+    return con.sql(f"SELECT count(*) FROM {table} WHERE {wrong}").fetchall()[0][0]
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    w = World(tmp_path_factory.mktemp("keys"), file_only=True)
+    organ, vendor = w.organ(1), w.vendor(1)
+    w.project("PK", organ, vendor, "2025-01-10")
+    w.inspection("JK1", organ, "2025-03-01", project="PK", items={"F1": "不符合"})
+    w.rectification("JK1", "F1", "2025-04-01")
+    w.load(TODAY)
+    # the warehouse as the release before 0007 left it: the same marts without the key columns
+    with duckdb.connect(str(w.warehouse)) as con:
+        for table, entities in KEYED.items():
+            for entity in entities:
+                con.execute(f"ALTER TABLE {table} DROP COLUMN {entity}_key")
+        con.execute("DELETE FROM schema_migrations WHERE name = '0007_organ_keys.sql'")
+    with w.connect(read_only=False) as con:  # opening it writable migrates it
+        migrated = {t: (con.sql(f"SELECT count(*) FROM {t}").fetchall()[0][0], key_mismatches(con, t, e))
+                    for t, e in KEYED.items()}
+    return {"world": w, "organ": organ, "migrated": migrated}
+
+
+def test_the_migration_fills_the_keys_of_every_row(world):
+    for table, (rows, wrong) in world["migrated"].items():
+        assert rows > 0 and wrong == 0, table
+
+
+def test_loads_after_the_migration_keep_the_keys_and_a_rebuild_agrees(world, tmp_path):
+    w = world["world"]
+    w.inspection("JK2", world["organ"], "2025-05-10", project="PK", items={})
+    w.load(TODAY)
+    with w.connect() as con:
+        for table, entities in KEYED.items():
+            assert key_mismatches(con, table, entities) == 0, table
+        assert con.sql("SELECT superseded_by FROM mart_rectifications WHERE inspection_code = 'JK1'"
+                       ).fetchall() == [("JK2",)]
+    rebuilt = tmp_path / "rebuilt.duckdb"
+    shutil.copyfile(w.warehouse, rebuilt)
+    determinism.rebuild(rebuilt, TODAY)
+    assert all(only_a == only_b == 0 for _rows, only_a, only_b
+               in determinism.differences(w.warehouse, rebuilt).values())
