@@ -43,9 +43,17 @@ SELECT *,
        inspection_code IN (SELECT inspection_code FROM _touched_items) AS items_touched
 FROM dims;
 
+-- An inspection this load wrote for the first time (its row is of this load, and no version of it
+-- went to the history in this load) is in no mart: only the others are looked for (a bulk load of
+-- new inspections then searches nothing). Rows are never deleted, only replaced through the history.
 CREATE OR REPLACE TEMP TABLE _touched_before AS
 SELECT inspection_code, inspection_key, inspected_on, organ_code, vendor_code FROM mart_inspections
-WHERE inspection_key IN (SELECT md5_number_lower(inspection_code) FROM _touched);
+WHERE inspection_key IN (
+    SELECT md5_number_lower(inspection_code) FROM _touched
+    WHERE inspection_code NOT IN (SELECT inspection_code FROM inspections WHERE batch_id BETWEEN $lo AND $hi
+                                  EXCEPT
+                                  SELECT inspection_code FROM inspections_history
+                                  WHERE replaced_by_batch BETWEEN $lo AND $hi));
 
 INSERT INTO _touched_organs
 SELECT organ_code FROM _touched_before

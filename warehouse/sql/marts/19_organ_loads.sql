@@ -23,13 +23,14 @@ dated AS (
     JOIN load_batches b USING (batch_id)
     JOIN loads l USING (load_id)
 ),
+-- the first project and inspection from the marts (current by now), searched by the organs' integer keys
 first_project AS (
-    SELECT organ_code, min(start_on) AS first_start_on FROM projects
-    WHERE organ_code IN (SELECT organ_code FROM _scope_organs) GROUP BY organ_code
+    SELECT organ_code, min(start_on) AS first_start_on FROM mart_projects
+    WHERE organ_key IN (SELECT md5_number_lower(organ_code) FROM _scope_organs) GROUP BY organ_code
 ),
 first_inspection AS (
-    SELECT organ_code, min(inspected_on) AS first_inspected_on FROM inspections
-    WHERE organ_code IN (SELECT organ_code FROM _scope_organs) GROUP BY organ_code
+    SELECT organ_code, min(inspected_on) AS first_inspected_on FROM mart_inspections
+    WHERE organ_key IN (SELECT md5_number_lower(organ_code) FROM _scope_organs) GROUP BY organ_code
 )
 SELECT o.organ_code,
        min(d.today) AS first_seen_on,

@@ -35,10 +35,10 @@ organs_in AS (
     FROM organs_chosen s, choices c
     WHERE c.service IS NULL OR list_contains(s.service_types, c.service)
 ),
--- Each fact is narrowed to the organs chosen (a semi-join, whose hash table is always the organs'
--- side) and joined to them before the periods (MATERIALIZED keeps that order): when few organs are
--- asked (the mart refresh of a small load), the scans skip the others' rows, and no plan hashes a
--- fact table to probe it with a few organs.
+-- Each fact is narrowed to the organs chosen (a semi-join on the organs' integer keys, whose hash
+-- table is always the organs' side) and joined to them before the periods (MATERIALIZED keeps that
+-- order): when few organs are asked (the mart refresh of a small load), the scans skip the others'
+-- rows, and no plan hashes a fact table to probe it with a few organs.
 projects_in AS MATERIALIZED (
     SELECT x.start_on, x.actual_end_on, o.region_code, o.tier, o.service
     FROM (SELECT * FROM mart_projects WHERE organ_key IN (SELECT organ_key FROM organs_chosen)) x
