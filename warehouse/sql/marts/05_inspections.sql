@@ -7,7 +7,9 @@
 -- renumbered for every organ and vendor that had a touched inspection (before or after the load:
 -- _touched_organs, _touched_vendors, from 00_inspection_dims.sql).
 
-DELETE FROM mart_inspections WHERE inspection_key IN (SELECT md5_number_lower(inspection_code) FROM _touched);
+-- the rows the mart has of the touched inspections: _touched_before (00_inspection_dims.sql; a new
+-- inspection has none)
+DELETE FROM mart_inspections WHERE inspection_key IN (SELECT inspection_key FROM _touched_before);
 
 INSERT INTO mart_inspections BY NAME
 WITH item_totals AS (
@@ -84,4 +86,4 @@ WHERE m.inspection_code = s.inspection_code AND m.vendor_key IN (SELECT md5_numb
 
 -- An inspection whose vendor was removed (project changed) leaves the vendor sequence.
 UPDATE mart_inspections SET vendor_seq = NULL, prev_vendor_inspection = NULL
-WHERE vendor_code IS NULL AND vendor_seq IS NOT NULL AND inspection_key IN (SELECT md5_number_lower(inspection_code) FROM _touched);
+WHERE vendor_code IS NULL AND vendor_seq IS NOT NULL AND inspection_code IN (SELECT inspection_code FROM _touched);
