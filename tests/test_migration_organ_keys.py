@@ -4,7 +4,8 @@ them and give what a rebuild gives.
 
 Organ K1 (vendor V1, project PK): inspection JK1 with F1 不符合 and its rectification, loaded with
 the migrations before 0007; the warehouse is then opened (migrated); a second load brings JK2,
-which supersedes the rectification.
+which supersedes the rectification. The query layer's vendor filters find the vendor's
+rectifications and projects by the same keys.
 """
 
 from __future__ import annotations
@@ -68,3 +69,30 @@ def test_loads_after_the_migration_keep_the_keys_and_a_rebuild_agrees(world, tmp
     determinism.rebuild(rebuilt, TODAY)
     assert all(only_a == only_b == 0 for _rows, only_a, only_b
                in determinism.differences(w.warehouse, rebuilt).values())
+
+
+def test_the_query_layer_finds_a_vendors_rows_by_key(tmp_path):
+    """Two vendors, each with an organ, a project and an overdue rectification: a vendor filter keeps
+    that vendor's rows only (the lists, the status counts, the escalation candidates, the headline
+    numbers), as the codes in the rows say."""
+    w = World(tmp_path / "w", file_only=True)
+    vendors = [w.vendor(1), w.vendor(2)]
+    for n, vendor in enumerate(vendors, start=1):
+        organ = w.organ(n)
+        w.project(f"PV{n}", organ, vendor, "2025-01-10")
+        w.inspection(f"JV{n}", organ, "2025-03-01", project=f"PV{n}", items={"F1": "不符合", "A1": "不符合"})
+        w.rectification(f"JV{n}", "F1", "2025-04-01")
+        if n == 2:
+            w.rectification(f"JV{n}", "A1", "2025-04-01")
+    w.load(TODAY)
+    from warehouse import queries as q
+    with w.connect() as con:
+        for vendor, overdue in zip(vendors, (1, 2)):
+            f = q.Filters(today=TODAY, vendor_code=vendor)
+            assert set(q.rectifications(con, f)["vendor_code"]) == {vendor}
+            paged = q.rectifications(con, f, page=q.Page(0, 50))
+            assert set(paged["vendor_code"]) == {vendor} and paged.height == overdue
+            assert q.rectification_status(con, f)["overdue"].to_list() == [overdue]
+            assert set(q.escalation_candidates(con, f)["vendor_code"]) == {vendor}
+            kpis = {r["kpi"]: r["value"] for r in q.kpis(con, f).iter_rows(named=True)}
+            assert kpis["active_projects"] == 1 and kpis["overdue_rectifications"] == overdue

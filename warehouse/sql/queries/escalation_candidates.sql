@@ -15,7 +15,7 @@ WHERE r.inspected_on <= $today
   AND ($start IS NULL OR r.due_on BETWEEN $start AND $end)
   AND ($region IS NULL OR starts_with(r.region_code, $region))
   AND ($service_type IS NULL OR r.service_type = $service_type)
-  AND ($vendor IS NULL OR r.vendor_code = $vendor)
+  AND ($vendor IS NULL OR r.vendor_key = md5_number_lower($vendor))
   AND ($tier IS NULL OR r.organ_code IN (SELECT organ_code FROM mart_organ_schedule WHERE tier = $tier))
 ORDER BY days_overdue DESC, r.veto DESC, r.inspection_code, r.item_code
 LIMIT $limit

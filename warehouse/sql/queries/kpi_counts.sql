@@ -43,7 +43,7 @@ projects_in AS MATERIALIZED (
     SELECT x.start_on, x.actual_end_on, o.region_code, o.tier, o.service
     FROM (SELECT * FROM mart_projects WHERE organ_key IN (SELECT organ_key FROM organs_chosen)) x
     JOIN organs_in o ON o.organ_code = x.organ_code AND (o.service IS NULL OR x.service_type = o.service)
-    WHERE ($vendor IS NULL OR x.vendor_code = $vendor)
+    WHERE ($vendor IS NULL OR x.vendor_key = md5_number_lower($vendor))
       AND x.start_on <= list_max($asofs) AND (x.actual_end_on IS NULL OR x.actual_end_on >= list_min($asofs))
 ),
 inspections_in AS MATERIALIZED (
@@ -57,7 +57,7 @@ rectifications_in AS MATERIALIZED (
     SELECT r.inspected_on, r.due_on, r.resolved_on, o.region_code, o.tier, o.service
     FROM (SELECT * FROM mart_rectifications WHERE organ_key IN (SELECT organ_key FROM organs_chosen)) r
     JOIN organs_in o ON o.organ_code = r.organ_code AND (o.service IS NULL OR r.service_type = o.service)
-    WHERE ($vendor IS NULL OR r.vendor_code = $vendor)
+    WHERE ($vendor IS NULL OR r.vendor_key = md5_number_lower($vendor))
       AND r.due_on < list_max($asofs) AND (r.resolved_on IS NULL OR r.resolved_on > list_min($asofs))
 ),
 incidents_in AS MATERIALIZED (

@@ -15,7 +15,7 @@ WITH kept AS (
       AND ($start IS NULL OR r.due_on BETWEEN $start AND $end)
       AND ($region IS NULL OR starts_with(r.region_code, $region))
       AND ($service_type IS NULL OR r.service_type = $service_type)
-      AND ($vendor IS NULL OR r.vendor_code = $vendor)
+      AND ($vendor IS NULL OR r.vendor_key = md5_number_lower($vendor))
       AND ($organ IS NULL OR r.organ_code = $organ)
       AND (NOT $open_only OR r.resolved_on IS NULL OR r.resolved_on > $today)
       AND ($status IS NULL OR list_contains($status, status))

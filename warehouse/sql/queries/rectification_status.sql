@@ -16,7 +16,7 @@ WITH scoped AS (
       AND ($start IS NULL OR r.due_on BETWEEN $start AND $end)
       AND ($region IS NULL OR starts_with(r.region_code, $region))
       AND ($service_type IS NULL OR r.service_type = $service_type)
-      AND ($vendor IS NULL OR r.vendor_code = $vendor)
+      AND ($vendor IS NULL OR r.vendor_key = md5_number_lower($vendor))
       AND ($tier IS NULL OR s.tier = $tier)
 )
 SELECT {{ parts/region_at_level.sql }} AS region_code,
