@@ -42,7 +42,7 @@ SELECT o.organ_code,
        arg_max(d.today, (d.load_id, d.kind)) AS last_loaded_on,
        arg_max(d.loaded_at, (d.load_id, d.kind)) AS last_loaded_at,
        arg_max(d.kind, (d.load_id, d.kind)) AS last_kind
-FROM (SELECT organ_code FROM organs) o
+FROM organs o
 LEFT JOIN dated d USING (organ_code)
 LEFT JOIN first_project fp USING (organ_code)
 LEFT JOIN first_inspection fi USING (organ_code)
