@@ -240,8 +240,7 @@ def _cube_organs(con: duckdb.DuckDBPyConnection) -> bool:
     if total >= CUBE_FULL_MIN and scope > CUBE_FULL_SHARE * total:
         return False
     # known: the schedule's rows of these organs, found by key (not a hash table of every organ's)
-    con.execute("INSERT INTO _cube_organs WITH scope AS (SELECT organ_code, md5_number_lower(organ_code) AS organ_key "
-                "FROM _scope_organs) SELECT s.organ_code, s.organ_key, k.organ_key IS NOT NULL FROM scope s "
+    con.execute("INSERT INTO _cube_organs WITH scope AS (SELECT organ_code, organ_key FROM _scope_organs) SELECT s.organ_code, s.organ_key, k.organ_key IS NOT NULL FROM scope s "
                 "LEFT JOIN (SELECT organ_key FROM mart_organ_schedule WHERE organ_key IN (SELECT organ_key FROM scope)) k "
                 "USING (organ_key)")
     return True
@@ -310,8 +309,8 @@ def _touched(con: duckdb.DuckDBPyConnection, full: bool, span: dict[str, int]) -
     re-aggregated: those the load wrote, from _items_written, or every one), _items (their items
     other than 符合: what the item marts read again), _partial_items, and the empty
     _touched_organs/_touched_vendors."""
-    con.execute("CREATE OR REPLACE TEMP TABLE _touched_organs (organ_code VARCHAR)")
-    con.execute("CREATE OR REPLACE TEMP TABLE _touched_vendors (vendor_code VARCHAR)")
+    con.execute("CREATE OR REPLACE TEMP TABLE _touched_organs (organ_code VARCHAR, organ_key UBIGINT)")
+    con.execute("CREATE OR REPLACE TEMP TABLE _touched_vendors (vendor_code VARCHAR, vendor_key UBIGINT)")
     if full:
         con.execute("CREATE OR REPLACE TEMP TABLE _touched AS SELECT DISTINCT inspection_code FROM inspections")
         con.execute("CREATE OR REPLACE TEMP TABLE _touched_items AS SELECT inspection_code FROM _touched")

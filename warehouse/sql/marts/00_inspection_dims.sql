@@ -56,9 +56,10 @@ WHERE inspection_key IN (
                                   WHERE replaced_by_batch BETWEEN $lo AND $hi));
 
 INSERT INTO _touched_organs
-SELECT organ_code FROM _touched_before
-UNION SELECT organ_code FROM _inspection_dims;
+SELECT organ_code, md5_number_lower(organ_code) FROM (SELECT organ_code FROM _touched_before
+                                                      UNION SELECT organ_code FROM _inspection_dims);
 
 INSERT INTO _touched_vendors
-SELECT vendor_code FROM _touched_before WHERE vendor_code IS NOT NULL
-UNION SELECT vendor_code FROM _inspection_dims WHERE vendor_code IS NOT NULL;
+SELECT vendor_code, md5_number_lower(vendor_code)
+FROM (SELECT vendor_code FROM _touched_before WHERE vendor_code IS NOT NULL
+      UNION SELECT vendor_code FROM _inspection_dims WHERE vendor_code IS NOT NULL);

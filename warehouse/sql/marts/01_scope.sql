@@ -15,6 +15,8 @@
 --            of a vendor whose qualifications, projects or incidents were written (the organ's tier
 --            reads its vendors' qualifications and newness; a vendor's incident makes its organs due),
 --            and every organ named by a row the load rejected (submission completeness counts those)
+-- _scope_organs and _fact_vendors carry the codes' integer keys (organ_key, vendor_key), by which
+-- the marts are searched (as _touched_organs and _touched_vendors do, 00_inspection_dims.sql).
 CREATE OR REPLACE TEMP TABLE _ripple_vendors AS
 SELECT vendor_code FROM qualifications WHERE batch_id BETWEEN $lo AND $hi
 UNION SELECT vendor_code FROM projects WHERE batch_id BETWEEN $lo AND $hi
@@ -45,14 +47,15 @@ WHERE $flags_may_move
 GROUP BY entity_kind, entity_code, code, entity_key HAVING sum(n) <> 0;
 
 CREATE OR REPLACE TEMP TABLE _fact_vendors AS
-SELECT vendor_code FROM vendors WHERE $entity_full
-UNION SELECT vendor_code FROM vendors WHERE batch_id BETWEEN $lo AND $hi
-UNION SELECT vendor_code FROM projects
-      WHERE organ_code IN (SELECT organ_code FROM organs WHERE batch_id BETWEEN $lo AND $hi)
-UNION SELECT vendor_code FROM _ripple_vendors
-UNION SELECT vendor_code FROM evaluations WHERE batch_id BETWEEN $lo AND $hi
-UNION SELECT vendor_code FROM _touched_vendors
-UNION SELECT entity_code FROM _changed_flags WHERE entity_kind = 'vendor';
+SELECT vendor_code, md5_number_lower(vendor_code) AS vendor_key FROM (
+    SELECT vendor_code FROM vendors WHERE $entity_full
+    UNION SELECT vendor_code FROM vendors WHERE batch_id BETWEEN $lo AND $hi
+    UNION SELECT vendor_code FROM projects
+          WHERE organ_code IN (SELECT organ_code FROM organs WHERE batch_id BETWEEN $lo AND $hi)
+    UNION SELECT vendor_code FROM _ripple_vendors
+    UNION SELECT vendor_code FROM evaluations WHERE batch_id BETWEEN $lo AND $hi
+    UNION SELECT vendor_code FROM _touched_vendors
+    UNION SELECT entity_code FROM _changed_flags WHERE entity_kind = 'vendor');
 
 CREATE OR REPLACE TEMP TABLE _scope_vendors AS
 SELECT vendor_code FROM _fact_vendors
@@ -83,7 +86,8 @@ UNION SELECT r.code FROM ({{ parts/rejected_row_codes.sql }}) r
 -- _scope_organs (see the top): those, the organs of the touched inspections, the organs using a vendor
 -- whose qualifications, projects or incidents were written, and those whose flags changed
 CREATE OR REPLACE TEMP TABLE _scope_organs AS
-SELECT organ_code FROM _submission_organs
-UNION SELECT organ_code FROM _touched_organs
-UNION SELECT p.organ_code FROM projects p WHERE p.vendor_code IN (SELECT vendor_code FROM _ripple_vendors)
-UNION SELECT entity_code FROM _changed_flags WHERE entity_kind = 'organ';
+SELECT organ_code, md5_number_lower(organ_code) AS organ_key FROM (
+    SELECT organ_code FROM _submission_organs
+    UNION SELECT organ_code FROM _touched_organs
+    UNION SELECT p.organ_code FROM projects p WHERE p.vendor_code IN (SELECT vendor_code FROM _ripple_vendors)
+    UNION SELECT entity_code FROM _changed_flags WHERE entity_kind = 'organ');

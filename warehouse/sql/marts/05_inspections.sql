@@ -67,10 +67,10 @@ FROM (
            row_number() OVER w AS seq,
            lag(inspection_code) OVER w AS prev
     FROM mart_inspections
-    WHERE organ_key IN (SELECT md5_number_lower(organ_code) FROM _touched_organs)
+    WHERE organ_key IN (SELECT organ_key FROM _touched_organs)
     WINDOW w AS (PARTITION BY organ_code ORDER BY inspected_on, inspection_code)
 ) s
-WHERE m.inspection_code = s.inspection_code AND m.organ_key IN (SELECT md5_number_lower(organ_code) FROM _touched_organs);
+WHERE m.inspection_code = s.inspection_code AND m.organ_key IN (SELECT organ_key FROM _touched_organs);
 
 UPDATE mart_inspections m
 SET vendor_seq = s.seq, prev_vendor_inspection = s.prev
@@ -79,10 +79,10 @@ FROM (
            row_number() OVER w AS seq,
            lag(inspection_code) OVER w AS prev
     FROM mart_inspections
-    WHERE vendor_key IN (SELECT md5_number_lower(vendor_code) FROM _touched_vendors)
+    WHERE vendor_key IN (SELECT vendor_key FROM _touched_vendors)
     WINDOW w AS (PARTITION BY vendor_code ORDER BY inspected_on, inspection_code)
 ) s
-WHERE m.inspection_code = s.inspection_code AND m.vendor_key IN (SELECT md5_number_lower(vendor_code) FROM _touched_vendors);
+WHERE m.inspection_code = s.inspection_code AND m.vendor_key IN (SELECT vendor_key FROM _touched_vendors);
 
 -- An inspection whose vendor was removed (project changed) leaves the vendor sequence.
 UPDATE mart_inspections SET vendor_seq = NULL, prev_vendor_inspection = NULL

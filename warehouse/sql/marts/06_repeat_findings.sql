@@ -24,10 +24,10 @@ WITH rewritten AS (
 ),
 places AS (
     SELECT 'organ' AS scope, organ_code AS entity_code, organ_seq AS seq, inspection_code
-    FROM mart_inspections WHERE organ_key IN (SELECT md5_number_lower(organ_code) FROM _touched_organs)
+    FROM mart_inspections WHERE organ_key IN (SELECT organ_key FROM _touched_organs)
     UNION ALL
     SELECT 'vendor', vendor_code, vendor_seq, inspection_code
-    FROM mart_inspections WHERE vendor_key IN (SELECT md5_number_lower(vendor_code) FROM _touched_vendors)
+    FROM mart_inspections WHERE vendor_key IN (SELECT vendor_key FROM _touched_vendors)
 ),
 ends AS (
     SELECT scope, entity_code,
@@ -163,7 +163,7 @@ FROM (
     JOIN _repeat_scope s ON s.scope = 'organ' AND s.entity_code = i.organ_code AND i.organ_seq >= s.since
     LEFT JOIN (SELECT inspection_code, item_code FROM _repeat_rows_new WHERE scope = 'organ') f
            ON f.inspection_code = i.inspection_code
-    WHERE i.organ_key IN (SELECT md5_number_lower(organ_code) FROM _touched_organs)
+    WHERE i.organ_key IN (SELECT organ_key FROM _touched_organs)
     GROUP BY i.inspection_code
 ) r
-WHERE m.inspection_code = r.inspection_code AND m.organ_key IN (SELECT md5_number_lower(organ_code) FROM _touched_organs);
+WHERE m.inspection_code = r.inspection_code AND m.organ_key IN (SELECT organ_key FROM _touched_organs);

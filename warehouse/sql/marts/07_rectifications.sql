@@ -14,7 +14,7 @@
 -- inspection sequence changed (a new inspection may supersede older rectifications).
 -- The touched inspections' organs, before and now, are all in _touched_organs: their rectifications
 -- go with the organs'.
-DELETE FROM mart_rectifications WHERE organ_key IN (SELECT md5_number_lower(organ_code) FROM _touched_organs);
+DELETE FROM mart_rectifications WHERE organ_key IN (SELECT organ_key FROM _touched_organs);
 
 INSERT INTO mart_rectifications BY NAME
 WITH scope AS (
@@ -23,7 +23,7 @@ WITH scope AS (
     SELECT m.inspection_code, m.inspected_on, m.organ_code, m.organ_key, m.region_code, m.project_code, m.vendor_code,
            m.vendor_key, m.service_type, m.items_count
     FROM mart_inspections m
-    WHERE m.organ_key IN (SELECT md5_number_lower(organ_code) FROM _touched_organs)
+    WHERE m.organ_key IN (SELECT organ_key FROM _touched_organs)
 ),
 full_checks AS (
     -- the scope holds every inspection of its organs: no second read of the mart

@@ -34,12 +34,12 @@ inspection_rows AS NOT MATERIALIZED (
 ),
 organ_inspections AS (
     SELECT organ_code AS entity_code, count(*)::INTEGER AS inspections, arg_max(inspection, recency, 5) AS recent
-    FROM inspection_rows WHERE organ_key IN (SELECT md5_number_lower(organ_code) FROM _scope_organs)
+    FROM inspection_rows WHERE organ_key IN (SELECT organ_key FROM _scope_organs)
     GROUP BY organ_code
 ),
 vendor_inspections AS (
     SELECT vendor_code AS entity_code, count(*)::INTEGER AS inspections, arg_max(inspection, recency, 5) AS recent
-    FROM inspection_rows WHERE vendor_key IN (SELECT md5_number_lower(vendor_code) FROM _fact_vendors)
+    FROM inspection_rows WHERE vendor_key IN (SELECT vendor_key FROM _fact_vendors)
     GROUP BY vendor_code
 ),
 incident_rows AS NOT MATERIALIZED (
@@ -73,12 +73,12 @@ open_rects AS NOT MATERIALIZED (
 organ_rects AS (
     SELECT organ_code AS entity_code, list_transform(list_sort(list({'due_on': due_on, 'rect': {'code': code, 'due_on': due_on}})),
                                                      x -> x.rect) AS rects
-    FROM open_rects WHERE organ_key IN (SELECT md5_number_lower(organ_code) FROM _scope_organs) GROUP BY organ_code
+    FROM open_rects WHERE organ_key IN (SELECT organ_key FROM _scope_organs) GROUP BY organ_code
 ),
 vendor_rects AS (
     SELECT vendor_code AS entity_code, list_transform(list_sort(list({'due_on': due_on, 'rect': {'code': code, 'due_on': due_on}})),
                                                      x -> x.rect) AS rects
-    FROM open_rects WHERE vendor_key IN (SELECT md5_number_lower(vendor_code) FROM _fact_vendors) GROUP BY vendor_code
+    FROM open_rects WHERE vendor_key IN (SELECT vendor_key FROM _fact_vendors) GROUP BY vendor_code
 ),
 flag_rows AS NOT MATERIALIZED (
     -- the flags in scope are chosen before they are joined to the projects (a filter above the
@@ -99,7 +99,7 @@ vendor_flags AS (
 ),
 organ_vendors AS (
     SELECT DISTINCT organ_code, vendor_code FROM active_projects
-    WHERE organ_key IN (SELECT md5_number_lower(organ_code) FROM _scope_organs)
+    WHERE organ_key IN (SELECT organ_key FROM _scope_organs)
 ),
 latest_valid AS (
     -- the valid certificate of each type that runs longest: a renewed certificate hides the old one
@@ -147,7 +147,7 @@ organ_projects AS (
                AS active_projects,
            list_sort(list(DISTINCT p.service_type)) AS service_types,
            list_sort(list(DISTINCT p.vendor_code)) AS vendor_codes
-    FROM mart_projects p WHERE p.organ_key IN (SELECT md5_number_lower(organ_code) FROM _scope_organs) GROUP BY p.organ_code
+    FROM mart_projects p WHERE p.organ_key IN (SELECT organ_key FROM _scope_organs) GROUP BY p.organ_code
 ),
 vendor_projects AS (
     SELECT p.vendor_code AS entity_code, count(*)::INTEGER AS projects,
@@ -158,7 +158,7 @@ vendor_projects AS (
                AS organs_served,
            list_sort(list(DISTINCT p.service_type)) AS service_types,
            list_sort(list(DISTINCT o.region_code)) AS organ_regions
-    FROM (SELECT * FROM mart_projects WHERE vendor_key IN (SELECT md5_number_lower(vendor_code) FROM _fact_vendors)) p
+    FROM (SELECT * FROM mart_projects WHERE vendor_key IN (SELECT vendor_key FROM _fact_vendors)) p
     LEFT JOIN organs o USING (organ_code)
     GROUP BY p.vendor_code
 ),

@@ -22,7 +22,7 @@
 -- or before, the last one nearest.
 -- Grain: one row per due check (organ × event kind × source).
 -- Refresh: the organs in scope (all when the date or configuration changed).
-DELETE FROM mart_check_events WHERE organ_key IN (SELECT md5_number_lower(organ_code) FROM _scope_organs);
+DELETE FROM mart_check_events WHERE organ_key IN (SELECT organ_key FROM _scope_organs);
 
 INSERT INTO mart_check_events BY NAME
 WITH organ_history AS (
@@ -38,7 +38,7 @@ done AS (
     SELECT organ_code, inspection_code, inspected_on, project_code,
            {'on': inspected_on, 'code': inspection_code} AS done_at
     FROM mart_inspections
-    WHERE inspected_on <= $today AND organ_key IN (SELECT md5_number_lower(organ_code) FROM _scope_organs)
+    WHERE inspected_on <= $today AND organ_key IN (SELECT organ_key FROM _scope_organs)
 ),
 sequenced AS (
     SELECT *,
@@ -77,7 +77,7 @@ new_project AS (
                 THEN pf.inspected_on ELSE g.inspected_on END AS achieved_on,
            CASE WHEN g.inspected_on IS NULL OR (pf.inspected_on IS NOT NULL AND pf.inspected_on <= g.inspected_on)
                 THEN pf.inspection_code ELSE g.inspection_code END AS achieved_by
-    FROM (SELECT * FROM mart_projects WHERE organ_key IN (SELECT md5_number_lower(organ_code) FROM _scope_organs)) p
+    FROM (SELECT * FROM mart_projects WHERE organ_key IN (SELECT organ_key FROM _scope_organs)) p
     LEFT JOIN project_first pf ON pf.organ_code = p.organ_code AND pf.project_code = p.project_code
     ASOF LEFT JOIN general g ON g.organ_code = p.organ_code AND {'on': p.start_on, 'code': ''} <= g.done_at
     ASOF LEFT JOIN organ_history h ON h.organ_code = p.organ_code AND {'on': p.start_on + 1, 'id': 0} > h.since
@@ -94,7 +94,7 @@ users AS (
     SELECT DISTINCT s.incident_code, s.reported_on, p.organ_code
     FROM serious s
     -- the projects of the organs in scope chosen first (not every project joined to the incidents)
-    JOIN (SELECT * FROM mart_projects WHERE organ_key IN (SELECT md5_number_lower(organ_code) FROM _scope_organs)) p
+    JOIN (SELECT * FROM mart_projects WHERE organ_key IN (SELECT organ_key FROM _scope_organs)) p
       ON p.vendor_code = s.vendor_code
     WHERE p.start_on <= s.reported_on AND (p.actual_end_on IS NULL OR p.actual_end_on >= s.occurred_on)
 ),

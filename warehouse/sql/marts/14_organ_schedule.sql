@@ -5,12 +5,12 @@
 -- query layer (today − next_due_on).
 -- Grain: one row per organ.
 -- Refresh: the organs in scope.
-DELETE FROM mart_organ_schedule WHERE organ_key IN (SELECT md5_number_lower(organ_code) FROM _scope_organs);
+DELETE FROM mart_organ_schedule WHERE organ_key IN (SELECT organ_key FROM _scope_organs);
 
 INSERT INTO mart_organ_schedule BY NAME
 WITH pending AS (
     SELECT * FROM mart_check_events
-    WHERE (achieved_on IS NULL OR achieved_on > $today) AND organ_key IN (SELECT md5_number_lower(organ_code) FROM _scope_organs)
+    WHERE (achieved_on IS NULL OR achieved_on > $today) AND organ_key IN (SELECT organ_key FROM _scope_organs)
 ),
 by_kind AS (
     SELECT organ_code,

@@ -32,7 +32,7 @@ ranked AS (
     SELECT vendor_code, inspection_code, inspected_on, grade, score, organ_code, project_code,
            row_number() OVER (PARTITION BY vendor_code ORDER BY inspected_on DESC, inspection_code DESC) AS rn
     FROM mart_inspections
-    WHERE vendor_key IN (SELECT md5_number_lower(vendor_code) FROM _fact_vendors) AND grade IS NOT NULL AND inspected_on <= $today
+    WHERE vendor_key IN (SELECT vendor_key FROM _fact_vendors) AND grade IS NOT NULL AND inspected_on <= $today
       AND inspected_on > ($today - to_months($insp_lookback_months))::DATE
 ),
 weighted AS (
@@ -173,7 +173,7 @@ rectification_rows AS (
            printf('整改%s/%s应于%s完成，已逾期%d天', inspection_code, item_code, due_on::VARCHAR,
                   ($today - due_on)::INTEGER)
     FROM mart_rectifications
-    WHERE vendor_key IN (SELECT md5_number_lower(vendor_code) FROM _fact_vendors) AND inspected_on <= $today AND due_on < $today
+    WHERE vendor_key IN (SELECT vendor_key FROM _fact_vendors) AND inspected_on <= $today AND due_on < $today
       AND (resolved_on IS NULL OR resolved_on > $today)
 ),
 reach AS (

@@ -25,7 +25,7 @@ tier_names AS (
 organ_now AS (
     SELECT 'organ' AS entity_kind, s.organ_code AS entity_code, s.tier, s.tier_rules, s.tier_reason
     FROM mart_organ_schedule s
-    WHERE s.organ_key IN (SELECT md5_number_lower(organ_code) FROM _scope_organs)
+    WHERE s.organ_key IN (SELECT organ_key FROM _scope_organs)
 ),
 organ_changes AS (
     SELECT n.entity_kind, n.entity_code, n.tier, l.tier AS previous_tier, NULL::DOUBLE AS score,

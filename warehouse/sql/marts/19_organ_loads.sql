@@ -48,11 +48,11 @@ LEFT JOIN first_project fp USING (organ_code)
 LEFT JOIN first_inspection fi USING (organ_code)
 GROUP BY o.organ_code;
 
--- _arrived_now: the organs this load brought rows of (its batches, lo … hi), each with the latest
--- kind, as the full statement orders them (by load, then kind)
+-- _arrived_now: the organs this load brought rows of (its batches, lo … hi) and their keys, each with
+-- the latest kind, as the full statement orders them (by load, then kind)
 -- when not $full
 CREATE OR REPLACE TEMP TABLE _arrived_now AS
-SELECT organ_code, max(kind) AS last_kind
+SELECT organ_code, md5_number_lower(organ_code) AS organ_key, max(kind) AS last_kind
 FROM (SELECT organ_code, 'organs' AS kind FROM organs WHERE batch_id BETWEEN $lo AND $hi
       UNION ALL SELECT organ_code, 'organs' FROM organs_history WHERE batch_id BETWEEN $lo AND $hi
       UNION ALL SELECT organ_code, 'projects' FROM projects WHERE batch_id BETWEEN $lo AND $hi
@@ -72,11 +72,11 @@ WITH this_load AS (
 ),
 first_project AS (
     SELECT organ_code, min(start_on) AS first_start_on FROM mart_projects
-    WHERE organ_key IN (SELECT md5_number_lower(organ_code) FROM _arrived_now) GROUP BY organ_code
+    WHERE organ_key IN (SELECT organ_key FROM _arrived_now) GROUP BY organ_code
 ),
 first_inspection AS (
     SELECT organ_code, min(inspected_on) AS first_inspected_on FROM mart_inspections
-    WHERE organ_key IN (SELECT md5_number_lower(organ_code) FROM _arrived_now) GROUP BY organ_code
+    WHERE organ_key IN (SELECT organ_key FROM _arrived_now) GROUP BY organ_code
 )
 SELECT a.organ_code,
        least(k.first_seen_on, l.today) AS first_seen_on,
