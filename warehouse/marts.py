@@ -297,6 +297,8 @@ def _apply_cube(con: duckdb.DuckDBPyConnection, table: str, keys: tuple[str, ...
     # against 63 ms for the four cubes of a one-inspection load (the load's closing checkpoint, which
     # rewrites updated segments, takes about 15 ms of that back), and 70 against 134 ms after the
     # 2,000-organ bulk load (docs/benchmarks.md).
+    # The conditional DELETE comes before the UPDATE that takes every other match: DuckDB once
+    # reordered MATCHED clauses that followed a catch-all one (duckdb/duckdb#22624).
     emptied = " AND ".join(f"coalesce({total(m)}, 0) = 0" for m in measures)
     con.execute(f"MERGE INTO {table} c USING ({change}) d ON {same_cell} "
                 f"WHEN MATCHED AND {emptied} THEN DELETE "
