@@ -65,6 +65,18 @@ def _actor(warehouse: Path, acting_as: str | None, permission=None):
         raise click.UsageError(str(exc)) from None
 
 
+def _name_of(actor) -> str | None:
+    """The name a load is attributed to (loads.loaded_by): the account's, else the OS user's."""
+    return getattr(actor, "username", actor)
+
+
+def _audit_load(warehouse: Path, actor, paths, result) -> None:
+    summary = result.summary()
+    _audit(warehouse, "load", actor, target="、".join(str(p) for p in paths),
+           detail={k: summary.get(k) for k in ("rows_read", "rows_loaded", "rows_rejected", "rows_duplicate")}
+           | {"files": len(summary.get("files", []))})
+
+
 def _audit(warehouse: Path, action: str, actor, **kwargs) -> None:
     """Record the command in the audit log. It fails only while the file stays held — by a long
     load in another process, or by a read-only connection of this same process when the CLI is
@@ -141,17 +153,14 @@ def _run(paths, warehouse, jurisdiction, today, *, write, as_json, report=None, 
         raise click.UsageError("找不到：" + "、".join(str(p) for p in missing))
     actor = _actor(warehouse, acting_as, Permission.LOAD) if write else None
     code = _resolve_jurisdiction(warehouse, jurisdiction, required=write)
-    settings = pipeline.Settings(warehouse, code, _today(today))
+    settings = pipeline.Settings(warehouse, code, _today(today), user=_name_of(actor))
     with _progress(enabled=not as_json) as progress:
         result = pipeline.run(list(paths), settings, write=write, progress=progress)
     if write:
-        summary = result.summary()
-        _audit(warehouse, "load", actor, target="、".join(str(p) for p in paths),
-               detail={k: summary.get(k) for k in ("rows_read", "rows_loaded", "rows_rejected")}
-               | {"files": len(summary.get("files", []))})
+        _audit_load(warehouse, actor, paths, result)
     if report:
         from etl.report import write_error_report
-        write_error_report(result.issues, report, files=[f.as_json() for f in result.files])
+        write_error_report(result.issues, report, files=[f.as_json() for f in result.files], roots=paths)
     if as_json:
         click.echo(json.dumps(result.summary(), ensure_ascii=False, indent=2))
     else:
@@ -187,16 +196,19 @@ def _print_summary(result, *, write: bool, report: Path | None) -> None:
     from schemas.rules import STATUS_ZH
     console = Console()
     table = Table(title="装载结果" if write else "校验结果")
-    for header in ("文件", "工作表", "类型", "读取行", "装载行" if write else "合格行", "退回行", "警告行", "状态"):
+    # 读取行 = 装载行（合格行）+ 退回行 + 重复行 (exact copies of a row read before, stored once).
+    for header in ("文件", "工作表", "类型", "读取行", "装载行" if write else "合格行", "退回行", "重复行", "警告行",
+                   "状态"):
         table.add_column(header)
     for f in result.files:
         kind = BY_NAME[f.kind].zh if f.kind else ""
         table.add_row(Path(f.path).name, f.sheet or "", kind, str(f.rows_read), str(f.rows_loaded),
-                      str(f.rows_rejected), str(f.rows_warned), STATUS_ZH.get(f.status, f.status))
+                      str(f.rows_rejected), str(f.rows_duplicate), str(f.rows_warned), STATUS_ZH.get(f.status, f.status))
     console.print(table)
     summary = result.summary()
+    repeated = f"，重复 {summary['rows_duplicate']} 行（与前面某行完全相同，只装载一次）" if summary["rows_duplicate"] else ""
     console.print(f"共读取 {summary['rows_read']} 行，{'装载' if write else '合格'} {summary['rows_loaded']} 行，"
-                  f"退回 {summary['rows_rejected']} 行。")
+                  f"退回 {summary['rows_rejected']} 行{repeated}。")
     for f in result.files:
         if f.message:
             console.print(f"[red]{Path(f.path).name}{'：' + f.sheet if f.sheet else ''} {f.rule}[/red] {f.message}")
@@ -360,7 +372,8 @@ def demo(folder, today, host, port, workers, threads, debug, no_serve):
         stale.unlink(missing_ok=True)
     click.echo(f"生成示例报送数据：{submissions}")
     manifest = gen.generate(submissions, today=day)
-    settings = pipeline.Settings(warehouse, manifest["jurisdiction"], day)
+    actor = _actor(warehouse, None)       # a new warehouse has no accounts yet: the OS user
+    settings = pipeline.Settings(warehouse, manifest["jurisdiction"], day, user=_name_of(actor))
     with _progress(enabled=True) as progress:
         result = pipeline.run([submissions], settings, write=True, progress=progress)
     _print_summary(result, write=True, report=None)
@@ -374,6 +387,7 @@ def demo(folder, today, host, port, workers, threads, debug, no_serve):
     click.echo("演示账户（密码公开，仅用于演示仓库）/ demo accounts (public passwords, demo only):")
     for username, password, role, scope in access.create_demo_accounts(warehouse):
         click.echo(f"  {username:<13} 密码 {password:<24} {ROLE_ZH[access.Role(role)]}，权限范围 {region_name(scope)}（{scope}）")
+    _audit_load(warehouse, actor, [submissions], result)
     if not no_serve:
         _serve_afresh(warehouse, host, port, workers, threads, debug, day)
 

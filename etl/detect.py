@@ -2,8 +2,8 @@
 
 The kind is recognised from the headers alone (the sheet name only breaks ties): the kind whose
 columns the headers match best, judged first by the share of its required columns present. A sheet
-that matches a kind but lacks one of its required columns is that kind with FILE_MISSING_COLUMN,
-so the user learns which column is missing rather than that the sheet is unknown.
+that matches a kind but lacks some of its required columns is that kind with FILE_MISSING_COLUMN,
+so the user learns which columns are missing (all of them) rather than that the sheet is unknown.
 """
 
 from __future__ import annotations
@@ -76,7 +76,8 @@ def _data_rows(frame: pl.DataFrame, cols: list[str]) -> pl.DataFrame:
 def recognise(grid: Grid) -> Sheet | None:
     """The sheet's kind and data, None for a sheet with no recognisable headers.
 
-    Raises FileProblem(FILE_MISSING_COLUMN) for a recognised sheet lacking a required column.
+    Raises FileProblem(FILE_MISSING_COLUMN), naming every missing column, for a recognised sheet
+    lacking required columns.
     """
     header_at = _header_row(grid)
     if header_at is None:
@@ -90,8 +91,9 @@ def recognise(grid: Grid) -> Sheet | None:
     present = set(found.values())
     missing = [c for c in kind.required if c.name not in present]
     if missing:
-        raise FileProblem("FILE_MISSING_COLUMN", "、".join(str(c).strip() for c in written), header=missing[0].zh,
-                          kind=kind.name)
+        # Every missing column at once: an organ that fixes only the first would be rejected again.
+        raise FileProblem("FILE_MISSING_COLUMN", "、".join(str(c).strip() for c in written),
+                          header=[c.zh for c in missing], kind=kind.name)
     body = grid.frame.slice(header_at + 1)
     grid_cols = [c for c in body.columns if c != SOURCE_ROW]
     body = _data_rows(body, grid_cols).with_row_index(ROW)

@@ -52,13 +52,15 @@ class SheetResult:
     rows_loaded: int = 0
     rows_rejected: int = 0
     rows_warned: int = 0
+    rows_duplicate: int = 0     # exact copies of a row already read in this load: reported, stored once
     status: str = "loaded"
     rule: str | None = None
     message: str | None = None
     batch_id: int | None = None
 
     def as_json(self) -> dict:
-        keys = ("path", "sheet", "kind", "rows_read", "rows_loaded", "rows_rejected", "rows_warned", "status")
+        keys = ("path", "sheet", "kind", "rows_read", "rows_loaded", "rows_rejected", "rows_warned",
+                "rows_duplicate", "status")
         out = {k: getattr(self, k) for k in keys}
         if self.rule:
             out.update(rule=self.rule, message=self.message)
@@ -87,6 +89,7 @@ class LoadResult:
             "rows_read": sum(f.rows_read for f in self.files),
             "rows_loaded": sum(f.rows_loaded for f in self.files),
             "rows_rejected": sum(f.rows_rejected for f in self.files),
+            "rows_duplicate": sum(f.rows_duplicate for f in self.files),
             "rejections_by_rule": self.rejections_by_rule(),
         }
 
@@ -119,6 +122,7 @@ class _Part:
     typed: pl.DataFrame | None = None
     errors: list[pl.DataFrame] = field(default_factory=list)
     warnings: pl.DataFrame | None = None
+    duplicates: pl.DataFrame | None = None   # W_DUPLICATE_ROW on the later copies of an identical row
 
 
 class _Load:
@@ -203,7 +207,7 @@ class _Load:
 
     def _reject_file(self, path: Path, sheet: str | None, problem: FileProblem, sha: str | None = None) -> None:
         result = SheetResult(str(path), sheet, problem.kind, status="rejected", rule=problem.rule,
-                             message=message(problem.rule, header=problem.header, detail=problem.detail),
+                             message=message(problem.rule, header=problem.headers, detail=problem.detail),
                              batch_id=self.batch_id())
         result.sha = sha  # type: ignore[attr-defined]
         self.results.append(result)
@@ -267,13 +271,13 @@ class _Load:
 
     def _accepted_rows(self, kind_name: str, parts: list[_Part]) -> pl.DataFrame:
         frames = []
-        for part in parts:
+        for i, part in enumerate(parts):
             errors = pl.concat(part.errors, how="vertical_relaxed") if part.errors else None
             bad = errors.select(ROW).unique() if errors is not None and errors.height else None
             good = part.typed if bad is None else part.typed.join(bad, on=ROW, how="anti")
             rows = good.with_columns(
                 batch_id=pl.lit(part.result.batch_id, pl.Int64), source_file=pl.lit(part.result.path),
-                loaded_at=pl.lit(self.now, pl.Datetime("us")))
+                loaded_at=pl.lit(self.now, pl.Datetime("us")), _part=pl.lit(i, pl.Int64))
             frames.append(rows)
             part.result.rows_rejected = part.result.rows_read - good.height
             part.result.rows_loaded = good.height
@@ -281,10 +285,44 @@ class _Load:
             return pl.DataFrame()
         rows = pl.concat(frames, how="vertical_relaxed")
         key = list(BY_NAME[kind_name].key)
-        # Identical repeats of a key in one load are one row.
+        # Good rows sharing a key have the same content (different contents are ROW_DUPLICATE_KEY,
+        # see _duplicates): the first is stored, each later copy is reported and counted apart.
         if rows.select(pl.struct(key).is_duplicated().any()).item():
+            self._report_copies(kind_name, parts, rows, key)
             rows = rows.unique(subset=key, keep="first", maintain_order=True)
-        return rows
+        return rows.drop("_part")
+
+    def _report_copies(self, kind_name: str, parts: list[_Part], rows: pl.DataFrame, key: list[str]) -> None:
+        """W_DUPLICATE_ROW on every later copy of a row, naming the row it repeats (its file and sheet
+        too when that is another one); the copy counts as rows_duplicate, not rows_loaded."""
+        numbered = pl.concat([p.sheet.frame.select(pl.lit(i, pl.Int64).alias("_part"), ROW, SOURCE_ROW)
+                              for i, p in enumerate(parts)])
+        marked = rows.select("_part", ROW, *key).join(numbered, on=["_part", ROW], how="left").with_columns(
+            _first_part=pl.col("_part").first().over(key),
+            _first_row=pl.col(SOURCE_ROW).first().over(key),
+            _copy=~pl.struct(key).is_first_distinct())
+        copies = marked.filter(pl.col("_copy"))
+        first_key = key[0]
+        for i, part in enumerate(parts):
+            mine = copies.filter(pl.col("_part") == i)
+            if mine.is_empty():
+                continue
+            where = {j: self._where(parts[j]) for j in mine["_first_part"].unique().to_list() if j != i}
+            detail = [f"{where[j]}第{n}行" if j != i else f"第{n}行"
+                      for j, n in zip(mine["_first_part"].to_list(), mine["_first_row"].to_list())]
+            written = part.sheet.frame.select(ROW, pl.col(first_key).alias("value"))
+            part.duplicates = mine.select(pl.col(ROW).cast(pl.UInt32)).join(
+                written, on=ROW, how="left").select(
+                ROW, column=pl.lit(first_key), value=pl.col("value"), rule=pl.lit("W_DUPLICATE_ROW"),
+                detail=pl.Series(detail, dtype=pl.String))
+            part.result.rows_duplicate = mine.height
+            part.result.rows_loaded -= mine.height
+
+    @staticmethod
+    def _where(part: _Part) -> str:
+        """A sheet as the organ knows it: 文件「名录.xlsx」工作表「机关名录」."""
+        name = f"文件「{Path(part.result.path).name}」"
+        return name + (f"工作表「{part.result.sheet}」" if part.result.sheet else "")
 
     def _known(self, kind_name: str, rows: pl.DataFrame) -> pl.DataFrame:
         """Rows of a kind that later kinds may refer to: this load's, then the warehouse's others."""
@@ -306,8 +344,13 @@ class _Load:
         frames = [pl.DataFrame(self.file_issues, schema=ISSUE_SCHEMA)]
         for part in self.parts:
             kind = part.sheet.kind
+            warnings = part.warnings
+            if part.duplicates is not None:
+                # A copy's other warnings are those of the row it repeats, reported there.
+                warnings = pl.concat([warnings.join(part.duplicates.select(ROW), on=ROW, how="anti"),
+                                      part.duplicates], how="vertical_relaxed")
             problems = pl.concat([e.with_columns(severity=pl.lit("error")) for e in part.errors]
-                                 + [part.warnings.with_columns(severity=pl.lit("warning"))], how="vertical_relaxed")
+                                 + [warnings.with_columns(severity=pl.lit("warning"))], how="vertical_relaxed")
             if problems.is_empty():
                 continue
             rejected = problems.filter(pl.col("severity") == "error").select(ROW).unique()
@@ -429,8 +472,10 @@ def _sorted(issues: pl.DataFrame) -> pl.DataFrame:
 
 
 def _count_warned_rows(results: list[SheetResult], issues: pl.DataFrame) -> None:
-    """rows_warned: loaded rows with at least one warning (warnings on rejected rows are not kept)."""
-    warned = issues.filter(pl.col("severity") == "warning").group_by("batch_id").agg(
+    """rows_warned: loaded rows with at least one warning (warnings on rejected rows are not kept; a
+    copy reported with W_DUPLICATE_ROW is not loaded, and counted in rows_duplicate instead)."""
+    warned = issues.filter((pl.col("severity") == "warning") & (pl.col("rule") != "W_DUPLICATE_ROW")).group_by(
+        "batch_id").agg(
         pl.col("source_row").n_unique().alias("n"))
     counts = dict(zip(warned["batch_id"].to_list(), warned["n"].to_list()))
     for r in results:

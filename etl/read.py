@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,9 +30,13 @@ _ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
 class FileProblem(Exception):
     """A file rejected whole, with its rule code and a Chinese explanation."""
 
-    def __init__(self, rule: str, detail: str, header: str = "", kind: str | None = None):
+    def __init__(self, rule: str, detail: str, header: str | Sequence[str] = "", kind: str | None = None):
         super().__init__(detail)
-        self.rule, self.detail, self.header, self.kind = rule, detail, header, kind
+        # `header` may name several columns (FILE_MISSING_COLUMN names every missing one): `headers`
+        # keeps them apart for the message, `header` joins them for the report's column cell.
+        self.headers = (header,) if isinstance(header, str) else tuple(header)
+        self.headers = tuple(h for h in self.headers if h)
+        self.rule, self.detail, self.header, self.kind = rule, detail, "、".join(self.headers), kind
 
 
 @dataclass

@@ -7,10 +7,15 @@
   rule code with its Chinese name;
 * ``问题明细`` — one row per problem, sorted by file, sheet and row (file-level problems first):
   文件, 工作表, 行号, 列, 填报值, 规则代码, 问题类型, 说明, and then the original row's cells, one
-  column per original header (the union of the headers of all rows reported, in order of first
-  appearance, so a clerk filtering on one sheet sees that sheet's columns left to right). Errors are
-  shaded red, warnings yellow, and the offending original cell is highlighted. Header frozen,
-  autofilter on.
+  column per original header (the union of the headers of all rows reported, merged so that each
+  row's headers keep the order of its file: a clerk filtering on one sheet sees that sheet's
+  columns left to right in the order of the submitted file, even when the first row reported has
+  empty cells). Errors are shaded red, warnings yellow, and the offending original cell is
+  highlighted. Header frozen, autofilter on.
+
+文件 is the file as the organ knows it, never a directory of the server: its path relative to the
+folder it was found in (`roots`, the paths given to `oversight validate`), or its name when it was
+named itself; without `roots`, the path relative to the folder all the reported files share.
 
 One detail sheet rather than one per source sheet: a clerk filters and sorts one list, and the
 counts of 汇总 refer to one place. Every string that comes from a submitted file goes through
@@ -114,6 +119,60 @@ class _Formats:
         self.row["other"] = self.row["warning"]
 
 
+def _display_names(paths, roots=None) -> dict[str, str]:
+    """Each path as the organ knows it (see the module docstring): never the server's directories."""
+    paths = [str(p) for p in dict.fromkeys(paths) if p]
+    absolute = {p: os.path.abspath(p) for p in paths}
+    bases = [os.path.abspath(str(r)) for r in roots or ()]
+    out: dict[str, str] = {}
+    rest = []
+    for p in paths:
+        full = absolute[p]
+        if full in bases:                                 # a file named itself
+            out[p] = os.path.basename(full)
+            continue
+        under = [b for b in bases if full.startswith(b.rstrip(os.sep) + os.sep)]
+        if under:                                         # found in a folder named: relative to it
+            out[p] = Path(os.path.relpath(full, max(under, key=len))).as_posix()
+        else:
+            rest.append(p)
+    if rest:
+        common = os.path.commonpath([os.path.dirname(absolute[p]) for p in rest])
+        for p in rest:
+            out[p] = Path(os.path.relpath(absolute[p], common)).as_posix()
+    return out
+
+
+def _column_layout(rows: list[list[str]]) -> tuple[list[str], dict[tuple[str, ...], list[str]]]:
+    """Columns for the rows' original cells: (column ids left to right, each row's column per cell).
+
+    The rows' (folded) headers are merged so that every row keeps the order of its file. A header
+    not seen before goes after the row's previous header and before its next header already placed
+    (else last): a row whose first cells were empty gets its columns back in the file's order once a
+    fuller row of the same sheet is seen, and another sheet's new headers go after them. A header
+    keeps one column even where two sheets have it in another order (a clerk filters one 评价日期
+    column, not three); only a header the row itself repeats gets a column of its own.
+    """
+    order: list[str] = []
+    layouts: dict[tuple[str, ...], list[str]] = {}
+    for seq in dict.fromkeys(tuple(r) for r in rows):
+        pos, ids = -1, []
+        for i, key in enumerate(seq):
+            col, n = key, 1
+            while col in ids:
+                n += 1
+                col = f"{key}\x00{n}"
+            if col in order:
+                pos = max(pos, order.index(col))
+            else:
+                after = (order.index(k) for k in seq[i + 1:] if k in order)
+                pos = next((j for j in after if j > pos), len(order))
+                order.insert(pos, col)
+            ids.append(col)
+        layouts[seq] = ids
+    return order, layouts
+
+
 def _file_table(frame: pl.DataFrame, files: list[dict] | None) -> list[dict]:
     """One dict per file and sheet: the `files` summaries joined with the issue counts."""
     counts = (frame.group_by(["source_file", "sheet"], maintain_order=True)
@@ -147,9 +206,9 @@ def _kind_zh(kind: str | None) -> str | None:
         return kind
 
 
-def _write_summary(wb, fmt: _Formats, frame: pl.DataFrame, files, shown: int) -> None:
+def _write_summary(wb, fmt: _Formats, frame: pl.DataFrame, files, shown: int, names: dict[str, str]) -> None:
     ws = wb.add_worksheet(SUMMARY_SHEET)
-    widths = [36, 18, 14, 10, 10, 10, 10, 22, 10, 10]
+    widths = [36, 18, 14, 10, 10, 10, 10, 10, 22, 10, 10]
     for c, w in enumerate(widths):
         ws.set_column(c, c, w)
     n_err = frame.filter(pl.col("severity") == "error").height
@@ -160,6 +219,7 @@ def _write_summary(wb, fmt: _Formats, frame: pl.DataFrame, files, shown: int) ->
     warn_rows = frame.filter((pl.col("severity") == "warning") & pl.col("source_row").is_not_null()) \
         .select(row_keys).unique().height
     file_level = frame.filter(pl.col("source_row").is_null() & (pl.col("severity") == "error")).height
+    n_copies = frame.filter(pl.col("rule") == "W_DUPLICATE_ROW").select(row_keys).unique().height
 
     r = 0
     ws.write_string(r, 0, "数据报送问题报告", fmt.title)
@@ -170,7 +230,8 @@ def _write_summary(wb, fmt: _Formats, frame: pl.DataFrame, files, shown: int) ->
         ws.write_string(r, 0, "未发现问题，所有行均符合报送要求。", fmt.plain)
     else:
         ws.write_string(r, 0, f"共发现错误{n_err}条（涉及{err_rows}行，这些行未导入）、警告{n_warn}条"
-                        f"（涉及{warn_rows}行，不影响导入，请核实）"
+                        f"（涉及{warn_rows}行，不影响导入，请核实"
+                        + (f"；其中{n_copies}行与前面某行完全相同，只装载一次" if n_copies else "") + "）"
                         + (f"；另有{file_level}条文件或工作表级错误（整个文件或工作表未导入）" if file_level else "")
                         + "。", fmt.plain)
     r += 1
@@ -185,25 +246,28 @@ def _write_summary(wb, fmt: _Formats, frame: pl.DataFrame, files, shown: int) ->
 
     ws.write_string(r, 0, "一、按文件和工作表统计", fmt.section)
     r += 1
-    heads = ("文件", "工作表", "表格类型", "读取行数", "导入行数", "未导入行数", "有警告行数", "状态",
+    # 读取行数 = 导入行数 + 未导入行数 + 重复行数 (an exact copy of a row above, stored once).
+    heads = ("文件", "工作表", "表格类型", "读取行数", "导入行数", "未导入行数", "重复行数", "有警告行数", "状态",
              "错误数", "警告数")
     for c, h in enumerate(heads):
         ws.write_string(r, c, h, fmt.head)
     r += 1
     for entry in _file_table(frame, files):
-        write_user_text(ws, r, 0, entry.get("path"), fmt.cell)
+        path = entry.get("path")
+        write_user_text(ws, r, 0, names.get(str(path), path) if path is not None else None, fmt.cell)
         write_user_text(ws, r, 1, entry.get("sheet"), fmt.cell)
         write_user_text(ws, r, 2, _kind_zh(entry.get("kind")), fmt.cell)
-        for c, key in ((3, "rows_read"), (4, "rows_loaded"), (5, "rows_rejected"), (6, "rows_warned")):
+        for c, key in ((3, "rows_read"), (4, "rows_loaded"), (5, "rows_rejected"), (6, "rows_duplicate"),
+                       (7, "rows_warned")):
             value = entry.get(key)
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 ws.write_number(r, c, value, fmt.number)
             else:
                 write_user_text(ws, r, c, value, fmt.cell)
         status = entry.get("status")
-        write_user_text(ws, r, 7, STATUS_ZH.get(status, status) if status is not None else None, fmt.cell)
-        ws.write_number(r, 8, entry["errors"], fmt.number)
-        ws.write_number(r, 9, entry["warnings"], fmt.number)
+        write_user_text(ws, r, 8, STATUS_ZH.get(status, status) if status is not None else None, fmt.cell)
+        ws.write_number(r, 9, entry["errors"], fmt.number)
+        ws.write_number(r, 10, entry["warnings"], fmt.number)
         r += 1
     r += 1
 
@@ -228,22 +292,22 @@ def _write_summary(wb, fmt: _Formats, frame: pl.DataFrame, files, shown: int) ->
     ws.activate()
 
 
-def _write_detail(wb, fmt: _Formats, frame: pl.DataFrame) -> None:
+def _write_detail(wb, fmt: _Formats, frame: pl.DataFrame, names: dict[str, str]) -> None:
     ws = wb.add_worksheet(DETAIL_SHEET)
     records = frame.to_dicts()
     parsed = [_parse_row(rec["row_values"]) for rec in records]
 
-    # Union of the original headers, in order of first appearance (rows are sorted by file/sheet).
-    # Spellings that fold alike (`*项目编号` / `项目编号`) share a column; units are kept apart.
-    originals: dict[str, int] = {}  # folded header -> column index
-    titles: dict[str, str] = {}  # folded header -> header as first written
+    # Union of the original headers, each row's in the order of its file (rows are sorted by
+    # file/sheet; see _column_layout). Spellings that fold alike (`*项目编号` / `项目编号`) share a
+    # column; units are kept apart.
+    folded = [tuple(fold_header(key) or key for key in values) for values in parsed]
+    order, layouts = _column_layout(folded)
+    titles: dict[str, str] = {}  # column id -> header as first written
+    for values, seq in zip(parsed, folded):
+        for key, col in zip(values, layouts[seq]):
+            titles.setdefault(col, key)
     room = EXCEL_MAX_COLS - len(DETAIL_HEADERS)
-    for values in parsed:
-        for key in values:
-            folded_key = fold_header(key) or key
-            if folded_key not in originals and len(originals) < room:
-                originals[folded_key] = len(DETAIL_HEADERS) + len(originals)
-                titles[folded_key] = key
+    originals = {col: len(DETAIL_HEADERS) + i for i, col in enumerate(order[:room])}  # column id -> index
     ncols = len(DETAIL_HEADERS) + len(originals)
 
     # Widths from the header and the first rows (computed before writing: constant-memory mode).
@@ -251,26 +315,26 @@ def _write_detail(wb, fmt: _Formats, frame: pl.DataFrame) -> None:
     fixed_keys = ("source_file", "sheet", "source_row", "column", "value", "rule", "severity", "message")
     caps = (40, 20, 8, 22, 30, 26, 8, 60)
     for c, (key, cap) in enumerate(zip(fixed_keys, caps)):
-        data_w = max((_width(str(rec[key])) for rec in sample if rec[key] is not None), default=0)
+        shown = (names.get(rec[key], rec[key]) if key == "source_file" else rec[key] for rec in sample)
+        data_w = max((_width(str(v)) for v in shown if v is not None), default=0)
         ws.set_column(c, c, min(max(_width(DETAIL_HEADERS[c]), data_w, 6) + 2, cap))
     data_w = dict.fromkeys(originals, 0)
-    for values in parsed[:2000]:
-        for key, text in values.items():
-            folded_key = fold_header(key) or key
-            if folded_key in data_w:
-                data_w[folded_key] = max(data_w[folded_key], _width(text))
-    for folded_key, c in originals.items():
-        ws.set_column(c, c, min(max(_width(titles[folded_key]), data_w[folded_key], 6) + 2, 30))
+    for values, seq in zip(parsed[:2000], folded):
+        for text, col in zip(values.values(), layouts[seq]):
+            if col in data_w:
+                data_w[col] = max(data_w[col], _width(text))
+    for col, c in originals.items():
+        ws.set_column(c, c, min(max(_width(titles[col]), data_w[col], 6) + 2, 30))
 
     for c, h in enumerate(DETAIL_HEADERS):
         ws.write_string(0, c, h, fmt.head)
-    for folded_key, c in originals.items():
-        ws.write_string(0, c, neutralise(titles[folded_key]), fmt.head_orig)
+    for col, c in originals.items():
+        ws.write_string(0, c, neutralise(titles[col]), fmt.head_orig)
 
-    for i, (rec, values) in enumerate(zip(records, parsed), 1):
+    for i, (rec, values, seq) in enumerate(zip(records, parsed, folded), 1):
         sev = rec["severity"]
         f = fmt.row.get(sev, fmt.row["other"])
-        write_user_text(ws, i, 0, rec["source_file"], f["text"])
+        write_user_text(ws, i, 0, names.get(rec["source_file"], rec["source_file"]), f["text"])
         write_user_text(ws, i, 1, rec["sheet"], f["text"])
         if rec["source_row"] is not None:
             ws.write_number(i, 2, rec["source_row"], f["number"])
@@ -282,25 +346,24 @@ def _write_detail(wb, fmt: _Formats, frame: pl.DataFrame) -> None:
         write_user_text(ws, i, 6, SEVERITY_ZH.get(sev, sev) if sev else None, f["text"])
         write_user_text(ws, i, 7, rec["message"], f["wrap"])
         hit = _header_key(rec["column"]) if rec["column"] else None
-        written: set[int] = set()
-        for key, text in values.items():
-            c = originals.get(fold_header(key) or key)
-            if c is None or c in written:
-                continue
-            written.add(c)
-            write_user_text(ws, i, c, text, f["hit"] if hit and _header_key(key) == hit else fmt.cell)
+        for (key, text), col in zip(values.items(), layouts[seq]):
+            c = originals.get(col)
+            if c is not None:
+                write_user_text(ws, i, c, text, f["hit"] if hit and _header_key(key) == hit else fmt.cell)
 
     ws.freeze_panes(1, 3)
     ws.autofilter(0, 0, max(len(records), 1), ncols - 1)
 
 
-def write_error_report(issues: pl.DataFrame, path, *, files: list[dict] | None = None) -> Path:
+def write_error_report(issues: pl.DataFrame, path, *, files: list[dict] | None = None, roots=None) -> Path:
     """Write the row-level error report of `issues` to `path` (.xlsx) and return the path.
 
     `issues`: source_file, sheet, source_row (Excel row number, null for file-level problems),
     column (Chinese header), value, rule, severity ('error' | 'warning'), message, row_values (JSON
     object {header: raw cell text}); missing columns are taken as empty. `files`: optional per-sheet
-    summaries {path, sheet, kind, rows_read, rows_loaded, rows_rejected, rows_warned, status}.
+    summaries {path, sheet, kind, rows_read, rows_loaded, rows_rejected, rows_duplicate, rows_warned,
+    status}.
+    `roots`: the files and folders the user named (the 文件 column is relative to them).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -310,8 +373,9 @@ def write_error_report(issues: pl.DataFrame, path, *, files: list[dict] | None =
     try:
         wb.set_properties({"title": "数据报送问题报告"})
         fmt = _Formats(wb)
-        _write_summary(wb, fmt, frame, files, shown)
-        _write_detail(wb, fmt, frame.head(shown))
+        names = _display_names(frame["source_file"].to_list() + [f.get("path") for f in files or ()], roots)
+        _write_summary(wb, fmt, frame, files, shown, names)
+        _write_detail(wb, fmt, frame.head(shown), names)
     finally:
         wb.close()
     return path

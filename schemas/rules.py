@@ -7,6 +7,8 @@ organ's clerk reads; `{header}` is the column's Chinese header, `{value}` the va
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 FILE_RULES = {
     "FILE_UNREADABLE": "文件无法打开或解码：{detail}",
     "FILE_UNKNOWN_KIND": "未能识别文件中任何工作表的表头，请使用报送模板的表头。找到的表头：{detail}",
@@ -36,6 +38,8 @@ WARNING_RULES = {
     "W_GRADE_MISMATCH": "「{header}」填报为“{value}”，按检查项评定应为{detail}，以检查项评定为准",
     "W_OVERALL_MISMATCH": "「{header}」填报为“{value}”，与按权重计算的{detail}相差超过1分",
     "W_FINDING_MISSING": "检查结果为“{value}”时应填写「问题描述」",
+    # An exact copy of a row read before in the same load: stored once, the copy is not loaded again.
+    "W_DUPLICATE_ROW": "与{detail}完全相同，只装载一次",
 }
 
 MESSAGES = {**FILE_RULES, **ROW_RULES, **WARNING_RULES}
@@ -49,7 +53,7 @@ RULE_NAMES_ZH = {
     "W_USCC_ORG_CHECK": "组织机构代码校验位不符", "W_USCC_PILOT": "试点信用代码",
     "W_START_BEFORE_SIGNED": "开始日期早于签订日期", "W_SCORE_MISMATCH": "得分与检查项不符",
     "W_GRADE_MISMATCH": "结论与检查项不符", "W_OVERALL_MISMATCH": "综合得分与分项不符",
-    "W_FINDING_MISSING": "未填写问题描述",
+    "W_FINDING_MISSING": "未填写问题描述", "W_DUPLICATE_ROW": "重复行（只装载一次）",
 }
 
 # Statuses of a file or sheet in a load (load_batches.status and `oversight load --json`).
@@ -78,5 +82,9 @@ FLAGS = {
 INCIDENT_REPORT_HOURS = {"特别重大": 24, "重大": 24, "较大": 24, "一般": 7 * 24}
 
 
-def message(code: str, header: str = "", value: str = "", detail: str = "") -> str:
+def message(code: str, header: str | Sequence[str] = "", value: str = "", detail: str = "") -> str:
+    """The Chinese message of `code`. `header` may be several headers (FILE_MISSING_COLUMN names every
+    missing column): each is then quoted on its own, 「机关代码」「事件等级」."""
+    if not isinstance(header, str):
+        header = "」「".join(h for h in header if h)
     return MESSAGES[code].format(header=header, value=value, detail=detail)

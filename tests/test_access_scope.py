@@ -93,6 +93,8 @@ def test_city_user_sees_nothing_outside_its_city_from_every_function(con):
         if name in queries._WITH_FILTERS:
             result = fn(con, f)
             scoped_raw = getattr(queries, name)(con, queries.Filters(region=CITY, today=TODAY))
+            if name == "vendor_risk":   # the reasons' codes of organs outside the city masked
+                scoped_raw = queries.mask_out_of_region(con, scoped_raw, PREFIX)
             # the same answer as asking the raw function for the city
             assert result.equals(scoped_raw), name
             # a page that forgets the user and asks for nothing gets only the city too
@@ -204,3 +206,49 @@ def test_exports_with_scope_contain_only_in_scope_rows(con, tmp_path):
     assert set(snap_organs["organ_code"]) <= organs
     assert "contact_phone" not in snap_organs.columns
     assert result.workbook.exists()
+
+
+def _outside_incidents(con) -> set[str]:
+    return {code for (code,) in con.execute(
+        "SELECT incident_code FROM incidents JOIN organs USING (organ_code) WHERE NOT starts_with(region_code, ?)",
+        [PREFIX]).fetchall()}
+
+
+def test_a_vendors_reasons_cite_no_code_of_an_organ_outside_the_scope(con):
+    """A visible vendor's tier and reasons are its own (computed from all its data), but the codes they
+    cite of organs outside the user's scope are masked and counted; a province user sees them all."""
+    outside = _outside_incidents(con)
+    raw = queries.vendor_risk(con, queries.Filters(region=CITY, today=TODAY))
+    citing = raw.filter(pl.col("floor_reason").map_elements(lambda t: any(c in t for c in outside),
+                                                            return_dtype=pl.Boolean))
+    assert citing.height, "the sample must have a vendor of the city whose floor rule cites an incident elsewhere"
+    vendor = citing["vendor_code"][0]
+    cited = [c for c in outside if c in citing["floor_reason"][0]]
+    q = queries.for_user(user())
+    mine = q.vendor_risk(con, queries.Filters(vendor_code=vendor, today=TODAY)).row(0, named=True)
+    assert mine["tier"] == citing["tier"][0] and mine["score"] == citing["score"][0]
+    texts = [mine["floor_reason"], mine["tier_change_reason"] or "",
+             *q.vendor_tier_history(con, vendor)["reason_zh"].to_list(),
+             *q.vendor_next_tier(con, vendor, today=TODAY)["description_zh"].to_list()]
+    assert not any(c in t for c in outside for t in texts)
+    assert f"范围外{len(cited)}项" in mine["floor_reason"]
+    # a province user: the same vendor's reasons as the marts have them
+    province = queries.for_user(user(Role.LEADER, "330000"))
+    assert province.vendor_risk(con, queries.Filters(vendor_code=vendor, today=TODAY))["floor_reason"][0] \
+        == citing["floor_reason"][0]
+
+
+def test_an_export_for_a_region_cites_no_code_of_an_organ_outside_it(con):
+    outside = _outside_incidents(con)
+    data = annual.collect(con, 2025, annual.scope_filters(None, TODAY).within(CITY))
+    reasons = data.tables["vendors"].select("floor_reason", "tier_change_reason").rows()
+    assert any("范围外" in (t or "") for row in reasons for t in row)
+    assert not any(c in (t or "") for row in reasons for t in row for c in outside)
+
+
+def test_masked_codes_are_counted_in_their_list():
+    hidden = {"SJ-2025-0002", "SJ-2025-0003", "113302000000000001/ZJ-1"}
+    assert queries._masked("较大事件（SJ-2025-0001、SJ-2025-0002、SJ-2025-0003 等5项）", hidden) \
+        == "较大事件（SJ-2025-0001、范围外2项，共5项）"
+    assert queries._masked("涉密（113302000000000001/ZJ-1）；检查JC-2025-0001", hidden) == "涉密（范围外1项）；检查JC-2025-0001"
+    assert queries._masked("首次评定为D级（高）：风险分59.95", hidden) == "首次评定为D级（高）：风险分59.95"

@@ -306,3 +306,138 @@ def test_a_request_reads_through_one_connection_and_may_write_in_place(client, d
         data.close_request_reader()
         with data.reader() as fresh:
             assert fresh is not after
+
+
+# -- user review: readable panels, no unfinished-feature text, the URL's region kept ------------------
+
+def _grid_defs(node, grid_id: str) -> dict[str, dict]:
+    grid = find_id(node, {"type": "grid-export-grid", "grid": grid_id}) or find_id(node, grid_id)
+    assert grid is not None, grid_id
+    return {d["field"]: d for d in grid["props"]["columnDefs"]}
+
+
+def _grid_col_span(layout, inner_id: str):
+    """The span of the dmc.GridCol (page section) that holds the component `inner_id`."""
+    def walk(node):
+        if isinstance(node, dict):
+            if node.get("type") == "GridCol" and find_id(node, inner_id) is not None:
+                return node["props"]["span"]
+            return next((s for s in map(walk, node.values()) if s is not None), None)
+        if isinstance(node, list):
+            return next((s for s in map(walk, node) if s is not None), None)
+        return None
+    return walk(layout)
+
+
+def test_submissions_history_and_rejected_rows_are_full_width_with_a_readable_reason(client):
+    status, body = route(client, "/submissions")
+    assert status == 200
+    layout = body["response"]
+    for inner in ("sub-history", "sub-rejected"):
+        assert _grid_col_span(layout, inner) == {"base": 12, "md": 12}, inner
+    for output, grid_id in (("sub-rejected", "sub-rejected-grid"), ("sub-history", "sub-history-grid")):
+        shown = panel(client, output, [("sub-params", "data", {}), ("sub-loaded", "data", None)])
+        defs = _grid_defs(shown, grid_id)
+        assert defs["message"]["minWidth"] >= 300 and defs["message"].get("flex") == 1, output
+        assert defs["message"]["wrapText"] is True
+
+
+@pytest.mark.parametrize("lang,wanted", [("zh", "逐次装载的文件清单只向权限范围覆盖全辖区的账户显示"),
+                                         ("en", "shown only to accounts whose scope covers the whole jurisdiction")])
+def test_load_history_of_a_narrower_scope_says_why_it_is_per_kind(client, demo, lang, wanted):
+    city = signed_in_client(demo[0], "inspector-hz")
+    params = {"lang": lang} if lang == "en" else {}
+    shown = panel(city, "sub-history", [("sub-params", "data", params), ("sub-loaded", "data", None)])
+    words = " ".join(texts(shown))
+    assert wanted in words and "待接入" not in words and "pending" not in words
+    assert _grid_defs(shown, "sub-history-grid").keys() >= {"kind_zh", "last_loaded_at", "rows_current"}
+    # the province-wide administrator gets the file-by-file log, without the note
+    full = panel(client, "sub-history", [("sub-params", "data", params), ("sub-loaded", "data", None)])
+    assert "source_file" in _grid_defs(full, "sub-history-grid") and find_id(full, "sub-history-note") is None
+    # each file's status in the page's language, not the loader's code
+    from tests.test_grid_export import grid_in
+    statuses = {r["status"] for r in grid_in(full, "sub-history-grid")["rowData"]}
+    from dashboards.pages.submissions import STATUS_EN
+    from schemas.rules import STATUS_ZH
+    assert statuses and statuses <= set((STATUS_EN if lang == "en" else STATUS_ZH).values()), statuses
+
+
+def test_organ_profile_lists_every_inspection_of_the_organ(client, demo):
+    from warehouse import queries
+    con = queries.connect(demo[0], read_only=True)
+    try:
+        f = queries.Filters(today=TODAY)
+        inspections = queries.inspections(con, f)
+        with_orders = set(queries.rectifications(con, f)["inspection_code"].to_list())
+    finally:
+        con.close()
+    # an organ with an inspection that ordered no rectification (the old fallback left those out)
+    plain = inspections.filter(~inspections["inspection_code"].is_in(list(with_orders)))
+    code = plain["organ_code"][0]
+    expected = set(inspections.filter(inspections["organ_code"] == code)["inspection_code"].to_list())
+    region = inspections.filter(inspections["organ_code"] == code)["region_code"][0]
+    for params in ({"code": code, "organ_region": region}, {"code": code, "organ_region": region, "lang": "en"}):
+        shown = panel(client, "op-inspections", [("op-params", "data", params)])
+        grid = find_id(shown, {"type": "grid-export-grid", "grid": "op-inspections-grid"})
+        assert {r["inspection_code"] for r in grid["props"]["rowData"]} == expected
+        words = " ".join(texts(shown))
+        assert "待接入" not in words and "pending" not in words
+
+
+def _mount_filters(client, path: str, search: str):
+    """What the browser sends when a page's filter bar mounts: shell.filters_to_url with every filter
+    input (in layout order, with the values the layout gave them) marked as changed."""
+    status, body = route(client, path, search)
+    assert status == 200
+    found: list[dict] = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            props = node.get("props")
+            if isinstance(props, dict) and isinstance(props.get("id"), dict) and props["id"].get("type") == "flt":
+                found.append({"id": props["id"], "value": props.get("value")})
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+    walk(body["response"])
+    key = lambda i: json.dumps(i, sort_keys=True, separators=(",", ":"))  # noqa: E731
+    request = {"output": "url.href", "outputs": {"id": "url", "property": "href"},
+               "inputs": [[{"id": f["id"], "property": "value", "value": f["value"]} for f in found]],
+               "state": [[{"id": f["id"], "property": "id", "value": f["id"]} for f in found],
+                         {"id": "url", "property": "pathname", "value": path},
+                         {"id": "url", "property": "search", "value": search}],
+               "changedPropIds": [f"{key(f['id'])}.value" for f in found]}
+    response = client.post("/_dash-update-component", json=request)
+    if response.status_code == 204:
+        return None
+    assert response.status_code == 200
+    return response.get_json()["response"]["url"]["href"]
+
+
+def test_vendors_keeps_the_urls_region_like_overdue(client, demo):
+    city = signed_in_client(demo[0], "inspector-hz")          # scope 杭州市 330100
+    # a region outside the scope: the URL stays, and the page selects no vendor (like /overdue)
+    assert _mount_filters(city, "/overdue", "?region=330200") is None
+    assert _mount_filters(city, "/vendors", "?region=330200") is None
+    status, body = call(city, [("vr-grid", "getRowsResponse"), ("vr-count", "children")],
+                        [("vr-grid", "getRowsRequest", {"startRow": 0, "endRow": 50, "sortModel": []})],
+                        [("vr-params", "data", {"region": "330200"})])
+    assert status == 200 and body["response"]["vr-grid"]["getRowsResponse"]["rowCount"] == 0
+    tiers = panel(city, "vr-tiers", [("vr-params", "data", {"region": "330200"})])
+    assert any("没有数据" in w for w in texts(tiers))
+    # a district stays a district (it was widened to its city), for every role
+    assert _mount_filters(client, "/vendors", "?region=330102") is None
+    assert _mount_filters(client, "/vendors", "?region=330100&tier=D") is None
+    # the filters still write the URL when the user changes them
+    ids = [{"type": "flt", "name": n} for n in ("region", "district", "service", "tier", "q")]
+    body = {"output": "url.href", "outputs": {"id": "url", "property": "href"},
+            "inputs": [[{"id": i, "property": "value", "value": v}
+                        for i, v in zip(ids, ["330100", "330106", None, None, ""])]],
+            "state": [[{"id": i, "property": "id", "value": i} for i in ids],
+                      {"id": "url", "property": "pathname", "value": "/vendors"},
+                      {"id": "url", "property": "search", "value": "?region=330100"}],
+            "changedPropIds": ['{"name":"district","type":"flt"}.value']}
+    response = client.post("/_dash-update-component", json=body)
+    assert response.get_json()["response"]["url"]["href"] == "/vendors?region=330106"

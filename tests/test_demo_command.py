@@ -25,3 +25,15 @@ def test_demo_builds_serves_and_every_demo_account_signs_in_after_another(tmp_pa
     for username, _display, role, scope, password in access.DEMO_ACCOUNTS:
         user = access.authenticate(folder / "oversight.duckdb", username, password)
         assert user and user.role == role and user.region_scope == scope
+    # the demo's load is attributed and audited like any other
+    from warehouse import db
+    con = db.connect(folder / "oversight.duckdb", read_only=True)
+    try:
+        loaded_by = con.execute("SELECT loaded_by FROM loads").fetchall()
+        audited = con.execute("SELECT username, target, detail->>'rows_loaded' FROM audit_log "
+                              "WHERE action = 'load'").fetchall()
+    finally:
+        con.close()
+    assert len(loaded_by) == 1 and loaded_by[0][0]
+    assert len(audited) == 1 and audited[0][0] == loaded_by[0][0] and "submissions" in audited[0][1]
+    assert int(audited[0][2]) > 0

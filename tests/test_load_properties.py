@@ -1,5 +1,5 @@
-"""Property: whatever a sheet holds, every data row read is either loaded or rejected with a
-reason, and nothing crashes."""
+"""Property: whatever a sheet holds, every data row read is either loaded, rejected with a reason,
+or reported as an exact copy of a row before it (W_DUPLICATE_ROW), and nothing crashes."""
 
 import string
 
@@ -26,7 +26,9 @@ def test_every_row_is_loaded_or_rejected_with_a_reason(tmp_path_factory, rows):
     path = write_csv(folder / "organs.csv", ORGAN_HEADERS, rows)
     result = pipeline.run([path], pipeline.Settings(new_warehouse(folder / "w.duckdb"), JURISDICTION, TODAY), write=True)
     for sheet in result.files:
-        assert sheet.rows_read == sheet.rows_loaded + sheet.rows_rejected
+        assert sheet.rows_read == sheet.rows_loaded + sheet.rows_rejected + sheet.rows_duplicate
+    copies = result.issues.filter(result.issues["rule"] == "W_DUPLICATE_ROW")
+    assert copies.height == sum(f.rows_duplicate for f in result.files)
     errors = result.issues.filter(result.issues["severity"] == "error")
     rejected_rows = errors["source_row"].drop_nulls().n_unique()
     assert rejected_rows == sum(f.rows_rejected for f in result.files)

@@ -61,7 +61,7 @@ def test_range_region_jurisdiction_future_and_duplicates(tmp_path, load):
         organ_row(4) + [-1],                     # line 5: ROW_RANGE
         organ_row(5, name="甲") + [1],           # line 6 and 7: same key, different names
         organ_row(5, name="乙") + [1],
-        organ_row(6) + [1], organ_row(6) + [1],  # identical repeat: loads once, no error
+        organ_row(6) + [1], organ_row(6) + [1],  # lines 8 and 9: identical repeat, loads once, a warning
     ], encoding="gb18030")
     vendors = write_csv(tmp_path / "vendors.csv", VENDOR_HEADERS, [
         vendor_row(1), [vendor_code(2), "未来公司", "330106", "2027-01-01"]], sep="\t")
@@ -73,7 +73,10 @@ def test_range_region_jurisdiction_future_and_duplicates(tmp_path, load):
     assert sorted(i["source_row"] for i in only(result, "ROW_DUPLICATE_KEY")) == [6, 7]
     assert [i["source_row"] for i in only(result, "ROW_FUTURE_DATE")] == [3]
     organ_sheet = next(f for f in result.files if f.kind == "organs")
-    assert (organ_sheet.rows_read, organ_sheet.rows_loaded, organ_sheet.rows_rejected) == (8, 3, 5)
+    assert (organ_sheet.rows_read, organ_sheet.rows_loaded, organ_sheet.rows_rejected,
+            organ_sheet.rows_duplicate) == (8, 2, 5, 1)
+    [copy] = issues_of(result, "W_DUPLICATE_ROW", "warning")
+    assert (copy["source_row"], copy["message"]) == (9, "与第8行完全相同，只装载一次")
     assert result.rejections_by_rule() == {"ROW_DUPLICATE_KEY": 2, "ROW_FUTURE_DATE": 1, "ROW_JURISDICTION": 1,
                                            "ROW_RANGE": 1, "ROW_REGION": 1}
 

@@ -45,6 +45,14 @@ def show(client, value, params=None) -> dict:
                 state=[{"id": "pl-params", "property": "data", "value": params or {}}], changed=["pl-plan.value"])
 
 
+def downloads_enabled(client, value, params=None) -> tuple:
+    """(plan workbook disabled, 公示 list disabled, hint) for the plan chosen in the picker."""
+    got = post_callback(client, "pl-get-plan.disabled", inputs=[{"id": "pl-plan", "property": "value", "value": value}],
+                        state=[{"id": "pl-params", "property": "data", "value": params or {}}],
+                        changed=["pl-plan.value"])
+    return got["pl-get-plan"]["disabled"], got["pl-get-public"]["disabled"], got["pl-download-hint"]["children"]
+
+
 def download(client, which: str) -> tuple[str, bytes]:
     button = "pl-get-plan" if which == "plan" else "pl-get-public"
     got = post_callback(client, "pl-download.data",
@@ -65,6 +73,12 @@ def test_the_planning_page_draws_shows_and_downloads(client):
     for wanted in ("pl-draw", "pl-seed", "pl-reason", "pl-plan", "pl-get-plan", "pl-get-public", "2026年第1季度"):
         assert wanted in layout, wanted
     assert "尚无检查计划" in " ".join(texts(show(client, None)))
+    # no plan yet: both downloads are disabled, and the page says why
+    for button in ("pl-get-plan", "pl-get-public"):
+        assert find_id(routed, button)["props"]["disabled"] is True, button
+    assert "抽取计划后才能下载计划工作簿和公示名单。" in texts(find_id(routed, "pl-download-hint"))
+    assert downloads_enabled(client, None) == (True, True, "抽取计划后才能下载计划工作簿和公示名单。")
+    assert downloads_enabled(client, None, {"lang": "en"})[2] == "Draw a plan first to download its workbook and public notice list."
 
     drawn = draw(client)
     assert drawn["pl-plan"]["value"] == "1"
@@ -75,6 +89,11 @@ def test_the_planning_page_draws_shows_and_downloads(client):
     refused = draw(client, redraw=True)
     assert "须说明原因" in " ".join(texts(refused["pl-draw-result"]["children"]))
     assert "pl-plan" not in refused  # nothing re-drawn, the chosen plan stays
+
+    assert downloads_enabled(client, drawn["pl-plan"]["value"]) == (False, False, "")
+    _status, routed = route(client, "/planning")     # a plan exists: the page opens with them enabled
+    assert find_id(routed, "pl-get-plan")["props"]["disabled"] is False
+    assert find_id(routed, "pl-get-public")["props"]["disabled"] is False
 
     shown = show(client, "1")
     words = " ".join(texts(shown))

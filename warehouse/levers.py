@@ -4,11 +4,21 @@ Every lever is computed from the vendor's components and evidence as of the last
 time, everything else unchanged, with the same arithmetic as the mart SQL (docs/risk-method.md):
 a component is the sum of its evidence kept between 0 and its maximum; the score is the sum of the
 components; the tier comes from the cut-points, raised by any floor rule that holds.
+
+Only advice is listed: a lever that would change the score by nothing (0.00 once rounded, e.g. a
+component already at its maximum or already at the level needed) is left out, and so is one that
+would take effect today or earlier (it is no change still to come). Floor rules are the exception:
+they move the tier without moving the score. When the score is already in the target tier's range and
+a floor holds the tier up, the floor's text says so: no change of score alone moves the tier then.
+A floor's points_change is null (it changes no score, so the profile shows no "+0.00" beside it).
+Points are given with two decimals, evaluation means with one (rounded up, so reaching the mean is
+enough); dates are in `available_on`, not repeated in the text.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 import polars as pl
@@ -123,8 +133,13 @@ def next_tier(con, vendor_code: str, *, today: dt.date | None, config: Analytics
     def raw_of(component: str) -> float:
         return float(evidence.filter(pl.col("component") == component)["raw_points"].sum())
 
-    def add(direction, target, needed, lever, component, text, change, available_on=None, sufficient=None):
-        change = round(change, 2)
+    def add(direction, target, needed, lever, component, text, change, available_on=None, sufficient=None,
+            floor=False):
+        change = round(change, 2) + 0.0                         # + 0.0: no −0.0
+        if not floor and (change == 0 or (available_on is not None and available_on <= as_of)):
+            return                                              # no change, or none still to come: no advice
+        if floor:
+            change = None                                       # a floor moves the tier, not the score
         if sufficient is None:
             new_tier = _tier_of(round(v.score + change, 2), cuts)
             if direction == "lower":
@@ -147,10 +162,18 @@ def next_tier(con, vendor_code: str, *, today: dt.date | None, config: Analytics
         d = "lower"
         if v.floor_tier and v.floor_tier > target:
             lift, timed = _floor_lift(con, vendor_code, cfg)
-            text = f"底线规则将其定为{v.floor_tier}级：{v.floor_reason}" + (
-                f"；如无新情况，{lift.isoformat()}起不再适用" if lift and timed else "；须先消除该情形")
+            timed = bool(lift and timed)
+            if timed and lift <= as_of:     # the window has ended since the last refresh
+                text = f"底线规则将其定为{v.floor_tier}级：{v.floor_reason}；其期限已届满，下次刷新后不再适用"
+                lift = None
+            else:
+                text = f"底线规则将其定为{v.floor_tier}级：{v.floor_reason}" + (
+                    "；如无新情况，到期后不再适用" if timed else "；须先消除该情形")
+            if v.score_tier <= target:      # the score is not what holds the tier
+                text = (f"风险分{v.score:.2f}已在{target}级范围，" + text
+                        + "；在此之前，分数再降也不会改变等级")
             add(d, target, needed, "floor", None, text, 0.0, lift if timed else None,
-                sufficient=v.score_tier <= target)
+                sufficient=v.score_tier <= target, floor=True)
         if v.points["rectifications"] > 0:
             n = evidence.filter(pl.col("component") == "rectifications").height
             add(d, target, needed, "close_rectifications", "rectifications",
@@ -174,9 +197,12 @@ def next_tier(con, vendor_code: str, *, today: dt.date | None, config: Analytics
             good, bad = float(vr["evaluations"]["good"]), float(vr["evaluations"]["bad"])
             mean = good - raw_of("evaluations") * (good - bad) / mx["evaluations"]
             goal = max(0.0, v.points["evaluations"] + needed)  # needed ≤ 0
-            target_mean = good - goal * (good - bad) / mx["evaluations"]
-            add(d, target, needed, "better_evaluations", "evaluations",
-                f"服务评价均分由{mean:.1f}提高到{target_mean:.1f}", goal - v.points["evaluations"])
+            # the mean to reach, to one decimal, rounded up (so reaching it is enough), and what it gives
+            target_mean = min(good, math.ceil(round((good - goal * (good - bad) / mx["evaluations"]) * 10, 6)) / 10)
+            points = _capped(mx["evaluations"] * (good - target_mean) / (good - bad), mx["evaluations"])
+            if target_mean > round(mean, 1):
+                add(d, target, needed, "better_evaluations", "evaluations",
+                    f"服务评价均分由{mean:.1f}提高到{target_mean:.1f}", points - v.points["evaluations"])
         if v.points["incidents"] > 0:
             goal = v.points["incidents"] + needed
             last = max(o for o, _b in incidents)
@@ -191,8 +217,7 @@ def next_tier(con, vendor_code: str, *, today: dt.date | None, config: Analytics
                 found = end
             change = _incident_points(incidents, found, cfg) - v.points["incidents"]
             add(d, target, needed, "incident_decay", "incidents",
-                f"如无新事件，事件分项随时间衰减，{found.isoformat()}降至{v.points['incidents'] + change:.2f}",
-                change, found)
+                f"如无新事件，事件分项随时间衰减至{v.points['incidents'] + change:.2f}", change, found)
 
     # -- up: toward D ----------------------------------------------------------------------------------
     if v.tier in HIGHER:
@@ -221,7 +246,7 @@ def next_tier(con, vendor_code: str, *, today: dt.date | None, config: Analytics
         for rule in vr.get("floors", []):
             if rule["tier"] >= target:
                 add(d, target, needed, f"floor_{rule['id']}", None,
-                    f"若出现“{rule['reason']}”，按底线规则直接定为{rule['tier']}级", 0.0, sufficient=True)
+                    f"若出现“{rule['reason']}”，按底线规则直接定为{rule['tier']}级", 0.0, sufficient=True, floor=True)
 
     return pl.DataFrame(rows, schema=SCHEMA)
 

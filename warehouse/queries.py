@@ -977,6 +977,68 @@ __all__ = [
 ]
 
 
+# -- evidence outside a region ---------------------------------------------------------------------
+# A vendor's tier and the reasons for it are its own, computed from all its data (docs/access.md),
+# but the codes those reasons cite (incidents, inspections, rectifications, projects, flags) may
+# belong to organs outside a user's scope or an export's region. Those codes are masked: each becomes
+# OUT_OF_REGION, and in a list in （…） they are counted instead ("范围外2项").
+OUT_OF_REGION = "〔范围外〕"
+# what the reasons' codes look like: letters, digits, "-" and "/", six or more, with a digit
+_CITED = re.compile(r"[0-9A-Za-z][0-9A-Za-z/\-]{4,}[0-9A-Za-z]")
+_LISTED = re.compile(r"（([^（）]*)）")
+_COUNTED = re.compile(r"^(.*) 等(\d+)项$")
+# the text columns of vendor-level answers that cite evidence
+VENDOR_REASON_COLUMNS = ("floor_reason", "tier_change_reason", "reason_zh", "description_zh")
+
+
+def covers_jurisdiction(con, prefix: str | None) -> bool:
+    """Whether the region prefix takes in the warehouse's whole jurisdiction (None: every region)."""
+    if prefix is None:
+        return True
+    jurisdiction = db.get_setting(con, "jurisdiction")
+    return bool(jurisdiction) and jurisdiction != NATIONAL and region_prefix(jurisdiction).startswith(prefix)
+
+
+def mask_out_of_region(con, frame: pl.DataFrame, prefix: str | None,
+                       columns: Sequence[str] = VENDOR_REASON_COLUMNS) -> pl.DataFrame:
+    """`frame` with the codes its reason `columns` cite masked where they belong to an organ outside
+    the region `prefix` (None: nothing is masked). The vendors are the frame's vendor_code (or
+    entity_code) values: a project code is looked up among their projects."""
+    columns = [c for c in columns if c in frame.columns and frame.schema[c] == pl.String]
+    if prefix is None or not frame.height or not columns:
+        return frame
+    cited = {code for c in columns for text in frame[c].drop_nulls().to_list() for code in _CITED.findall(text)
+             if any(ch.isdigit() for ch in code)}
+    if not cited:
+        return frame
+    key = "vendor_code" if "vendor_code" in frame.columns else "entity_code" if "entity_code" in frame.columns else None
+    vendors = frame[key].drop_nulls().unique().to_list() if key else []
+    regions = _run(con, "evidence_regions.sql", {"codes": sorted(cited), "vendors": vendors})
+    hidden = set(regions.filter(~pl.col("region_code").str.starts_with(prefix))["code"].to_list())
+    if not hidden:
+        return frame
+    return frame.with_columns(pl.col(c).map_elements(lambda text: _masked(text, hidden), return_dtype=pl.String)
+                              for c in columns)
+
+
+def _masked(text: str, hidden: set[str]) -> str:
+    text = _CITED.sub(lambda m: OUT_OF_REGION if m.group(0) in hidden else m.group(0), text)
+    return _LISTED.sub(_count_hidden, text)
+
+
+def _count_hidden(group: re.Match) -> str:
+    """A list （a、b 等N项） whose masked items are counted: （a、范围外1项，共N项）."""
+    items = group.group(1).split("、")
+    total = _COUNTED.match(items[-1])
+    if total:
+        items[-1] = total.group(1)
+    hidden = sum(1 for i in items if i == OUT_OF_REGION)
+    if not hidden:
+        return group.group(0)
+    kept = [i for i in items if i != OUT_OF_REGION] + [f"范围外{hidden}项"]
+    return "（" + "、".join(kept) + (f"，共{total.group(2)}项" if total else "") + "）"
+
+
 # -- access: the query layer bound to a user ------------------------------------------------------
 
 class OutOfScope(KeyError):
@@ -1018,7 +1080,8 @@ class UserQueries:
       incident or evaluation at an organ in scope), else raises OutOfScope (a KeyError: "not found").
       A visible vendor's score, tier and components are the vendor's own, computed from all its
       data; the evidence rows and tier history shown are those of organs in scope (and the vendor's
-      own rows without an organ: qualifications);
+      own rows without an organ: qualifications), and the codes its reasons cite of organs outside
+      the scope are masked (mask_out_of_region);
     - drops personal contact columns (schemas.roles.PERSONAL_COLUMNS) unless the role has
       Permission.PERSONAL_DATA;
     - refuses any function it does not know how to scope (AttributeError), so a new query function
@@ -1074,11 +1137,13 @@ class UserQueries:
 
     def covers_jurisdiction(self, con) -> bool:
         """Whether the scope takes in the warehouse's whole jurisdiction (or the warehouse has none)."""
-        prefix = self._prefix()
-        if prefix is None:
-            return True
-        jurisdiction = db.get_setting(con, "jurisdiction")
-        return bool(jurisdiction) and jurisdiction != NATIONAL and region_prefix(jurisdiction).startswith(prefix)
+        return covers_jurisdiction(con, self._prefix())
+
+    def _mask(self, con, frame):
+        """A vendor-level answer with the codes of organs outside the scope masked in its reasons."""
+        if not isinstance(frame, pl.DataFrame) or self.covers_jurisdiction(con):
+            return frame
+        return mask_out_of_region(con, frame, self._prefix())
 
     def _need_vendor(self, con, vendor_code: str) -> None:
         visible = self.vendors_in_scope(con)
@@ -1092,11 +1157,15 @@ class UserQueries:
             def call(con, f: Filters | None = None, *args, **kwargs):
                 if name == "organ_directory":
                     kwargs["contacts"] = bool(kwargs.get("contacts")) and self.personal
-                return self._clean(fn(con, self.scoped(f), *args, **kwargs))
+                result = fn(con, self.scoped(f), *args, **kwargs)
+                return self._clean(self._mask(con, result) if name == "vendor_risk" else result)
         elif name in ("vendor_risk_components", "vendor_next_tier", "vendor_profile", "vendor_qualifications"):
             def call(con, vendor_code: str, *args, **kwargs):
                 self._need_vendor(con, vendor_code)
-                return self._clean(fn(con, vendor_code, *args, **kwargs))
+                result = fn(con, vendor_code, *args, **kwargs)
+                if name == "vendor_next_tier":
+                    result = self._mask(con, result.with_columns(vendor_code=pl.lit(vendor_code))).drop("vendor_code")
+                return self._clean(result)
         elif name == "vendor_risk_evidence":
             def call(con, vendor_code: str, *args, **kwargs):
                 self._need_vendor(con, vendor_code)
@@ -1113,7 +1182,7 @@ class UserQueries:
                 visible = self.vendors_in_scope(con)
                 if visible is not None:
                     frame = frame.filter(pl.col("entity_code").is_in(list(visible)))
-                return self._clean(frame)
+                return self._clean(self._mask(con, frame))
         elif name == "organ_tier_history":
             def call(con, organ_code: str | None = None):
                 organs = self.organs_in_scope(con)

@@ -27,6 +27,12 @@ dagfuncs.zhDateTime = function (v, lang) {
 };
 var AO_TIERS = {zh: {A: 'A 低', B: 'B 一般', C: 'C 较高', D: 'D 高'},
                 en: {A: 'A low', B: 'B moderate', C: 'C elevated', D: 'D high'}};
+// An English grid: a cell holding exactly one of the contract's values (i18n.VALUE_EN, in the grid's
+// context) in English; any other text as it is.
+dagfuncs.enLabel = function (v, context) {
+  var labels = (context && context.valueEn) || {};
+  return (typeof v === 'string' && Object.prototype.hasOwnProperty.call(labels, v)) ? labels[v] : v;
+};
 dagfuncs.tierLabel = function (v, lang) {
   if (aoMissing(v)) { return '—'; }
   return (AO_TIERS[lang === 'en' ? 'en' : 'zh'][v]) || v;

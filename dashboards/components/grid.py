@@ -47,6 +47,8 @@ def _formatter(col: Col, lang: str) -> dict | None:
         return {"function": f"zhDateTime(params.value, '{lang}')"}
     if col.kind == "tier":
         return {"function": f"tierLabel(params.value, '{lang}')"}
+    if col.kind in ("text", "grade") and i18n.norm_lang(lang) == "en":
+        return {"function": "enLabel(params.value, params.context)"}
     return None
 
 
@@ -91,6 +93,8 @@ def _options(lang: str, extra: dict | None = None) -> dict:
             "suppressCellFocus": True, "tooltipShowDelay": 300}
     if i18n.norm_lang(lang) == "zh":
         opts["localeText"] = i18n.AG_GRID_ZH
+    else:   # the contract's values in English, once per grid (read by enLabel)
+        opts["context"] = {"valueEn": i18n.VALUE_EN}
     opts.update(extra or {})
     return opts
 

@@ -180,6 +180,11 @@ def filters_to_url(values, ids, pathname, search):
     trigger = ctx.triggered_id
     if not trigger or not isinstance(trigger, dict):
         raise PreventUpdate
+    # The filter bar mounting reports every filter at once; a user changes one. A select that cannot
+    # hold the URL's value (a district shown as its city, a region outside the user's scope) must not
+    # rewrite the URL to something else.
+    if len(ctx.triggered) > 1:
+        raise PreventUpdate
     name = trigger["name"]
     vals = {i["name"]: v for i, v in zip(ids, values)}
     params = state.parse_search(search)
@@ -218,6 +223,8 @@ def as_of_banner(params: dict, caveats: list[str]) -> html.Div:
         stale = (data.today() - as_of).days
         if stale > 45:
             caveats = [i18n.t("asof.stale", lang, days=stale), *caveats]
+    if i18n.norm_lang(lang) == "en":
+        caveats = [*caveats, i18n.t("asof.reasons_in_chinese", lang)]
     notes = html.Details([html.Summary(i18n.t("asof.caveats", lang)),
                           html.Ul([html.Li(c) for c in caveats])], className="caveats") if caveats else None
     return html.Div([c for c in (head, detail, notes) if c is not None], className="asof-banner")

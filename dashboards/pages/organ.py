@@ -11,7 +11,7 @@ from dash import Input, Output, callback, dcc, html
 
 from dashboards import data, i18n, state
 from dashboards.components import figures
-from dashboards.components.empty import empty_state, not_available
+from dashboards.components.empty import empty_state
 from dashboards.components.grid import Col, grid, records
 from dashboards.components.guard import guarded, guarded_layout
 from dashboards.components.shell import frame, loading, section
@@ -135,31 +135,14 @@ def projects_panel(params):
 def inspections_panel(params):
     lang = state.lang_of(params)
     p = lambda zh, en: i18n.pick(lang, zh, en)  # noqa: E731
-    insp = data.q_optional("inspections", _scope(params), organ_code=params["code"])
-    if insp is not None:
-        if not insp.height:
-            return empty_state(lang, p("该机关还没有检查记录。", "No inspection of this organ yet."))
-        insp = insp.with_columns(vendor_link=_vendor_link(params))
-        return inspection_grid("op-inspections-grid", insp, lang, who="vendor_link", height=300,
-                               export_scope=_export(params, lang))
-    rect = data.q("rectifications", _scope(params), organ_code=params["code"])
-    if not rect.height:
-        return dmc.Stack([empty_state(lang, p("没有需要整改的检查发现。", "No finding that needed a rectification.")),
-                          not_available(lang, p("该机关全部检查的清单", "The full list of the organ's inspections"))], gap=4)
-    by_insp = rect.group_by("inspection_code", "inspected_on").agg(
-        pl.len().alias("findings"), pl.col("veto").sum().alias("veto"),
-        pl.col("status").is_in(["overdue", "due_soon", "open"]).sum().alias("open"),
-        pl.col("item_code").sort().str.join("、").alias("items")).sort("inspected_on", descending=True)
-    cols = [Col("inspection_code", p("检查编号", "Inspection"), width=140),
-            Col("inspected_on", p("日期", "Date"), "date", width=130),
-            Col("findings", p("需整改事项", "Findings"), "int", width=100),
-            Col("veto", p("否决项", "Veto"), "int", width=80), Col("open", p("未完成", "Open"), "int", width=80),
-            Col("items", p("事项编号", "Items"), "long")]
-    return dmc.Stack([grid("op-inspections-grid", cols, records(by_insp), lang, height=320,
-                           export=p("检查与发现的问题", "Inspections and findings"), **_export(params, lang)),
-                      dmc.Text(p("列出有整改要求的检查；全部检查清单待接入。",
-                                 "Inspections with rectification orders; the full list is pending."), size="xs", c="dimmed")],
-                     gap=4)
+    # Every inspection of the organ (queries.inspections, scoped by queries.for_user), newest first, with
+    # its grade, the items found wanting and the rectification deadline.
+    insp = data.q("inspections", _scope(params), organ_code=params["code"])
+    if not insp.height:
+        return empty_state(lang, p("该机关还没有检查记录。", "No inspection of this organ yet."))
+    insp = insp.with_columns(vendor_link=_vendor_link(params))
+    return inspection_grid("op-inspections-grid", insp, lang, who="vendor_link", height=300,
+                           export_scope=_export(params, lang))
 
 
 @callback(Output("op-repeats", "children"), Input("op-params", "data"))

@@ -127,14 +127,18 @@ def layout(**kwargs):
         ], align="flex-end", gap="sm"),
         html.Div(id="pl-draw-result"),
     ], gap="xs")
+    chosen = default_plan(plans, period)
+    no_plan = _plan_id(chosen) is None     # the downloads stay disabled until a plan is drawn and chosen
     picker = dmc.Group([
         dmc.Select(id="pl-plan", label=p("查看计划", "Plan"), data=plan_options(plans, lang),
-                   value=default_plan(plans, period), w=380, size="xs", allowDeselect=False,
+                   value=chosen, w=380, size="xs", allowDeselect=False,
                    placeholder=p("尚无计划", "No plan yet")),
         dmc.Button(p("下载计划工作簿", "Plan workbook"), id="pl-get-plan", size="xs", variant="light",
-                   display=None if data.covers_jurisdiction() else "none"),
-        dmc.Button(p("下载公示名单", "公示 list"), id="pl-get-public", size="xs", variant="light",
-                   display=None if data.covers_jurisdiction() else "none"),
+                   disabled=no_plan, display=None if data.covers_jurisdiction() else "none"),
+        dmc.Button(p("下载公示名单", "Public notice list"), id="pl-get-public", size="xs", variant="light",
+                   disabled=no_plan, display=None if data.covers_jurisdiction() else "none"),
+        dmc.Text(DOWNLOAD_HINT[lang == "en"] if no_plan else "", id="pl-download-hint", size="xs", c="dimmed",
+                 mb=6, display=None if data.covers_jurisdiction() else "none"),
     ], align="flex-end", gap="sm")
     content = [
         dcc.Store(id="pl-params", data=params),
@@ -397,6 +401,19 @@ def show_plan(value, params):
 
 
 # -- downloads -------------------------------------------------------------------------------------------
+
+DOWNLOAD_HINT = ("抽取计划后才能下载计划工作簿和公示名单。", "Draw a plan first to download its workbook and public notice list.")
+
+
+@callback(Output("pl-get-plan", "disabled"), Output("pl-get-public", "disabled"),
+          Output("pl-download-hint", "children"),
+          Input("pl-plan", "value"), State("pl-params", "data"))
+def downloads_enabled(value, params):
+    """The two download buttons work only on a plan: disabled (with a hint why) while none is chosen."""
+    no_plan = _plan_id(value) is None
+    hint = DOWNLOAD_HINT[state.lang_of(params or {}) == "en"] if no_plan else ""
+    return no_plan, no_plan, hint
+
 
 def workbook_bytes(plan_id: int, which: str) -> tuple[bytes, str]:
     """The plan workbook ("plan") or the 公示 list ("public") of a plan, and its file name."""

@@ -109,8 +109,10 @@ def layout(**kwargs):
         dcc.Download(id="sub-report-dl"), dcc.Download(id="sub-template-dl"), dcc.Download(id="sub-rejected-dl"),
         dmc.Grid([
             section(p("上传报送文件", "Upload submission files"), desk, span=12),
-            section(p("装载记录", "Load history"), loading("sub-history"), span=6),
-            section(p("被退回的行", "Rejected rows"), loading("sub-rejected"), span=6),
+            # Full rows: both grids have many fixed-width columns and a long text column (说明) that
+            # must stay readable; side by side they squeezed it to a character's width.
+            section(p("装载记录", "Load history"), loading("sub-history"), span=12),
+            section(p("被退回的行", "Rejected rows"), loading("sub-rejected"), span=12),
             section(p("报送完整性（机关 × 季度）", "Completeness (organs × quarters)"), loading("sub-matrix"), span=12),
         ], gutter="md"),
     ]
@@ -225,7 +227,7 @@ def load_upload(token: str) -> dict:
     data.audit("load", target="、".join(sorted(p.name for p in (folder / "files").iterdir())),
                detail={"load_id": result.load_id, "rows_read": summary["rows_read"],
                        "rows_loaded": summary["rows_loaded"], "rows_rejected": summary["rows_rejected"],
-                       "source": "upload"})
+                       "rows_duplicate": summary.get("rows_duplicate", 0), "source": "upload"})
     return {"summary": summary, "load_id": result.load_id, "issues": result.issues}
 
 
@@ -237,16 +239,39 @@ def _files_grid(grid_id: str, summary: dict, lang: str):
         status = (STATUS_EN if lang == "en" else STATUS_ZH).get(f["status"], f["status"])
         rows.append({"file": Path(f["path"]).name, "sheet": f.get("sheet") or "", "kind": kind,
                      "rows_read": f["rows_read"], "rows_loaded": f["rows_loaded"], "rows_rejected": f["rows_rejected"],
-                     "rows_warned": f.get("rows_warned", 0), "status": status,
+                     "rows_duplicate": f.get("rows_duplicate", 0), "rows_warned": f.get("rows_warned", 0),
+                     "status": status,
                      "message": (f.get("rule") or "") + (" " + f["message"] if f.get("message") else "")})
     cols = [Col("file", p("文件", "File"), width=220), Col("sheet", p("工作表", "Sheet"), width=120),
             Col("kind", p("类型", "Kind"), width=110), Col("rows_read", p("读取行", "Read"), "int", width=90),
             Col("rows_loaded", p("合格行", "Good"), "int", width=90),
             Col("rows_rejected", p("退回行", "Rejected"), "int", width=90),
+            # read = good + rejected + duplicates (an exact copy of a row above, loaded once)
+            Col("rows_duplicate", p("重复行", "Duplicates"), "int", width=90),
             Col("rows_warned", p("警告行", "Warned"), "int", width=90), Col("status", p("状态", "Status"), width=150),
             Col("message", p("说明", "Message"), "long")]
     title = p("已装载的文件", "Loaded files") if grid_id == "sub-loaded-grid" else p("上传文件检查结果", "Upload check")
     return grid(grid_id, cols, rows, lang, height=None, export=title, export_skip=state.GLOBAL_KEYS)
+
+
+MESSAGE_MIN_WIDTH = 300   # px: the 说明 column wraps a sentence per line or two, never a character per line
+
+
+def with_min_width(component, field: str, min_width: int = MESSAGE_MIN_WIDTH):
+    """`component` (a grid, or the Div around a grid with its export button) with the column `field`
+    kept at least `min_width` px wide (it still takes the row's spare width); the grid scrolls
+    sideways rather than squeezing it."""
+    found = [component]
+    while found:
+        node = found.pop()
+        defs = getattr(node, "columnDefs", None)
+        if isinstance(defs, list):
+            node.columnDefs = [{**d, "minWidth": max(d.get("minWidth") or 0, min_width)} if d.get("field") == field
+                               else d for d in defs]
+            return component
+        children = getattr(node, "children", None)
+        found.extend(children if isinstance(children, list) else [children] if children is not None else [])
+    return component
 
 
 def _issues_grid(issues: pl.DataFrame, lang: str):
@@ -291,12 +316,15 @@ def on_upload(contents, filenames, params):
     summary, issues = checked["summary"], checked["issues"]
     errors = int((issues["severity"] == "error").sum()) if issues.height else 0
     loadable = summary["rows_loaded"] > 0
+    copies = summary.get("rows_duplicate", 0)
     head = dmc.Alert(
         p(f"读取 {summary['rows_read']} 行：合格 {summary['rows_loaded']} 行，退回 {summary['rows_rejected']} 行，"
-          f"共 {errors} 个错误、{issues.height - errors} 个警告。"
+          + (f"重复 {copies} 行（与前面某行完全相同，只装载一次），" if copies else "")
+          + f"共 {errors} 个错误、{issues.height - errors} 个警告。"
           + ("确认后装载合格行；退回的行请按问题报告修改后重新报送。" if loadable else "没有可装载的行。"),
-          f"Read {summary['rows_read']} rows: {summary['rows_loaded']} good, {summary['rows_rejected']} rejected; "
-          f"{errors} errors and {issues.height - errors} warnings. "
+          f"Read {summary['rows_read']} rows: {summary['rows_loaded']} good, {summary['rows_rejected']} rejected"
+          + (f", {copies} exact copies of a row above (loaded once)" if copies else "")
+          + f"; {errors} errors and {issues.height - errors} warnings. "
           + ("Confirm to load the good rows; fix the rejected ones from the error report and resend." if loadable
              else "Nothing can be loaded.")),
         title=p("校验结果", "Check result"), color="green" if not summary["rows_rejected"] and loadable else "orange",
@@ -383,8 +411,9 @@ def history_panel(params, _loaded):
                 Col("rows_rejected", p("退回行", "Rejected"), "int", width=90),
                 Col("rows_warned", p("警告行", "Warned"), "int", width=90),
                 Col("status", p("状态", "Status"), width=100), Col("message", p("说明", "Message"), "long")]
-        return grid("sub-history-grid", cols, records(history), lang, height=300, export=p("装载记录", "Load history"),
-                    export_skip=state.GLOBAL_KEYS)
+        history = history.with_columns(pl.col("status").replace(STATUS_EN if lang == "en" else STATUS_ZH))
+        return with_min_width(grid("sub-history-grid", cols, records(history), lang, height=300,
+                                   export=p("装载记录", "Load history"), export_skip=state.GLOBAL_KEYS), "message")
     kinds = data.q("data_as_of", state.filters({}, data.today()), by="kind")
     if not kinds.height or kinds["last_load_id"].is_null().all():
         return empty_state(lang, p("还没有装载过数据。上传文件并确认装载后，这里会列出记录。",
@@ -397,10 +426,14 @@ def history_panel(params, _loaded):
             Col("rows_in_last_load", p("该次装载行数", "Rows in that load"), "int"),
             Col("loads", p("装载次数", "Loads"), "int", width=90),
             Col("rows_current", p("现有行数", "Rows now"), "int")]
+    note = p("按数据类型列出最近一次装载及现有行数。", "The last load of each kind and the rows held now.")
+    if not data.covers_jurisdiction():   # queries.for_user gives the load log only to a jurisdiction-wide scope
+        note += p("逐次装载的文件清单只向权限范围覆盖全辖区的账户显示：一个文件可能含有您权限范围以外机关的数据。",
+                  " The file-by-file load history is shown only to accounts whose scope covers the whole "
+                  "jurisdiction: a file may hold rows of organs outside your scope.")
     return dmc.Stack([grid("sub-history-grid", cols, records(kinds), lang, height=None,
                            export=p("装载记录", "Load history"), export_skip=state.GLOBAL_KEYS),
-                      dmc.Text(p("按数据类型列出最近一次装载；逐次装载记录待接入。",
-                                 "The last load of each kind; the per-load history is pending."), size="xs", c="dimmed")],
+                      dmc.Text(note, size="xs", c="dimmed", id="sub-history-note")],
                      gap=4)
 
 
@@ -424,8 +457,8 @@ def rejected_panel(params, _loaded):
             Col("column_zh", p("列", "Column"), width=120),
             Col("rule", p("规则", "Rule"), width=160), Col("message", p("说明", "Message"), "long")]
     shown = rejected.drop("row_values", "organ_codes", strict=False).head(2000)
-    parts = [grid("sub-rejected-grid", cols, records(shown), lang, height=360, page_size=50,
-                  export=p("被退回的行", "Rejected rows"))]
+    parts = [with_min_width(grid("sub-rejected-grid", cols, records(shown), lang, height=360, page_size=50,
+                                 export=p("被退回的行", "Rejected rows")), "message")]
     organs = sorted({c for codes in rejected["organ_codes"].to_list() for c in (codes or [])})
     if organs:
         names = data.q("organ_directory", queries.Filters(today=data.today()))

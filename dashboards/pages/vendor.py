@@ -36,6 +36,10 @@ def caveats(lang: str) -> list[str]:
                   "promise or a sanction."),
         i18n.pick(lang, "本页列出的检查、评价、事件来自各机关报送，被退回的行不在其中。",
                   "Inspections, evaluations and incidents come from the organs' submissions; rejected rows are not shown."),
+        i18n.pick(lang, "风险分、等级及其依据按该机构的全部数据计算；表格只列权限范围内机关的记录，"
+                        "依据中范围外机关的编号显示为“范围外”。",
+                  "Score, tier and their grounds use all of the vendor's data; the tables list only organs in your "
+                  "scope, and codes of organs outside it are shown as “范围外” (out of scope)."),
     ]
 
 
@@ -58,8 +62,10 @@ def layout(code: str | None = None, **kwargs):
         *fact(p("风险分", "Risk score"), i18n.fmt_num(row["score"], 2)),
         *fact(p("分数对应等级", "Tier by score"), i18n.tier(row["score_tier"], lang)),
         *fact(p("底线规则", "Floor rule"), row["floor_reason"]),
-        *fact(p("服务机关（在办）", "Organs served (active)"), i18n.fmt_int(row["organs_served"], lang)),
-        *fact(p("在办项目", "Active projects"), i18n.fmt_int(row["active_projects"], lang)),
+        # the vendor's own counts, like its score: the tables below list only the organs in scope
+        *fact(p("服务机关（在办，全部地区）", "Organs served (active, all regions)"),
+              i18n.fmt_int(row["organs_served"], lang)),
+        *fact(p("在办项目（全部地区）", "Active projects (all regions)"), i18n.fmt_int(row["active_projects"], lang)),
         *fact(p("等级起始日", "Tier since"), i18n.fmt_date(row["tier_since"], lang)),
         *fact(p("上次等级", "Previous tier"), i18n.tier(row["previous_tier"], lang) if row["previous_tier"] else
                p("首次评定", "first assessment")),
@@ -111,7 +117,7 @@ def identity_panel(params):
     return html.Dl([
         *fact(p("成立日期", "Established"), i18n.fmt_date(r.get("established_on"), lang)),
         *fact(p("注册资本（万元）", "Registered capital (10k CNY)"), i18n.fmt_num(r.get("registered_capital_wan"), 0)),
-        *fact(p("外资背景", "Foreign investment"), r.get("foreign_investment")),
+        *fact(p("外资背景", "Foreign investment"), i18n.value(r.get("foreign_investment"), lang)),
         *fact(p("备案编号", "Filing no."), r.get("filing_no")),
         *fact(p("备案有效期至", "Filing valid until"), i18n.fmt_date(r.get("filing_expires_on"), lang)),
     ], className="profile-facts")
@@ -152,11 +158,15 @@ def levers_panel(params):
         if not sub.height:
             continue
         first = sub.row(0, named=True)
-        head = (i18n.pick(lang, f"降到 {i18n.tier(first['target_tier'], lang)}（需 {first['points_needed']:+.2f} 分）",
-                          f"Down to {i18n.tier(first['target_tier'], lang)} ({first['points_needed']:+.2f} points)")
-                if direction == "lower" else
-                i18n.pick(lang, f"升到 {i18n.tier(first['target_tier'], lang)}（再增 {first['points_needed']:+.2f} 分）",
-                          f"Up to {i18n.tier(first['target_tier'], lang)} ({first['points_needed']:+.2f} points)"))
+        target, needed = i18n.tier(first["target_tier"], lang), first["points_needed"]
+        if direction == "lower" and round(needed, 2) >= 0:
+            # the score is in the lower tier's range already: a floor rule holds the tier up
+            head = i18n.pick(lang, f"降到 {target}：风险分已在该等级范围，等级由底线规则维持",
+                             f"Down to {target}: the score is in its range already; a floor rule holds the tier")
+        elif direction == "lower":
+            head = i18n.pick(lang, f"降到 {target}（需 {needed:+.2f} 分）", f"Down to {target} ({needed:+.2f} points)")
+        else:
+            head = i18n.pick(lang, f"升到 {target}（再增 {needed:+.2f} 分）", f"Up to {target} ({needed:+.2f} points)")
         rows = []
         for r in sub.iter_rows(named=True):
             mark = "✔ " if r["sufficient"] else "· "
@@ -165,8 +175,9 @@ def levers_panel(params):
             change = f"{r['points_change']:+.2f}" if r["points_change"] is not None else ""
             rows.append(html.Li([html.Span(mark), r["description_zh"] + when,
                                  html.Span(f"  {change}", style={"color": "#868e96"})]))
-        items += [dmc.Text(head, fw=600, size="sm", mt=4), html.Ul(rows, style={"margin": "2px 0", "paddingLeft": 18,
-                                                                                    "fontSize": 13})]
+        # the marks (✔ or ·) are the bullets: no list bullet beside them
+        items += [dmc.Text(head, fw=600, size="sm", mt=4),
+                  html.Ul(rows, style={"margin": "2px 0", "paddingLeft": 4, "listStyle": "none", "fontSize": 13})]
     items.append(dmc.Text(i18n.pick(lang, "✔ 表示单凭这一项即可改变等级。", "✔: enough on its own to change the tier."),
                           size="xs", c="dimmed"))
     return html.Div(items, id="vp-levers-list")

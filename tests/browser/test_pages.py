@@ -236,3 +236,51 @@ def test_a_load_in_another_process_while_browsing(page, server, tmp_path):
     assert load.returncode in (0, 1), err
     open_page(page, server, "/", "#kpi-organs_supervised-value")
     assert kpi(page, "organs_supervised") != before, "the new load's organs should show once it committed"
+
+
+# -- user review: the 说明 column readable, the URL's region kept on /vendors ------------------------
+
+def test_rejected_rows_reason_is_readable_and_inside_its_card(page, server):
+    """At 1440 px the 被退回的行 panel has the full row and its 说明 column at least 300 px (it was
+    squeezed to about one character, one character per line, past the card's edge)."""
+    open_page(page, server, "/submissions", "#sub-rejected-grid .ag-row")
+    for grid_id in ("sub-rejected-grid", "sub-history-grid"):
+        header = page.locator(f"#{grid_id} .ag-header-cell[col-id='message']")
+        box = header.bounding_box()
+        card = page.locator(f"#{grid_id}").locator("xpath=ancestor::div[contains(@class,'section')][1]").bounding_box()
+        assert box["width"] >= 300, (grid_id, box)
+        assert box["x"] + box["width"] <= card["x"] + card["width"] + 1, (grid_id, box, card)
+        assert card["width"] >= 1300, (grid_id, card)          # the full row of a 1440-px window
+    cell = page.locator("#sub-rejected-grid .ag-row[row-index='0'] .ag-cell[col-id='message']")
+    text = cell.inner_text()
+    assert len(text) > 10 and cell.bounding_box()["height"] < 90   # a sentence on a line or two
+    shot(page, "submissions-rejected-rows")
+
+
+def test_vendors_keeps_the_urls_region_like_overdue(chromium, server):
+    from tests.browser.conftest import ConsoleWatch, new_context, sign_in
+    context = new_context(chromium)
+    try:
+        page = context.new_page()
+        watch = ConsoleWatch(page)
+        sign_in(page, server, "inspector-hz")           # scope 杭州市; 330200 is 宁波市
+        for path, ready in (("/overdue?region=330200", "#od-total"), ("/vendors?region=330200", "#vr-total")):
+            open_page(page, server, path, ready)
+            page.wait_for_timeout(500)                   # a rewrite of the URL would have come by now
+            settle(page)
+            assert page.url.endswith(path), page.url
+            total = page.inner_text("#od-total" if path.startswith("/overdue") else "#vr-total")
+            assert total == "共 0 条", (path, total)
+        assert "当前筛选条件下没有数据" in page.inner_text("#vr-tiers")
+        shot(page, "vendors-region-outside-scope")
+        assert watch.errors == [], "\n".join(watch.errors)
+    finally:
+        context.close()
+
+
+def test_vendors_keeps_a_district(page, server):
+    open_page(page, server, "/vendors?region=330106", "#vr-total")
+    page.wait_for_timeout(500)
+    settle(page)
+    assert page.url.endswith("/vendors?region=330106"), page.url     # it was widened to 330100
+    assert page.input_value(REGION) == "杭州市" and page.input_value(DISTRICT) == "西湖区"
