@@ -137,7 +137,7 @@ def layout(**kwargs):
                    disabled=no_plan, display=None if data.covers_jurisdiction() else "none"),
         dmc.Button(p("下载公示名单", "Public notice list"), id="pl-get-public", size="xs", variant="light",
                    disabled=no_plan, display=None if data.covers_jurisdiction() else "none"),
-        dmc.Text(DOWNLOAD_HINT[lang == "en"] if no_plan else "", id="pl-download-hint", size="xs", c="dimmed",
+        dmc.Text(i18n.pick(lang, *DOWNLOAD_HINT) if no_plan else "", id="pl-download-hint", size="xs", c="dimmed",
                  mb=6, display=None if data.covers_jurisdiction() else "none"),
     ], align="flex-end", gap="sm")
     content = [
@@ -411,7 +411,7 @@ DOWNLOAD_HINT = ("抽取计划后才能下载计划工作簿和公示名单。",
 def downloads_enabled(value, params):
     """The two download buttons work only on a plan: disabled (with a hint why) while none is chosen."""
     no_plan = _plan_id(value) is None
-    hint = DOWNLOAD_HINT[state.lang_of(params or {}) == "en"] if no_plan else ""
+    hint = i18n.pick(state.lang_of(params or {}), *DOWNLOAD_HINT) if no_plan else ""
     return no_plan, no_plan, hint
 
 
