@@ -76,6 +76,18 @@ def test_profiles_render_and_unknown_codes_say_so(client, demo):
     assert status == 200 and any("没有找到" in w for w in texts(body))
 
 
+def test_risk_scores_are_shown_to_two_decimals_as_computed(client):
+    """A score just under a cut-point (59.95 against D's 60) must not read as the cut-point itself."""
+    import re
+    vendors = section(client, "ov-vendors", "ov-params", {})
+    shown = [w for w in texts(vendors) if "·" in w]
+    assert shown and all(re.search(r"· \d+\.\d\d$", w) for w in shown), shown
+    status, body = route(client, "/vendors")
+    assert status == 200
+    assert _grid_defs(body["response"], "vr-grid")["score"]["valueFormatter"]["function"] == \
+        "zhNumber(params.value, 2, 'zh')"
+
+
 # -- filters change the numbers --------------------------------------------------------------------
 
 def test_kpis_change_with_filters(client):

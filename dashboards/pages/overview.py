@@ -268,7 +268,7 @@ def vendors_panel(params):
     for r in risky.iter_rows(named=True):
         rows.append(html.Div([
             dcc.Link(r["vendor_name"], href=state.href(f"/vendors/{r['vendor_code']}", params), className="top-vendor"),
-            html.Span(f"{i18n.tier(r['tier'], lang)} · {i18n.fmt_num(r['score'], 1)}",
+            html.Span(f"{i18n.tier(r['tier'], lang)} · {i18n.fmt_num(r['score'], 2)}",
                       className=f"tier-cell tier-{r['tier']}", style={"whiteSpace": "nowrap"}),
         ], className="top-vendor-row"))
     more = dcc.Link(i18n.pick(lang, "查看全部服务机构 →", "All vendors →"), href=state.href("/vendors", params))

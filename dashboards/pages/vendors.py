@@ -42,7 +42,8 @@ def columns(lang: str) -> list[Col]:
     p = lambda zh, en: i18n.pick(lang, zh, en)  # noqa: E731
     return [Col("rank", p("名次", "Rank"), "int", width=76, pinned=True),
             Col("vendor_link", p("服务机构", "Vendor"), "link", width=260, pinned=True),
-            Col("score", p("风险分", "Score"), "num", width=96),
+            # two decimals, as computed: 59.95 is under the D cut-point of 60, "60" would not say so
+            Col("score", p("风险分", "Score"), "num", width=96, digits=2),
             Col("tier", p("等级", "Tier"), "tier", width=104),
             Col("components", p("分项构成", "Components"), "bar", width=220),
             Col("organs_served", p("服务机关", "Organs"), "int", width=96),
