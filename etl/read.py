@@ -34,8 +34,7 @@ class FileProblem(Exception):
         super().__init__(detail)
         # `header` may name several columns (FILE_MISSING_COLUMN names every missing one): `headers`
         # keeps them apart for the message, `header` joins them for the report's column cell.
-        self.headers = (header,) if isinstance(header, str) else tuple(header)
-        self.headers = tuple(h for h in self.headers if h)
+        self.headers = tuple(h for h in ((header,) if isinstance(header, str) else header) if h)
         self.rule, self.detail, self.header, self.kind = rule, detail, "、".join(self.headers), kind
 
 

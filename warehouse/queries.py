@@ -999,21 +999,23 @@ def covers_jurisdiction(con, prefix: str | None) -> bool:
     return bool(jurisdiction) and jurisdiction != NATIONAL and region_prefix(jurisdiction).startswith(prefix)
 
 
-def mask_out_of_region(con, frame: pl.DataFrame, prefix: str | None,
+def mask_out_of_region(con, frame: pl.DataFrame, prefix: str | None, *, vendors: Sequence[str] | None = None,
                        columns: Sequence[str] = VENDOR_REASON_COLUMNS) -> pl.DataFrame:
     """`frame` with the codes its reason `columns` cite masked where they belong to an organ outside
-    the region `prefix` (None: nothing is masked). The vendors are the frame's vendor_code (or
-    entity_code) values: a project code is looked up among their projects."""
+    the region `prefix` (nothing is masked when the region takes in the whole jurisdiction). A
+    project code is looked up among the projects of `vendors`, by default the frame's vendor_code
+    (or entity_code) values."""
     columns = [c for c in columns if c in frame.columns and frame.schema[c] == pl.String]
-    if prefix is None or not frame.height or not columns:
+    if not frame.height or not columns or covers_jurisdiction(con, prefix):
         return frame
     cited = {code for c in columns for text in frame[c].drop_nulls().to_list() for code in _CITED.findall(text)
              if any(ch.isdigit() for ch in code)}
     if not cited:
         return frame
-    key = "vendor_code" if "vendor_code" in frame.columns else "entity_code" if "entity_code" in frame.columns else None
-    vendors = frame[key].drop_nulls().unique().to_list() if key else []
-    regions = _run(con, "evidence_regions.sql", {"codes": sorted(cited), "vendors": vendors})
+    if vendors is None:
+        key = next((k for k in ("vendor_code", "entity_code") if k in frame.columns), None)
+        vendors = frame[key].drop_nulls().unique().to_list() if key else []
+    regions = _run(con, "evidence_regions.sql", {"codes": sorted(cited), "vendors": list(vendors)})
     hidden = set(regions.filter(~pl.col("region_code").str.starts_with(prefix))["code"].to_list())
     if not hidden:
         return frame
@@ -1139,11 +1141,9 @@ class UserQueries:
         """Whether the scope takes in the warehouse's whole jurisdiction (or the warehouse has none)."""
         return covers_jurisdiction(con, self._prefix())
 
-    def _mask(self, con, frame):
+    def _mask(self, con, frame: pl.DataFrame, **kwargs) -> pl.DataFrame:
         """A vendor-level answer with the codes of organs outside the scope masked in its reasons."""
-        if not isinstance(frame, pl.DataFrame) or self.covers_jurisdiction(con):
-            return frame
-        return mask_out_of_region(con, frame, self._prefix())
+        return mask_out_of_region(con, frame, self._prefix(), **kwargs)
 
     def _need_vendor(self, con, vendor_code: str) -> None:
         visible = self.vendors_in_scope(con)
@@ -1164,7 +1164,7 @@ class UserQueries:
                 self._need_vendor(con, vendor_code)
                 result = fn(con, vendor_code, *args, **kwargs)
                 if name == "vendor_next_tier":
-                    result = self._mask(con, result.with_columns(vendor_code=pl.lit(vendor_code))).drop("vendor_code")
+                    result = self._mask(con, result, vendors=[vendor_code])
                 return self._clean(result)
         elif name == "vendor_risk_evidence":
             def call(con, vendor_code: str, *args, **kwargs):

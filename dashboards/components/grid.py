@@ -32,6 +32,7 @@ class Col:
     pinned: bool = False
     digits: int = 1
     sortable: bool = True
+    min_width: int = 90       # px, for a column without a fixed width (it takes the row's spare width)
 
 
 def _formatter(col: Col, lang: str) -> dict | None:
@@ -61,7 +62,7 @@ def column_defs(columns: list[Col], lang: str, *, server: bool = False) -> list[
             d["width"] = col.width
         else:
             d["flex"] = 1
-            d["minWidth"] = 90
+            d["minWidth"] = col.min_width
         if col.pinned:
             d["pinned"] = "left"
         if col.kind in ("int", "num", "pct"):

@@ -254,24 +254,9 @@ def _files_grid(grid_id: str, summary: dict, lang: str):
     return grid(grid_id, cols, rows, lang, height=None, export=title, export_skip=state.GLOBAL_KEYS)
 
 
-MESSAGE_MIN_WIDTH = 300   # px: the 说明 column wraps a sentence per line or two, never a character per line
-
-
-def with_min_width(component, field: str, min_width: int = MESSAGE_MIN_WIDTH):
-    """`component` (a grid, or the Div around a grid with its export button) with the column `field`
-    kept at least `min_width` px wide (it still takes the row's spare width); the grid scrolls
-    sideways rather than squeezing it."""
-    found = [component]
-    while found:
-        node = found.pop()
-        defs = getattr(node, "columnDefs", None)
-        if isinstance(defs, list):
-            node.columnDefs = [{**d, "minWidth": max(d.get("minWidth") or 0, min_width)} if d.get("field") == field
-                               else d for d in defs]
-            return component
-        children = getattr(node, "children", None)
-        found.extend(children if isinstance(children, list) else [children] if children is not None else [])
-    return component
+# px: the 说明 column wraps a sentence per line or two, never a character per line (the grid scrolls
+# sideways rather than squeezing it)
+MESSAGE_MIN_WIDTH = 300
 
 
 def _issues_grid(issues: pl.DataFrame, lang: str):
@@ -410,10 +395,11 @@ def history_panel(params, _loaded):
                 Col("rows_loaded", p("装载行", "Loaded"), "int", width=90),
                 Col("rows_rejected", p("退回行", "Rejected"), "int", width=90),
                 Col("rows_warned", p("警告行", "Warned"), "int", width=90),
-                Col("status", p("状态", "Status"), width=100), Col("message", p("说明", "Message"), "long")]
+                Col("status", p("状态", "Status"), width=100),
+                Col("message", p("说明", "Message"), "long", min_width=MESSAGE_MIN_WIDTH)]
         history = history.with_columns(pl.col("status").replace(STATUS_EN if lang == "en" else STATUS_ZH))
-        return with_min_width(grid("sub-history-grid", cols, records(history), lang, height=300,
-                                   export=p("装载记录", "Load history"), export_skip=state.GLOBAL_KEYS), "message")
+        return grid("sub-history-grid", cols, records(history), lang, height=300,
+                    export=p("装载记录", "Load history"), export_skip=state.GLOBAL_KEYS)
     kinds = data.q("data_as_of", state.filters({}, data.today()), by="kind")
     if not kinds.height or kinds["last_load_id"].is_null().all():
         return empty_state(lang, p("还没有装载过数据。上传文件并确认装载后，这里会列出记录。",
@@ -455,10 +441,11 @@ def rejected_panel(params, _loaded):
     cols = [Col("load_id", p("装载", "Load"), "int", width=80),
             Col("source_file", p("文件", "File"), width=200), Col("source_row", p("行号", "Row"), "int", width=80),
             Col("column_zh", p("列", "Column"), width=120),
-            Col("rule", p("规则", "Rule"), width=160), Col("message", p("说明", "Message"), "long")]
+            Col("rule", p("规则", "Rule"), width=160),
+            Col("message", p("说明", "Message"), "long", min_width=MESSAGE_MIN_WIDTH)]
     shown = rejected.drop("row_values", "organ_codes", strict=False).head(2000)
-    parts = [with_min_width(grid("sub-rejected-grid", cols, records(shown), lang, height=360, page_size=50,
-                                 export=p("被退回的行", "Rejected rows")), "message")]
+    parts = [grid("sub-rejected-grid", cols, records(shown), lang, height=360, page_size=50,
+                  export=p("被退回的行", "Rejected rows"))]
     organs = sorted({c for codes in rejected["organ_codes"].to_list() for c in (codes or [])})
     if organs:
         names = data.q("organ_directory", queries.Filters(today=data.today()))

@@ -170,10 +170,7 @@ def collect(con, year: int, scope: Filters, *, progress: Progress | None = None)
     tables["items"] = queries.most_failed_items(con, fy, limit=20)
     say(0.35, "读取服务机构风险…")
     # a region's export cites no code of an organ outside it (the vendors' reasons are their own)
-    prefix = scope.region_prefix
-    vendors = queries.vendor_risk(con, scope)
-    if not queries.covers_jurisdiction(con, prefix):
-        vendors = queries.mask_out_of_region(con, vendors, prefix)
+    vendors = queries.mask_out_of_region(con, queries.vendor_risk(con, scope), scope.region_prefix)
     tables["vendors"] = vendors.with_columns(
         tier_zh=pl.col("tier").replace_strict(TIER_ZH, default=None, return_dtype=pl.String))
     say(0.45, "读取事件、整改与报送…")
