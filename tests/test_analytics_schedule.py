@@ -218,3 +218,74 @@ def test_coverage_due_vs_achieved_by_tier(coverage_world):
     assert ahead.filter(pl.col("tier") == "C").select("due", "due_later").rows() == [(0, 1)]
     # the default window is the year of today
     assert q.coverage(coverage_world, q.Filters(today=TODAY))["due"].sum() == 4
+
+
+@pytest.fixture(scope="module")
+def followup_world(tmp_path_factory):
+    """Follow-ups after serious incidents at the organ itself (today 2025-10-08):
+        OX  良好 2025-08-01; a 较大 incident of its own, vendor unknown, reported 2025-09-11
+            → due 2025-10-11 (not only its routine check, 2026-02-01 as a D organ)
+        OY  优秀 2025-07-01, no projects; a 重大 incident naming vendor VY, reported 2025-09-01
+            → due 2025-10-01, 7 days over
+        OZ  runs a project with VY: due 2025-10-01 too, achieved by its check of 2025-09-20
+        OW  良好 2025-06-01; a 一般 incident of its own: below 较大, no follow-up (C, routine 2026-06-01)
+    """
+    w = World(tmp_path_factory.mktemp("followup"))
+    w.o = {k: w.organ(n) for n, k in enumerate(["OX", "OY", "OZ", "OW"], start=1)}
+    vy = w.vendor(1)
+    w.inspection("X1", w.o["OX"], "2025-08-01", score=75)
+    w.incident("SJX", w.o["OX"], "较大", "2025-09-10 10:00", reported="2025-09-11 09:00")
+    w.inspection("Y1", w.o["OY"], "2025-07-01", score=85)
+    w.incident("SJY", w.o["OY"], "重大", "2025-08-31 10:00", reported="2025-09-01 09:00", vendor=vy)
+    w.project("PZ", w.o["OZ"], vy, "2024-01-01")
+    w.inspection("Z1", w.o["OZ"], "2025-09-20", project="PZ", score=75)
+    w.inspection("W1", w.o["OW"], "2025-06-01", score=75)
+    w.incident("SJW", w.o["OW"], "一般", "2025-09-15 10:00")
+    w.load(TODAY)
+    w.con = w.connect()
+    yield w
+    w.con.close()
+
+
+def test_serious_incident_makes_its_own_organ_due(followup_world):
+    s = schedule(followup_world)
+    assert {k: (r["tier"], r["next_due_on"], r["due_source"], r["days_overdue"], r["status"])
+            for k, r in s.items()} == {
+        "OX": ("D", dt.date(2025, 10, 11), "incident_followup", 0, "due_soon"),
+        "OY": ("D", dt.date(2025, 10, 1), "incident_followup", 7, "overdue"),
+        "OZ": ("B", dt.date(2027, 9, 20), "routine", 0, "scheduled"),
+        "OW": ("C", dt.date(2026, 6, 1), "routine", 0, "scheduled"),
+    }
+    assert s["OX"]["tier_due_on"] == dt.date(2026, 2, 1) and s["OX"]["followup_incident_code"] == "SJX"
+    assert s["OX"]["due_reason"] == "本机关发生较大及以上事件SJX（2025-09-11报告），应在30日内复查"
+    assert s["OY"]["due_reason"] == "本机关发生较大及以上事件SJY（2025-09-01报告），应在30日内复查"
+    # as checks due: OY's outstanding, OZ's achieved on time, OX's not yet fallen due
+    cov = q.coverage(followup_world.con, q.Filters(today=TODAY, period="2025"), by_kind=True)
+    assert cov.filter(pl.col("event_kind") == "incident_followup").select(
+        "tier", "due", "achieved_on_time", "outstanding", "due_later").rows() == [("B", 1, 1, 0, 0), ("D", 1, 0, 1, 1)]
+
+
+def test_routine_interval_follows_the_tier_the_result_led_to(tmp_path):
+    """An organ inspected 2024-06-01 (良好, B; loaded 2025-01-05), then 2025-03-01 不合格, loaded
+    2025-03-10 (→ D: due 2025-09-01), then 2025-12-01 优秀, loaded 2025-12-05 (→ B). The check due
+    after the failed inspection stays a D check due 2025-09-01, achieved late on 12-01: the tier of
+    2025-03-01 itself (B, the result not yet loaded) would have put it in 2027."""
+    w = World(tmp_path)
+    o = w.organ(1)
+    w.inspection("I1", o, "2024-06-01", score=75)
+    w.load(dt.date(2025, 1, 5))
+    w.inspection("I2", o, "2025-03-01", score=50)
+    w.load(dt.date(2025, 3, 10))
+    with w.connect() as con:
+        s = q.organ_schedule(con, q.Filters(today=dt.date(2025, 10, 1))).row(0, named=True)
+        assert (s["tier"], s["next_due_on"], s["days_overdue"]) == ("D", dt.date(2025, 9, 1), 30)
+    w.inspection("I3", o, "2025-12-01", score=85)
+    w.load(dt.date(2025, 12, 5))
+    with w.connect() as con:
+        events = con.sql("SELECT source_code, tier, due_on, achieved_on FROM mart_check_events "
+                         "WHERE event_kind = 'routine' ORDER BY source_on").fetchall()
+        assert events == [("I1", "B", dt.date(2026, 6, 1), dt.date(2025, 3, 1)),
+                          ("I2", "D", dt.date(2025, 9, 1), dt.date(2025, 12, 1)),
+                          ("I3", "B", dt.date(2027, 12, 1), None)]
+        cov = q.coverage(con, q.Filters(today=dt.date(2025, 12, 5), period="2025"))
+        assert cov.select("tier", "due", "achieved", "achieved_on_time", "achieved_late").rows() == [("D", 1, 1, 0, 1)]

@@ -218,3 +218,20 @@ def test_tier_change_appends_history_with_the_reason(world):
     # the second load only recomputed what it touched
     log = world.con.sql("SELECT mode, scope_vendors FROM mart_refresh_log ORDER BY load_id").fetchall()
     assert log[0] == ("full", 4) and log[1][0] == "incremental" and log[1][1] == 1
+
+
+def test_incident_naming_only_its_project_counts_for_the_projects_vendor(tmp_path):
+    """An incident that names the project and not the vendor is the project's vendor's, and so is
+    its late-report flag: 一般 occurred 2025-09-01 10:00, reported 2025-09-20 10:00 (456 h > 7 days).
+    incidents 3 × 0.5^(37/365) = 2.80; flags LATE_INCIDENT_REPORT 1."""
+    w = World(tmp_path)
+    o, v = w.organ(1), w.vendor(1)
+    w.project("P1", o, v, "2024-01-01")
+    w.incident("SJL", o, "一般", "2025-09-01 10:00", reported="2025-09-20 10:00", project="P1")
+    w.load(TODAY)
+    with w.connect() as con:
+        row = q.vendor_risk(con, q.Filters(today=TODAY)).row(0, named=True)
+        assert (row["vendor_code"], row["pts_incidents"], row["pts_flags"]) == (v, 2.80, 1.0)
+        flags = q.vendor_risk_evidence(con, v, "flags")
+        assert flags.select("evidence_kind", "evidence_code", "raw_points").rows() == [
+            ("LATE_INCIDENT_REPORT", "SJL", 1.0)]

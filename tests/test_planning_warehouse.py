@@ -50,7 +50,7 @@ def test_a_plan_is_drawn_recorded_and_never_silently_redrawn(province: Path):
         # organ 1 sent none of its quarterly evaluations for P1: noted, though it is in for other reasons
         assert one["reasons"] == ["INCIDENT_FOLLOWUP", "OVERDUE_PROJECT", "SILENT"] and one["tier"] == "D"
         assert one["reasons_zh"].endswith("；另：2025-Q1、2025-Q2、2025-Q3未报送任何材料")
-        assert one["reasons_zh"].startswith("事件复查：所用服务机构发生事件SJ-2025-001，应于2025-12-31前复查；"
+        assert one["reasons_zh"].startswith("事件复查：本机关或所用服务机构发生事件SJ-2025-001，应于2025-12-31前复查；"
                                             "新项目逾期未检：项目P1应于2025-03-31前首次检查，已逾期")
         assert (one["window_start"], one["window_end"]) == (dt.date(2026, 1, 1), dt.date(2026, 1, 30))
         assert one["needed_expertise"] == ["保密", "数字化"] and one["project_codes"] == ["P1"]

@@ -190,9 +190,9 @@ def incidents_panel(params):
     row = _organ(params["code"]) or {}
     parts = []
     if row.get("followup_incident_code"):
-        parts.append(dmc.Text(p(f"因服务机构事件 {row['followup_incident_code']} 需跟进检查，应于 "
+        parts.append(dmc.Text(p(f"因事件 {row['followup_incident_code']} 需跟进检查，应于 "
                                 f"{i18n.fmt_date(row.get('followup_due_on'), lang)} 前完成。",
-                                f"Follow-up check after vendor incident {row['followup_incident_code']}, due "
+                                f"Follow-up check after incident {row['followup_incident_code']}, due "
                                 f"{i18n.fmt_date(row.get('followup_due_on'), lang)}."), size="sm"))
     if not incidents.height:
         parts.append(empty_state(lang, p("该机关没有事件报告。", "The organ reported no incident.")))

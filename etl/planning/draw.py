@@ -227,7 +227,7 @@ def _d(day: dt.date) -> str:
 def _forced_reasons(o: dict, start: dt.date, end: dt.date, today: dt.date, cfg: PlanningConfig) -> list[Reason]:
     out = []
     if o["followup_due_on"] is not None:
-        out.append(Reason("INCIDENT_FOLLOWUP", f"事件复查：所用服务机构发生事件{o['followup_incident_code'] or ''}，"
+        out.append(Reason("INCIDENT_FOLLOWUP", f"事件复查：本机关或所用服务机构发生事件{o['followup_incident_code'] or ''}，"
                                                f"应于{_d(o['followup_due_on'])}前复查", o["followup_due_on"]))
 
     def late(due: dt.date) -> str:

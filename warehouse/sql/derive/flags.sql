@@ -43,15 +43,21 @@ SELECT 'CLASSIFIED_OFFSITE', 'project', organ_code || '/' || project_code, organ
        NULL, NULL, json_object('work_site', work_site)
 FROM projects WHERE involves_classified AND work_site = '服务机构场所'
 UNION ALL
-SELECT 'SINGLE_INSPECTOR', 'inspection', inspection_code, organ_code, vendor_code, project_code, inspection_code,
-       NULL, json_object('inspectors', inspectors, 'inspector_count', inspector_count)
-FROM inspections WHERE inspector_count < 2
+-- An inspection's or incident's vendor is the one it names, else its project's (as the marts count
+-- them): a flag on a row that names only the project still counts against that project's vendor.
+SELECT 'SINGLE_INSPECTOR', 'inspection', i.inspection_code, i.organ_code, coalesce(i.vendor_code, p.vendor_code),
+       i.project_code, i.inspection_code, NULL,
+       json_object('inspectors', i.inspectors, 'inspector_count', i.inspector_count)
+FROM (SELECT * FROM inspections WHERE inspector_count < 2) i
+LEFT JOIN projects p ON p.organ_code = i.organ_code AND p.project_code = i.project_code
 UNION ALL
-SELECT 'LATE_INCIDENT_REPORT', 'incident', incident_code, organ_code, vendor_code, project_code, NULL,
-       incident_code, json_object('severity', severity, 'report_delay_hours', report_delay_hours,
-                                  'limit_hours', CASE WHEN severity = '一般' THEN 168 ELSE 24 END)
-FROM incidents
-WHERE report_delay_hours > CASE WHEN severity = '一般' THEN 168 ELSE 24 END;
+SELECT 'LATE_INCIDENT_REPORT', 'incident', i.incident_code, i.organ_code, coalesce(i.vendor_code, p.vendor_code),
+       i.project_code, NULL, i.incident_code,
+       json_object('severity', i.severity, 'report_delay_hours', i.report_delay_hours,
+                   'limit_hours', CASE WHEN i.severity = '一般' THEN 168 ELSE 24 END)
+FROM (SELECT * FROM incidents
+      WHERE report_delay_hours > CASE WHEN severity = '一般' THEN 168 ELSE 24 END) i
+LEFT JOIN projects p ON p.organ_code = i.organ_code AND p.project_code = i.project_code;
 
 CREATE OR REPLACE TEMP TABLE kept_flags AS
 SELECT n.*, coalesce(f.raised_at, now()) AS raised_at, coalesce(f.load_id, $load_id) AS load_id

@@ -1,13 +1,17 @@
 -- mart_check_events — every check that fell due for an organ, and when it was achieved: the
 -- "interventions due vs achieved" of the FSA, and the source of the check schedule.
 --   routine           after each inspection: due inspection date + interval(tier) months (domain.md
---                     §3.3); achieved by the organ's next inspection. The tier is the organ's tier at
---                     the time (tier_history as of the inspection date), the current tier for the
---                     latest inspection and when no history reaches back that far.
+--                     §3.3); achieved by the organ's next inspection. The tier is the one the
+--                     inspection's result led to: the organ's tier once the inspection was loaded
+--                     (tier_history as of that load's day: an inspection is loaded some days after it
+--                     took place, and the tier of the inspection day would not yet know its result);
+--                     the current tier for the latest inspection and when no history reaches back
+--                     that far.
 --   new_project       each project: due start_on + new_project_due_days; achieved by the first
 --                     inspection naming the project, or an organ-level inspection (no project) on or
 --                     after start_on, whichever is first.
---   incident_followup each incident of severity ≥ incident_followup_min_severity with a known vendor,
+--   incident_followup each incident of severity ≥ incident_followup_min_severity, for the organ where
+--                     it happened (whether or not its vendor is known) and, when the vendor is known,
 --                     for every organ that had a project with that vendor running at the time
 --                     (started by the report date, not finished before the incident): due report
 --                     date + incident_followup_days; achieved by the organ's first inspection on or
@@ -40,6 +44,14 @@ done AS (
     FROM mart_inspections
     WHERE inspected_on <= $today AND organ_key IN (SELECT organ_key FROM _scope_organs)
 ),
+known AS (
+    -- the day the load that brought each inspection's current row ran
+    SELECT i.inspection_code, l.today AS known_on
+    FROM (SELECT inspection_code, batch_id FROM inspections
+          WHERE organ_code IN (SELECT organ_code FROM _scope_organs)) i
+    JOIN load_batches b USING (batch_id)
+    JOIN loads l USING (load_id)
+),
 sequenced AS (
     SELECT *,
            lead(inspection_code) OVER w AS next_code,
@@ -52,7 +64,10 @@ routine AS (
            CASE WHEN s.next_code IS NULL THEN t.tier ELSE coalesce(h.tier, t.tier) END AS tier,
            s.next_on AS achieved_on, s.next_code AS achieved_by
     FROM sequenced s
-    ASOF LEFT JOIN organ_history h ON h.organ_code = s.organ_code AND {'on': s.inspected_on + 1, 'id': 0} > h.since
+    LEFT JOIN known k USING (inspection_code)
+    ASOF LEFT JOIN organ_history h
+        ON h.organ_code = s.organ_code
+       AND {'on': greatest(s.inspected_on, k.known_on) + 1, 'id': 0} > h.since
     JOIN _organ_tiers t ON t.organ_code = s.organ_code
 ),
 routine_due AS (
@@ -84,14 +99,18 @@ new_project AS (
     JOIN _organ_tiers t ON t.organ_code = p.organ_code
 ),
 serious AS (
-    SELECT i.incident_code, i.vendor_code, i.occurred_at::DATE AS occurred_on, i.reported_at::DATE AS reported_on
+    SELECT i.incident_code, i.organ_code, i.vendor_code, i.occurred_at::DATE AS occurred_on,
+           i.reported_at::DATE AS reported_on
     FROM mart_incidents i
     JOIN cfg_points s ON s.kind = 'severity_rank' AND s.key = i.severity
-    WHERE s.value <= $followup_rank AND i.vendor_code IS NOT NULL
-      AND i.reported_at::DATE <= $today
+    WHERE s.value <= $followup_rank AND i.reported_at::DATE <= $today
 ),
 users AS (
-    SELECT DISTINCT s.incident_code, s.reported_on, p.organ_code
+    -- the organ where it happened is due whatever is known of the vendor
+    SELECT incident_code, reported_on, organ_code
+    FROM serious WHERE organ_code IN (SELECT organ_code FROM _scope_organs)
+    UNION
+    SELECT s.incident_code, s.reported_on, p.organ_code
     FROM serious s
     -- the projects of the organs in scope chosen first (not every project joined to the incidents)
     JOIN (SELECT * FROM mart_projects WHERE organ_key IN (SELECT organ_key FROM _scope_organs)) p

@@ -1,8 +1,8 @@
 -- mart_organ_schedule — each organ's tier (and why), its last inspection and its next check due:
 -- the earliest due date among its checks not yet achieved (mart_check_events): the routine check
 -- after its last inspection, the first check of a project never inspected, a follow-up after a
--- serious incident of a vendor it uses. Days overdue depend on "today" and are worked out by the
--- query layer (today − next_due_on).
+-- serious incident at the organ or of a vendor it uses. Days overdue depend on "today" and are
+-- worked out by the query layer (today − next_due_on).
 -- Grain: one row per organ.
 -- Refresh: the organs in scope.
 DELETE FROM mart_organ_schedule WHERE organ_key IN (SELECT organ_key FROM _scope_organs);
@@ -41,7 +41,8 @@ SELECT o.organ_code, md5_number_lower(o.organ_code) AS organ_key, o.organ_name, 
                                       t.interval_months, k.next_event.source_on::VARCHAR, k.next_event.code)
            WHEN 'new_project' THEN printf('项目%s于%s开始，尚未检查，应在开始后%d日内检查',
                                           k.next_event.code, k.next_event.source_on::VARCHAR, $new_project_due_days)
-           WHEN 'incident_followup' THEN printf('所用服务机构发生%s及以上事件%s（%s报告），应在%d日内复查',
+           WHEN 'incident_followup' THEN printf('%s发生%s及以上事件%s（%s报告），应在%d日内复查',
+                                                CASE WHEN own.incident_code IS NOT NULL THEN '本机关' ELSE '所用服务机构' END,
                                                 $followup_severity, k.next_event.code, k.next_event.source_on::VARCHAR, $followup_days)
            ELSE '从未检查且无外包项目，暂无应检'
        END AS due_reason,
@@ -50,4 +51,9 @@ SELECT o.organ_code, md5_number_lower(o.organ_code) AS organ_key, o.organ_name, 
 FROM (SELECT * FROM organs WHERE organ_code IN (SELECT organ_code FROM _scope_organs)) o
 JOIN _organ_tiers t USING (organ_code)
 JOIN mart_entity_facts f ON f.entity_kind = 'organ' AND f.entity_code = o.organ_code
-LEFT JOIN by_kind k USING (organ_code);
+LEFT JOIN by_kind k USING (organ_code)
+-- the incident behind a follow-up happened at the organ itself (else at another organ of its vendor):
+-- the incidents of the organs in scope chosen first (not every incident joined to the schedule)
+LEFT JOIN (SELECT incident_code, organ_code FROM mart_incidents
+           WHERE organ_code IN (SELECT organ_code FROM _scope_organs)) own
+       ON own.incident_code = k.next_event.code AND own.organ_code = o.organ_code;

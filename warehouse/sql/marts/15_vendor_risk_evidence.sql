@@ -3,7 +3,7 @@
 --   inspections     the last inspections (recency weights, e.g. 3:2:1 = ½, ⅓, ⅙) on the vendor's
 --                   projects within the lookback: max × weight/Σweights × grade share; none at all:
 --                   one row worth max × no_inspection_share
---   evaluations     organs' evaluations whose period ended in the last N months:
+--   evaluations     organs' evaluations whose period ended in the last N months (or is running):
 --                   max × (good − overall)/(good − bad) / n — sums to the mean's position on the scale
 --   incidents       each incident in the window: severity points × 0.5^(age in days / half-life)
 --   qualifications  suspended/revoked certificates, types whose certificates all expired, latest valid
