@@ -9,6 +9,7 @@ so the user learns which columns are missing (all of them) rather than that the 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import takewhile
 
 import polars as pl
 
@@ -18,7 +19,14 @@ from schemas.headers import all_known_headers, fold_header, match_headers
 from schemas.kinds import KINDS, Kind
 
 TOTAL_WORDS = r"^(合计|总计|小计|共计)"
-NOTE_WORDS = r"^(填表说明|填报说明|说明[:：]|注[:：]|备注[:：]|填表人|填报人|审核人|制表人|负责人|填表日期|填报日期|联系人[:：]|联系电话[:：])"
+# Notes below a table: a heading (`备注`, `说明`, `注1：` …, alone or followed by its text) or a
+# sign-off label with its colon (`制表：`, `填报单位（盖章）：`, `报送日期：` …). Labels need the colon:
+# without it they could start a real value.
+_NOTE_HEADING = r"(填表说明|填报说明|说明|备注|附注|注)[0-9一二三四五六七八九十]*([:：\s、.．)）]|$)"
+_SIGN_OFF = (r"(填表人|填报人|制表人|审核人|复核人|审批人|填表|填报|制表|审核|复核|审批|单位负责人|负责人|分管领导|"
+             r"填表单位|填报单位|报送单位|填表日期|填报日期|报送日期|制表日期|统计截止|数据截至|联系人|联系电话)"
+             r"\s*([(（][^)）]*[)）])?\s*[:：]")
+NOTE_WORDS = rf"^\*?({_NOTE_HEADING}|{_SIGN_OFF})"
 
 
 @dataclass
@@ -40,6 +48,41 @@ def _header_row(grid: Grid) -> int | None:
         if score > best_score:
             best, best_score = i, score
     return best
+
+
+def _header_cells(rows: list[list[str | None]], at: int) -> tuple[list[str | None], int]:
+    """The header cells, and the index of the first row below the header.
+
+    A header may take two rows: a cell merged down over both keeps its text in the upper row only
+    (`项目编号` above a blank), and a group cell spans sub-headers below it (`日期` above `开始日期`,
+    `计划完成日期`). A neighbouring row made only of known headers fills the header's other cells.
+    """
+    known = all_known_headers()
+    cells = list(rows[at])
+    is_header = [c is not None and fold_header(c) in known for c in cells]
+    body_at = at + 1
+    for other_at in (at - 1, at + 1):
+        other = rows[other_at] if 0 <= other_at < len(rows) else []
+        filled = [i for i, c in enumerate(other) if c is not None and str(c).strip()]
+        if not filled or any(fold_header(other[i]) not in known for i in filled):
+            continue
+        for i in filled:
+            if not is_header[i]:
+                cells[i], is_header[i] = other[i], True
+        body_at = max(body_at, other_at + 1)
+    return cells, body_at
+
+
+_STEMS = "甲乙丙丁戊己庚辛壬癸"
+
+
+def _column_numbers(row: list[str | None]) -> bool:
+    """Whether a row numbers the columns under the header (`甲 乙 1 2 3 …`), as statistical forms do."""
+    filled = [str(c).strip() for c in row if c is not None and str(c).strip()]
+    stems = sum(1 for _ in takewhile(lambda t: t in _STEMS, filled))
+    numbers = filled[stems:]
+    return (len(filled) >= 3 and filled[:stems] == list(_STEMS[:stems])
+            and numbers == [str(i) for i in range(1, len(numbers) + 1)])
 
 
 def _best_kind(cells: list[str | None], sheet_name: str | None) -> tuple[Kind, dict[int, str]] | None:
@@ -82,7 +125,10 @@ def recognise(grid: Grid) -> Sheet | None:
     header_at = _header_row(grid)
     if header_at is None:
         return None
-    header_cells = grid.top_rows()[header_at]
+    top = grid.top_rows()
+    header_cells, body_at = _header_cells(top, header_at)
+    if body_at < len(top) and _column_numbers(top[body_at]):
+        body_at += 1
     best = _best_kind(header_cells, grid.sheet)
     if best is None:
         return None
@@ -94,7 +140,7 @@ def recognise(grid: Grid) -> Sheet | None:
         # Every missing column at once: an organ that fixes only the first would be rejected again.
         raise FileProblem("FILE_MISSING_COLUMN", "、".join(str(c).strip() for c in written),
                           header=[c.zh for c in missing], kind=kind.name)
-    body = grid.frame.slice(header_at + 1)
+    body = grid.frame.slice(body_at)
     grid_cols = [c for c in body.columns if c != SOURCE_ROW]
     body = _data_rows(body, grid_cols).with_row_index(ROW)
     frame = body.select(

@@ -37,8 +37,9 @@ def folded(e: pl.Expr) -> pl.Expr:
 
 
 def parse_code(e: pl.Expr) -> pl.Expr:
-    """Credit codes: spaces and hyphens dropped, upper case (contract §1)."""
-    return _blank_to_null(folded(e).str.replace_all(r"[\s\-—_]", "").str.to_uppercase())
+    """Credit codes: spaces and hyphens dropped, upper case (contract §1); a leading apostrophe, Excel's
+    mark of a number kept as text, is no part of a code."""
+    return _blank_to_null(folded(e).str.replace_all(r"^'|[\s\-—_]", "").str.to_uppercase())
 
 
 def parse_region(e: pl.Expr) -> pl.Expr:
@@ -65,14 +66,23 @@ def parse_datetime(e: pl.Expr) -> pl.Expr:
     """Excel dates, serial numbers and the text forms of contract §1, to a naive datetime.
 
     `2025-03-05`, `2025/3/5`, `2025.3.5`, `2025年3月5日`, `20250305`, each optionally followed by
-    `HH:MM[:SS]`; an Excel serial number such as 45721 (or 45721.5 with a time of day).
+    `HH:MM[:SS[.fff]]` or `HH时MM分[SS秒]`; an Excel serial number such as 45721 (or 45721.5 with a time
+    of day).
     """
     text = folded(e)
-    unified = (text.str.replace_all(r"[年月/.]", "-").str.replace_all(r"[日号]", " ")
+    # Fractions of a second (`14:30:00.000`, as systems export) go first: their '.' is no date separator.
+    unified = (text.str.replace(r"(:\d{2})\.\d+$", "$1")
+               .str.replace_all(r"[年月/.]", "-").str.replace_all(r"[日号]", " ")
                .str.replace(r"^(\d{4})(\d{2})(\d{2})(\s|$)", "$1-$2-$3$4")
-               .str.replace(r"[Tt]", " ").str.strip_chars())
+               .str.replace(r"[Tt]", " ")
+               # `14时30分[15秒]`, `9时5分`, `9点`: the way incident reports write a time of day.
+               .str.replace(r"[时点](\d)分", "时0${1}分").str.replace(r"分(\d)秒$", "分0${1}秒")
+               .str.replace(r"(\d{1,2})[时点](\d{2})分(\d{2})秒$", "$1:$2:$3")
+               .str.replace(r"(\d{1,2})[时点](\d{2})分?$", "$1:$2")
+               .str.replace(r"(\d{1,2})[时点]$", "$1:00")
+               .str.strip_chars())
     parts = unified.str.extract_groups(
-        r"^(\d{4})-(\d{1,2})-(\d{1,2})\s*(?:(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?)?$")
+        r"^(\d{4})-(\d{1,2})-(\d{1,2})\s*(?:(\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
     pad = lambda s: s.str.zfill(2)  # noqa: E731
     iso = pl.format("{}-{}-{} {}:{}:{}", parts.struct[0], pad(parts.struct[1]), pad(parts.struct[2]),
                     pad(parts.struct[3].fill_null("0")), pad(parts.struct[4].fill_null("0")),

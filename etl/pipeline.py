@@ -26,7 +26,7 @@ import polars as pl
 
 from etl.detect import Sheet, recognise
 from etl.normalise import ROW
-from etl.read import SOURCE_ROW, SUPPORTED_SUFFIXES, FileProblem, read_grids
+from etl.read import FOREIGN_SUFFIXES, SOURCE_ROW, SUPPORTED_SUFFIXES, FileProblem, read_grids
 from etl.validate import check_sheet, reference_problems
 from schemas.checklist import checklist
 from schemas.kinds import BY_NAME, KINDS
@@ -107,7 +107,9 @@ def expand_paths(paths: list[Path]) -> list[Path]:
     found: list[Path] = []
     for p in paths:
         if p.is_dir():
-            found += sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUPPORTED_SUFFIXES
+            # Spreadsheets no reader opens (.et …) are taken too: rejected with advice, not skipped unseen.
+            found += sorted(f for f in p.rglob("*") if f.is_file()
+                            and f.suffix.lower() in SUPPORTED_SUFFIXES + tuple(FOREIGN_SUFFIXES)
                             and not f.name.startswith(("~$", ".")))
         else:
             found.append(p)
@@ -188,14 +190,18 @@ class _Load:
             try:
                 sheet = recognise(grid)
             except FileProblem as problem:
-                self._reject_file(path, grid.sheet, problem, sha)
+                self._reject_file(path, grid.sheet, _hidden(problem.kind) if grid.hidden else problem, sha)
                 recognised += 1
                 continue
             if sheet is None:
-                top = grid.top_rows(3)
-                headers_seen += [str(c).strip() for row in top for c in row if c is not None and str(c).strip()]
+                if not grid.hidden:   # a hidden lookup list is no header the organ wrote
+                    top = grid.top_rows(3)
+                    headers_seen += [str(c).strip() for row in top for c in row if c is not None and str(c).strip()]
                 continue
             recognised += 1
+            if grid.hidden:
+                self._reject_file(path, grid.sheet, _hidden(sheet.kind.name), sha)
+                continue
             result = SheetResult(str(path), grid.sheet, sheet.kind.name, rows_read=sheet.frame.height,
                                  batch_id=self.batch_id())
             result.sha = sha  # type: ignore[attr-defined]
@@ -260,14 +266,38 @@ class _Load:
         zh = {c.name: c.zh for c in kind.columns}
         label = pl.concat_str([pl.format("「{}」为“{}”", pl.lit(zh[k]), pl.col(k).cast(pl.String).fill_null(""))
                                for k in kind.key], separator="、")
-        clashes = clashes.with_columns(detail=pl.format("{}的记录", label))
+        # Each row names the key's other rows: the organ must compare them to keep the right one.
+        clashes = clashes.with_columns(pl.col("_part").cast(pl.Int64)).join(
+            self._numbered(parts), on=["_part", ROW], how="left")
+        clashes = clashes.with_columns(
+            _parts=pl.col("_part").implode().over(kind.key), _rows=pl.col(SOURCE_ROW).implode().over(kind.key),
+            _label=pl.format("{}的记录出现多次且内容不同", label))
         for i, part in enumerate(parts):
             mine = clashes.filter(pl.col("_part") == i)
-            if mine.height:
-                part.errors.append(mine.select(
-                    pl.col(ROW).cast(pl.UInt32), column=pl.lit(kind.key[0]),
-                    value=pl.col(kind.key[0]).cast(pl.String), rule=pl.lit("ROW_DUPLICATE_KEY"),
-                    detail=pl.col("detail")))
+            if mine.is_empty():
+                continue
+            detail = [f"{text}（另见{self._places(parts, i, row, zip(others, rows))}）" for text, row, others, rows
+                      in mine.select("_label", SOURCE_ROW, "_parts", "_rows").iter_rows()]
+            part.errors.append(mine.select(
+                pl.col(ROW).cast(pl.UInt32), column=pl.lit(kind.key[0]),
+                value=pl.col(kind.key[0]).cast(pl.String), rule=pl.lit("ROW_DUPLICATE_KEY"),
+                detail=pl.Series(detail, dtype=pl.String)))
+
+    @staticmethod
+    def _numbered(parts: list[_Part]) -> pl.DataFrame:
+        """(_part, ROW, SOURCE_ROW) of every row of `parts`: a row as the organ numbers it."""
+        return pl.concat([p.sheet.frame.select(pl.lit(i, pl.Int64).alias("_part"), ROW, SOURCE_ROW)
+                          for i, p in enumerate(parts)])
+
+    def _places(self, parts: list[_Part], i: int, row: int, places, limit: int = 5) -> str:
+        """The other places of a key seen from row `row` of part `i`, its own sheet first (a bare 第N行
+        after another file's name would read as that file's): 第8行、文件「b.csv」第2、5行 …"""
+        others = sorted(((j, n) for j, n in places if (j, n) != (i, row)), key=lambda place: place[0] != i)
+        by_part: dict[int, list[str]] = {}
+        for j, n in others[:limit]:
+            by_part.setdefault(j, []).append(str(n))
+        named = [("" if j == i else self._where(parts[j])) + f"第{'、'.join(rows)}行" for j, rows in by_part.items()]
+        return "、".join(named) + (f"等{len(others)}处" if len(others) > limit else "")
 
     def _accepted_rows(self, kind_name: str, parts: list[_Part]) -> pl.DataFrame:
         frames = []
@@ -295,8 +325,7 @@ class _Load:
     def _report_copies(self, kind_name: str, parts: list[_Part], rows: pl.DataFrame, key: list[str]) -> None:
         """W_DUPLICATE_ROW on every later copy of a row, naming the row it repeats (its file and sheet
         too when that is another one); the copy counts as rows_duplicate, not rows_loaded."""
-        numbered = pl.concat([p.sheet.frame.select(pl.lit(i, pl.Int64).alias("_part"), ROW, SOURCE_ROW)
-                              for i, p in enumerate(parts)])
+        numbered = self._numbered(parts)
         marked = rows.select("_part", ROW, *key).join(numbered, on=["_part", ROW], how="left").with_columns(
             _first_part=pl.col("_part").first().over(key),
             _first_row=pl.col(SOURCE_ROW).first().over(key),
@@ -465,6 +494,12 @@ def _checked(paths, settings: Settings, write: bool, progress, con=None) -> "_Lo
             con.close()
     job.con = None
     return job
+
+
+def _hidden(kind_name: str | None) -> FileProblem:
+    """A hidden sheet of a known kind: rejected whole, so that nothing the organ cannot see is loaded
+    and nothing it meant to send is dropped without a word."""
+    return FileProblem("FILE_HIDDEN_SHEET", BY_NAME[kind_name].zh if kind_name else "", kind=kind_name)
 
 
 def _sorted(issues: pl.DataFrame) -> pl.DataFrame:

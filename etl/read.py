@@ -2,17 +2,21 @@
 
 .xlsx and .xls are read with fastexcel (calamine), every cell as text; CSV is decoded strictly as
 UTF-8 (with or without BOM) or else GB18030 (never GBK: GB18030 is its superset, and never a lossy
-codec: mojibake would load silently). A file that cannot be read raises FileProblem with a rule
-code and a Chinese explanation; no traceback reaches the user.
+codec: mojibake would load silently), or as UTF-16 when it starts with that BOM. A file that cannot
+be read raises FileProblem with a rule code and a Chinese explanation; no traceback reaches the user.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import re
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree
 
 import fastexcel
 import polars as pl
@@ -25,6 +29,10 @@ HEADER_SCAN_ROWS = 30
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
 _ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
+# Suffixes organs send that no reader here opens: each gets its own advice rather than a bare "unsupported".
+_SAVE_AS_XLSX = "请用Excel或WPS打开后“另存为”Excel工作簿（.xlsx）再报送"
+FOREIGN_SUFFIXES = {".et": "WPS表格专用格式（.et）无法读取", ".ett": "WPS表格模板格式（.ett）无法读取",
+                    ".ods": "OpenDocument表格格式（.ods）无法读取", ".numbers": "Numbers表格格式无法读取"}
 
 
 class FileProblem(Exception):
@@ -43,6 +51,7 @@ class Grid:
     """One sheet as text: columns c0…cN (String) plus SOURCE_ROW."""
     sheet: str | None
     frame: pl.DataFrame
+    hidden: bool = False         # a hidden sheet of a workbook: the organ does not see it (see etl.pipeline)
 
     def top_rows(self, n: int = HEADER_SCAN_ROWS) -> list[list[str | None]]:
         cells = self.frame.drop(SOURCE_ROW).head(n)
@@ -59,43 +68,175 @@ def read_grids(path: Path, data: bytes | None = None) -> list[Grid]:
         return _read_excel(data)
     if suffix in CSV_SUFFIXES:
         return [_read_csv(data)]
+    if suffix in FOREIGN_SUFFIXES:
+        raise FileProblem("FILE_UNREADABLE", f"{FOREIGN_SUFFIXES[suffix]}，{_SAVE_AS_XLSX}")
     raise FileProblem("FILE_UNREADABLE", f"不支持的文件类型“{path.suffix}”，请报送 .xlsx、.xls 或 .csv 文件")
 
 
 def content_matches(suffix: str, head: bytes) -> bool:
     """Whether a file's first bytes fit its suffix (an upload's type check, before any parsing): a
     workbook is a zip (.xlsx) or an OLE compound file (.xls; either is accepted under either name, as
-    systems export them), a text file has no NUL byte (UTF-8 and GB18030 have none)."""
+    systems export them), a text file has no NUL byte (UTF-8 and GB18030 have none) unless it is UTF-16
+    with its BOM."""
     suffix = suffix.lower()
     if suffix in EXCEL_SUFFIXES:
         return head.startswith(_ZIP_MAGIC) or head.startswith(_OLE_MAGIC)
     if suffix in CSV_SUFFIXES:
-        return b"\x00" not in head
+        return b"\x00" not in head or head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
     return False
 
 
 def _read_excel(data: bytes) -> list[Grid]:
     if data.startswith(_OLE_MAGIC) and _ENCRYPTION_STREAM in data:
         raise FileProblem("FILE_UNREADABLE", "工作簿设有打开密码（已加密），请取消密码后重新报送")
+    if data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        # Many government systems export an HTML (or XML) table under an .xls name; Excel opens it, calamine not.
+        raise FileProblem("FILE_UNREADABLE", f"文件实为网页（HTML/XML）格式，只是扩展名为Excel，{_SAVE_AS_XLSX}")
     try:
         reader = fastexcel.read_excel(data)
+        merged = merged_down(data) if data.startswith(_ZIP_MAGIC) else {}
         grids = []
         for name in reader.sheet_names:
             sheet = reader.load_sheet(name, header_row=None, dtypes="string", skip_rows=0)
-            frame = sheet.to_polars()
+            batch, errors = sheet.to_arrow_with_errors()
+            frame = pl.from_arrow(batch)
+            if errors:
+                frame = _with_formula_errors(frame, errors.errors)
             if frame.width == 0:
                 continue
+            # A date cell comes as `2025-09-30 00:00:00`; its midnight is no part of what the clerk typed.
+            frame = _replace_where(frame, pl.all().str.ends_with(" 00:00:00"),
+                                   r"^(\d{4}-\d{2}-\d{2}) 00:00:00$", "$1")
+            if name in merged:
+                frame = _fill_down(frame, *merged[name])
             frame.columns = [f"c{i}" for i in range(frame.width)]
-            grids.append(Grid(name, frame.with_row_index(SOURCE_ROW, offset=1).cast({SOURCE_ROW: pl.Int64})))
+            grids.append(Grid(name, frame.with_row_index(SOURCE_ROW, offset=1).cast({SOURCE_ROW: pl.Int64}),
+                              hidden=sheet.visible != "visible"))
         return grids
     except FileProblem:
         raise
-    except Exception as exc:  # calamine's errors: corrupt zip, not a workbook, broken records
-        raise FileProblem("FILE_UNREADABLE", f"无法作为Excel工作簿打开，文件可能已损坏或不是Excel格式（{type(exc).__name__}）")
+    except Exception:  # calamine's errors: corrupt zip, not a workbook, broken records (names a clerk cannot use)
+        raise FileProblem("FILE_UNREADABLE", f"无法作为Excel工作簿打开，文件可能已损坏或不是Excel格式；{_SAVE_AS_XLSX}")
+
+
+_MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_MERGE = re.compile(rb'<mergeCell ref="([A-Z]+)(\d+):[A-Z]+(\d+)"')
+# A cell holding a value: an opening <c …> tag not closed at once (`<c r="A1" s="1"/>` is formatting only).
+_VALUE_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]+)\d+"[^>]*?(?<!/)>(?!</c>)')
+
+
+def _column_index(letters: bytes) -> int:
+    index = 0
+    for letter in letters:
+        index = index * 26 + letter - 64
+    return index - 1
+
+
+def merged_down(data: bytes) -> dict[str, tuple[int, list[tuple[int, int, int]]]]:
+    """Cells merged down over several rows in an .xlsx, by sheet name: (the sheet's first used
+    column, [(first row, column, last row), …], 0-based). calamine keeps a merged cell's value in its
+    first row only; the clerk sees it in every row (one organ's code merged over its projects).
+    Best effort: a workbook this cannot follow is read without it."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as book:
+            rels = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
+            targets = {r.get("Id"): r.get("Target", "") for r in rels}
+            found = {}
+            for sheet in ElementTree.fromstring(book.read("xl/workbook.xml")).iter(f"{_MAIN_NS}sheet"):
+                target = targets.get(sheet.get(_REL_ID), "")
+                part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+                first_column, ranges = _scan_sheet(book, part)
+                if ranges:
+                    found[sheet.get("name")] = (first_column, ranges)
+            return found
+    except Exception:
+        return {}
+
+
+def _scan_sheet(book: zipfile.ZipFile, part: str) -> tuple[int, list[tuple[int, int, int]]]:
+    """(first column holding a value, vertical merges) of one sheet's XML. The merges come last in
+    the XML; the cells are only scanned for the first column when there are merges to place."""
+    ranges = {(int(top) - 1, _column_index(column), int(bottom) - 1)
+              for column, top, bottom in _matches(book, part, _MERGE) if int(bottom) > int(top)}
+    if not ranges:
+        return 0, []
+    first_column = min((_column_index(column) for (column,) in _matches(book, part, _VALUE_CELL)), default=0)
+    return first_column, sorted(ranges)
+
+
+def _matches(book: zipfile.ZipFile, part: str, pattern: re.Pattern, chunk: int = 1 << 20):
+    """The groups of every match of `pattern` in a zip member, read in chunks (a sheet may be large)."""
+    tail = b""
+    with book.open(part) as xml:
+        while block := xml.read(chunk):
+            text = tail + block
+            cut = max(0, len(text) - 4096)    # a tag cut by the chunk's end is read whole with the next one
+            for match in pattern.finditer(text):
+                if match.start() < cut:
+                    yield match.groups()
+            tail = text[cut:]
+    for match in pattern.finditer(tail):
+        yield match.groups()
+
+
+def _fill_down(frame: pl.DataFrame, first_column: int, ranges: list[tuple[int, int, int]]) -> pl.DataFrame:
+    """Each merged cell's value written into the empty rows it covers."""
+    columns = {}
+    for top, column, bottom in ranges:
+        at = column - first_column
+        if not 0 <= at < frame.width or top >= frame.height:
+            continue
+        cells = columns.setdefault(at, frame.to_series(at).clone())
+        value = cells[top]
+        rows = [r for r in range(top + 1, min(bottom, frame.height - 1) + 1) if cells[r] is None]
+        if value is not None and rows:
+            cells.scatter(rows, [value] * len(rows))
+    return frame.with_columns(columns.values()) if columns else frame
+
+
+# calamine's names of Excel's formula errors -> the text Excel shows in the cell.
+_EXCEL_ERRORS = {"Div0": "#DIV/0!", "NA": "#N/A", "Name": "#NAME?", "Null": "#NULL!", "Num": "#NUM!", "Ref": "#REF!",
+                 "Value": "#VALUE!", "GettingData": "#GETTING_DATA"}
+_ERROR_DETAIL = re.compile(r"Error\((\w+)\)")
+
+
+def _with_formula_errors(frame: pl.DataFrame, errors) -> pl.DataFrame:
+    """A formula's error (#N/A, #REF! …) as the text Excel shows: read as empty, a broken formula would
+    pass for a blank cell (ROW_REQUIRED, or an optional value silently lost)."""
+    by_column: dict[int, tuple[list[int], list[str]]] = {}
+    for error in errors:
+        found = _ERROR_DETAIL.search(error.detail)
+        if found:
+            row, column = error.offset_position
+            rows, texts = by_column.setdefault(column, ([], []))
+            rows.append(row)
+            texts.append(_EXCEL_ERRORS.get(found.group(1), f"#{found.group(1).upper()}"))
+    for column, (rows, texts) in by_column.items():
+        cells = frame.to_series(column).clone()
+        frame = frame.with_columns(cells.scatter(rows, texts))
+    return frame
+
+
+def _replace_where(frame: pl.DataFrame, hint: pl.Expr, pattern: str, to: str) -> pl.DataFrame:
+    """`pattern` replaced in the columns where some cell matches `hint` (a cheap test): a regular
+    expression over every cell of a two-million-row file costs half a second, the test a hundredth."""
+    if frame.is_empty():
+        return frame
+    hits = frame.select(hint.any()).row(0)
+    columns = [c for c, hit in zip(frame.columns, hits) if hit]
+    return frame.with_columns(pl.col(columns).str.replace(pattern, to)) if columns else frame
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
-    """(text, encoding name): strict UTF-8 (BOM allowed), else strict GB18030."""
+    """(text, encoding name): strict UTF-8 (BOM allowed), else strict GB18030; UTF-16 only with its BOM,
+    as Excel writes “Unicode 文本” (without a BOM, UTF-16 cannot be told from other bytes)."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as exc:
+            raise FileProblem("FILE_UNREADABLE", f"文件为UTF-16编码，但第{exc.start}字节处有错误；"
+                                                 "请在Excel中另存为“CSV UTF-8”后重新报送")
     try:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
@@ -127,6 +268,9 @@ def _read_csv(data: bytes) -> Grid:
         frame = pl.read_csv(payload, has_header=False, infer_schema=False, separator=separator,
                             truncate_ragged_lines=True, missing_columns="insert",
                             schema={f"c{i}": pl.String for i in range(width)}, quote_char='"')
-    except Exception as exc:
-        raise FileProblem("FILE_UNREADABLE", f"CSV文件格式有误，无法解析（{type(exc).__name__}）")
+    except Exception:
+        raise FileProblem("FILE_UNREADABLE", "CSV文件格式有误，无法解析；请用Excel打开后另存为“CSV UTF-8”再报送")
+    # Systems export long codes as ="0571…" so that Excel keeps their digits; Excel shows the text inside,
+    # and so the clerk reads it: that is the value.
+    frame = _replace_where(frame, pl.all().str.starts_with('="'), r'^="(.*)"$', "$1")
     return Grid(None, frame.with_row_index(SOURCE_ROW, offset=1).cast({SOURCE_ROW: pl.Int64}))

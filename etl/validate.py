@@ -12,7 +12,7 @@ import pandera.errors
 import polars as pl
 
 from etl.detect import Sheet
-from etl.normalise import PROBLEM_SCHEMA, ROW, clean_text, normalise
+from etl.normalise import PROBLEM_SCHEMA, ROW, clean_text, normalise, parse_code
 from etl.derive import with_derived
 from schemas.identifiers import region_name, region_prefix, uscc_detail
 from schemas.kinds import Kind
@@ -73,7 +73,7 @@ def _with_written_values(problems: pl.DataFrame, sheet: Sheet, kind: Kind) -> pl
             pl.format("「{}」（{}）", pl.col("other").replace_strict(zh, default=""), pl.col("other_written")))
             .otherwise(pl.col("detail")))
     out = out.with_columns(detail=pl.when(pl.col("rule") == "ROW_USCC").then(
-        uscc_detail(pl.col("value").str.normalize("NFKC").str.replace_all(r"[\s\-—_]", "").str.to_uppercase()))
+        uscc_detail(parse_code(pl.col("value"))))
         .otherwise(pl.col("detail")))
     return out.select(PROBLEM_SCHEMA.keys())
 

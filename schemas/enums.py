@@ -161,5 +161,5 @@ INCIDENT_STATUS = Enumeration(
 )
 
 # Yes/no spellings of contract §1. Folded keys.
-BOOL_TRUE = ("是", "y", "yes", "√", "✓", "1", "true", "t", "有", "对")
-BOOL_FALSE = ("否", "n", "no", "×", "✗", "x", "0", "false", "f", "无", "不")
+BOOL_TRUE = ("是", "y", "yes", "√", "✓", "✔", "☑", "1", "true", "t", "有", "对")
+BOOL_FALSE = ("否", "n", "no", "×", "✗", "✘", "✕", "✖", "x", "0", "false", "f", "无", "不")

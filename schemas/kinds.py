@@ -61,7 +61,8 @@ SCORE = dict(type="decimal", required=True, ge=0, le=100, rule="0–100 分")
 ORGANS = Kind(
     "organs", "机关名录", ("organ_code",),
     (
-        Column("organ_code", "统一社会信用代码", "uscc", True, aliases=("机关统一社会信用代码", "信用代码", "机关代码"),
+        Column("organ_code", "统一社会信用代码", "uscc", True, aliases=(
+            "机关统一社会信用代码", "信用代码", "机关代码", "单位统一社会信用代码", "单位信用代码"),
                rule="18位统一社会信用代码，机关以11开头、群团以13开头", example="11330000002482090Q"),
         Column("organ_name", "机关名称", "text", True, aliases=("单位名称", "名称"), example="浙江省档案局"),
         Column("region_code", "行政区划代码", "region", True, aliases=("区划代码", "所属区划代码"),

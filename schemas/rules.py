@@ -13,6 +13,9 @@ FILE_RULES = {
     "FILE_UNREADABLE": "文件无法打开或解码：{detail}",
     "FILE_UNKNOWN_KIND": "未能识别文件中任何工作表的表头，请使用报送模板的表头。找到的表头：{detail}",
     "FILE_MISSING_COLUMN": "工作表缺少必填列「{header}」，整表未导入。找到的表头：{detail}",
+    # A hidden sheet is not what the organ sees when it checks its workbook: never loaded unseen.
+    "FILE_HIDDEN_SHEET": "该工作表为隐藏工作表，表头可识别为「{detail}」，但未导入：如需报送，请取消隐藏后重新报送；"
+                         "如不需报送，请删除该工作表",
 }
 
 ROW_RULES = {
@@ -26,7 +29,8 @@ ROW_RULES = {
     "ROW_DATE_ORDER": "「{header}」的值“{value}”早于{detail}，日期先后顺序有误",
     "ROW_FUTURE_DATE": "「{header}」的值“{value}”晚于今天（{detail}）",
     "ROW_UNKNOWN_REFERENCE": "「{header}」的值“{value}”{detail}",
-    "ROW_DUPLICATE_KEY": "本次导入中{detail}出现多次且内容不同，相关各行均未导入，请核对后只保留一行",
+    # {detail}: the key, and where its other versions are (「…」为“…”的记录出现多次且内容不同（另见第8行）).
+    "ROW_DUPLICATE_KEY": "本次导入中{detail}，相关各行均未导入，请核对后只保留一行",
 }
 
 WARNING_RULES = {
@@ -45,7 +49,7 @@ WARNING_RULES = {
 MESSAGES = {**FILE_RULES, **ROW_RULES, **WARNING_RULES}
 RULE_NAMES_ZH = {
     "FILE_UNREADABLE": "文件无法读取", "FILE_UNKNOWN_KIND": "无法识别表格类型",
-    "FILE_MISSING_COLUMN": "缺少必填列", "ROW_REQUIRED": "必填项为空", "ROW_TYPE": "格式无法识别",
+    "FILE_MISSING_COLUMN": "缺少必填列", "FILE_HIDDEN_SHEET": "隐藏工作表未导入", "ROW_REQUIRED": "必填项为空", "ROW_TYPE": "格式无法识别",
     "ROW_ENUM": "取值不在允许范围", "ROW_RANGE": "数值超出范围", "ROW_USCC": "信用代码无效",
     "ROW_REGION": "区划代码无效", "ROW_JURISDICTION": "不在本辖区", "ROW_DATE_ORDER": "日期顺序错误",
     "ROW_FUTURE_DATE": "日期晚于今天", "ROW_UNKNOWN_REFERENCE": "引用的对象不存在",
@@ -82,9 +86,21 @@ FLAGS = {
 INCIDENT_REPORT_HOURS = {"特别重大": 24, "重大": 24, "较大": 24, "一般": 7 * 24}
 
 
+# A value quoted in a message is cut to this many characters: a pasted paragraph in a code cell (up
+# to Excel's 32,767) would bury the message. The issue's `value` keeps the whole cell.
+QUOTED_VALUE_CHARS = 60
+
+
+def quoted(value: str) -> str:
+    """`value` as a message quotes it: whole when short, else its start and its length."""
+    if len(value) <= QUOTED_VALUE_CHARS:
+        return value
+    return f"{value[:QUOTED_VALUE_CHARS]}…（共{len(value)}个字符）"
+
+
 def message(code: str, header: str | Sequence[str] = "", value: str = "", detail: str = "") -> str:
     """The Chinese message of `code`. `header` may be several headers (FILE_MISSING_COLUMN names every
     missing column): each is then quoted on its own, 「机关代码」「事件等级」."""
     if not isinstance(header, str):
         header = "」「".join(h for h in header if h)
-    return MESSAGES[code].format(header=header, value=value, detail=detail)
+    return MESSAGES[code].format(header=header, value=quoted(value), detail=detail)

@@ -52,8 +52,27 @@ def test_datetimes_with_hours_and_minutes():
     assert one(parse_date, "2025-02-30") is None
 
 
+@pytest.mark.parametrize("text,moment", [
+    ("2025-03-05 14:30:00.000", "2025-03-05 14:30:00"),     # as database systems export it
+    ("2025/3/5 14:30:15.5", "2025-03-05 14:30:15"),
+    ("2025年3月5日14时30分", "2025-03-05 14:30:00"),          # as incident reports write it
+    ("2025年3月5日 9时5分20秒", "2025-03-05 09:05:20"),
+    ("2025年3月5日9点", "2025-03-05 09:00:00"),
+    ("2025-03-05 14时30分", "2025-03-05 14:30:00"),
+])
+def test_times_written_with_fractions_or_in_chinese(text, moment):
+    assert str(one(parse_datetime, text)) == moment
+
+
+@pytest.mark.parametrize("text", ["2025-3-5 9:5", "2025-03-05 24:00", "2025-03-05 14:30:61", "2025/3/5 下午2:30"])
+def test_ambiguous_or_impossible_times_are_not_guessed(text):
+    assert one(parse_datetime, text) is None
+
+
 @pytest.mark.parametrize("text,value", [("是", True), ("否", False), ("Y", True), ("N", False), ("√", True),
-                                        ("×", False), ("1", True), ("0", False), ("true", True), ("FALSE", False)])
+                                        ("×", False), ("1", True), ("0", False), ("true", True), ("FALSE", False),
+                                        ("✔", True), ("☑", True), ("✘", False), ("✕", False), ("有", True),
+                                        ("无", False)])
 def test_yes_no(text, value):
     assert one(parse_bool, text) is value
 
