@@ -26,6 +26,7 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 from flask import Response, g, jsonify, redirect, request, session
+from flask.sessions import SecureCookieSessionInterface
 from markupsafe import escape
 
 from dashboards import data
@@ -83,6 +84,20 @@ def secure_cookies() -> bool:
     """Secure cookies unless told otherwise; `oversight serve` on a loopback address over plain
     HTTP sets OVERSIGHT_COOKIE_SECURE=0 (browsers treat loopback as a secure context anyway)."""
     return os.environ.get("OVERSIGHT_COOKIE_SECURE", "1") != "0"
+
+
+def secure_request() -> bool:
+    """Whether this response's cookies are HTTPS-only: when configured so, and always for a request
+    that came over HTTPS — also through a reverse proxy on this machine (OVERSIGHT_BEHIND_PROXY=1),
+    where `serve` listens on loopback and the setting alone would say plain HTTP."""
+    return secure_cookies() or request.is_secure
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, HTTPS-only as `secure_request` says."""
+
+    def get_cookie_secure(self, app) -> bool:
+        return super().get_cookie_secure(app) or request.is_secure
 
 
 # -- the signed-in user -------------------------------------------------------------------------------
@@ -161,8 +176,11 @@ def _same_origin() -> bool:
 
 
 def safe_next(target: str | None) -> str:
-    """Where to go after signing in: a path on this site only (never //host or a scheme)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """Where to go after signing in: a path on this site only (never //host or a scheme). Control
+    characters and spaces are refused too: browsers and werkzeug drop a tab or a newline, so that
+    "/\\t/evil.example" would become "//evil.example"."""
+    if (not target or not target.startswith("/") or target.startswith("//") or "\\" in target
+            or any(c.isspace() or not c.isprintable() for c in target)):
         return "/"
     return target
 
@@ -231,12 +249,12 @@ def _headers(response: Response, csp: str) -> Response:
     h["Referrer-Policy"] = "same-origin"    # not no-referrer: with it a form POST says "Origin: null"
     h["Cross-Origin-Opener-Policy"] = "same-origin"
     h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
-    if secure_cookies():
+    if secure_request():
         h["Strict-Transport-Security"] = "max-age=31536000"
     if not _is_public(request.path) or request.path == "/login":
         h["Cache-Control"] = "no-store"
     if session.get("csrf"):
-        response.set_cookie(CSRF_COOKIE, session["csrf"], secure=secure_cookies(), httponly=False,
+        response.set_cookie(CSRF_COOKIE, session["csrf"], secure=secure_request(), httponly=False,
                             samesite="Strict", path="/")
     return response
 
@@ -260,7 +278,8 @@ TEXT = {
                     "`oversight users add NAME --role admin --scope REGION` (or runs `oversight demo`)."},
 }
 REFUSAL_EN = {"bad_credentials": "Wrong user name or password.", "locked": "Too many failed attempts: the account is locked for now.",
-              "disabled": "This account is disabled; ask a data administrator.", "busy": "The data is being updated; try again shortly."}
+              "disabled": "This account is disabled; ask a data administrator.", "busy": "The data is being updated; try again shortly.",
+              "throttled": "Too many failed sign-ins from this address; try again later."}
 
 LOGIN_PAGE = """<!doctype html><html lang="{lang_attr}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>
@@ -368,6 +387,7 @@ def install(app) -> None:
     """Put the gate, the sign-in routes and the headers on the Dash app's Flask server."""
     server = app.server
     server.secret_key = secret_key()
+    server.session_interface = _SessionInterface()
     server.config.update(
         SESSION_COOKIE_NAME="oversight_session", SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=secure_cookies(), PERMANENT_SESSION_LIFETIME=SESSION_LIMIT,

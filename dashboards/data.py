@@ -19,6 +19,7 @@ import datetime as dt
 import logging
 import os
 import re
+import stat
 import threading
 from dataclasses import replace
 from pathlib import Path
@@ -33,6 +34,9 @@ log = logging.getLogger("dashboards")
 
 DEFAULT_WAREHOUSE = "data/oversight.duckdb"
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+# What the files of one upload may unpack to: a workbook is a zip, and a 1.6 MB one can hold 400 MB
+# of sheet XML that the reader turns into nearly 1 GB of memory.
+MAX_UNPACKED_BYTES = 256 * 1024 * 1024
 
 # Query functions the pages would use if warehouse.queries had them (requested from the query layer).
 # None outstanding: vendor_profile, vendor_qualifications, inspections, load_history and rejected_rows
@@ -102,10 +106,22 @@ def require(permission, *, whole_jurisdiction: bool = False) -> None:
     from warehouse import access
     try:
         access.audit(warehouse_path(), "permission_denied", user=who, target=str(permission.value),
-                     remote_addr=request.remote_addr if has_request_context() else None, wait=5.0)
+                     detail=attempted(), remote_addr=request.remote_addr if has_request_context() else None, wait=5.0)
     except Exception:  # noqa: BLE001 — the refusal stands even if it cannot be recorded
         log.exception("could not record a refused %s by %s", permission, who.username)
     raise PermissionDenied(reason)
+
+
+def attempted() -> dict | None:
+    """What a refused request asked for, for the audit log: the callback's outputs and what set it
+    off (every callback posts to the same address), or the path."""
+    from flask import has_request_context, request
+    if not has_request_context():
+        return None
+    body = request.get_json(silent=True) if request.is_json else None
+    if not isinstance(body, dict) or not body.get("output"):
+        return {"request": request.path}
+    return {"request": str(body["output"])[:200], "trigger": str(body.get("changedPropIds") or "")[:200]}
 
 
 def audit(action: str, *, target: str | None = None, detail: dict | None = None) -> None:
@@ -155,9 +171,22 @@ def today() -> dt.date:
 def upload_root() -> Path:
     root = os.environ.get("OVERSIGHT_UPLOAD_DIR")
     if root:
-        return Path(root)
+        return private_dir(Path(root))
     import tempfile
-    return Path(tempfile.gettempdir()) / "oversight-uploads"
+    return private_dir(Path(tempfile.gettempdir()) / "oversight-uploads")
+
+
+def private_dir(path: Path) -> Path:
+    """`path` as a folder only the server's own user may enter (0700), made if missing. Uploads and
+    exports hold the warehouse's data and default to the shared temporary folder, where another
+    user could have made the folder first (to read the files, or to swap in links): refused."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    info = os.lstat(path)
+    if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+        raise RuntimeError(f"{path} 不是本服务账户所有的目录，不能在其中存放上传或导出的文件")
+    if info.st_mode & 0o077:
+        os.chmod(path, 0o700)
+    return path
 
 
 def version() -> tuple | None:

@@ -35,6 +35,12 @@ def is_loopback(host: str) -> bool:
     return host in ("127.0.0.1", "::1", "localhost") or host.startswith("127.")
 
 
+def check_debug(host: str, debug: bool) -> None:
+    """The development server's debugger runs code typed into the browser: loopback only."""
+    if debug and not is_loopback(host):
+        raise ValueError(f"调试模式只能在本机回环地址上使用（--host 127.0.0.1），不能在 {host} 上提供：调试器可在服务器上执行任意代码。")
+
+
 def configure(warehouse: Path, today: dt.date | None, host: str = DEFAULT_HOST) -> None:
     from warehouse import analytics_config, db
     os.environ["OVERSIGHT_WAREHOUSE"] = str(db.absolute(warehouse))
@@ -51,6 +57,7 @@ def run(warehouse: Path, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, 
         threads: int = DEFAULT_THREADS, debug: bool = False, today: dt.date | None = None,
         announce: Callable[[str], None] = print) -> None:
     """Serve until interrupted. `announce` receives the address line once the server listens."""
+    check_debug(host, debug)
     configure(warehouse, today, host)
     url = address(host, port)
     ready = f"档案外包监管分析已启动：{url}  （按 Ctrl+C 停止 / press Ctrl+C to stop）"

@@ -338,6 +338,10 @@ def _serve_options(fn):
 
 def _serve(warehouse: Path, host: str, port: int, workers: int, threads: int, debug: bool, day: dt.date | None) -> None:
     from dashboards import serve as srv
+    try:
+        srv.check_debug(host, debug)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
     if not _exists(warehouse):
         click.echo(f"注意：仓库文件 {warehouse} 还不存在，页面将提示先装载数据。", err=True)
     srv.run(warehouse, host=host, port=port, workers=workers, threads=threads, debug=debug, today=day,

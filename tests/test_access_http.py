@@ -127,6 +127,8 @@ def test_exports_carry_only_the_city(city, env):
     values = [c for row in book.active.iter_rows(values_only=True) for c in row if isinstance(c, str)]
     assert "权限范围：杭州市" in " ".join(values)
     assert not [v for v in values if v in regions and not regions[v].startswith(HANGZHOU)]
+    exported = audit_actions(env, "export").row(0, named=True)
+    assert exported["username"] == "inspector-hz" and f"共 {json.loads(exported['detail'])['rows']} 行" in values
     # The annual export is narrowed to the city whatever region is asked for.
     from dashboards.pages import export as page
     started = post_callback(city, "ex-started.children",
@@ -182,7 +184,11 @@ def test_an_inspector_cannot_load_data(env):
         assert not con.execute("SELECT count(*) FROM organs WHERE organ_code = ?", [NEW_ORGAN_CODE]).fetchall()[0][0]
     finally:
         con.close()
-    assert audit_actions(env, "permission_denied").height == before + 2
+    refusals = audit_actions(env, "permission_denied")
+    assert refusals.height == before + 2
+    # The auditor reads what was asked for, not only which right was missing.
+    assert "sub-load.children" in refusals["detail"][0] and "sub-confirm.n_clicks" in refusals["detail"][0]
+    assert "sub-check.children" in refusals["detail"][1]
 
 
 def test_a_city_administrator_cannot_load_for_the_province(env):
@@ -329,3 +335,127 @@ def test_uploads_are_limited_in_size_and_type(admin, env):
     huge = admin.post("/_dash-update-component", data=b"x" * (data.MAX_UPLOAD_BYTES * 2),
                       headers={"Content-Type": "application/json"})
     assert huge.status_code == 413
+
+
+# -- found by probing the running app --------------------------------------------------------------
+
+@pytest.mark.parametrize("target", ["/\t/evil.example/", "/\n/evil.example", "/ /evil.example", "//evil.example",
+                                    "/\\evil.example", "https://evil.example", "javascript:alert(1)"])
+def test_sign_in_never_sends_the_browser_to_another_site(env, target):
+    # werkzeug (and browsers) drop a tab from a Location: "/\t/evil.example/" would become "//evil.example/".
+    from dashboards.app import app
+    client = app.server.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    done = client.post("/login", data={"username": "leader", "password": DEMO_PASSWORDS["leader"],
+                                       "csrf": csrf_from(page), "next": target})
+    assert done.status_code == 302 and done.headers["Location"] == "/"
+    again = client.get("/login", query_string={"next": target})       # already signed in: straight on
+    assert again.status_code == 302 and again.headers["Location"] == "/"
+
+
+def test_cookies_are_https_only_behind_a_proxy_on_this_machine(env, monkeypatch):
+    # `serve` on loopback behind an HTTPS proxy: the bind address says plain HTTP, the request says HTTPS
+    # (what OVERSIGHT_BEHIND_PROXY=1 makes of X-Forwarded-Proto).
+    from dashboards.app import app
+    monkeypatch.setenv("OVERSIGHT_COOKIE_SECURE", "0")
+    monkeypatch.setitem(app.server.config, "SESSION_COOKIE_SECURE", False)
+    client = app.server.test_client()
+    plain = client.get("/login")
+    assert not any("Secure" in c for c in plain.headers.getlist("Set-Cookie"))
+    assert "Strict-Transport-Security" not in plain.headers
+    secure = client.get("/login", base_url="https://oversight.example")
+    cookies = secure.headers.getlist("Set-Cookie")
+    assert {c.split("=", 1)[0] for c in cookies} == {"oversight_session", "_csrf_token"}
+    assert all("; Secure" in c for c in cookies), cookies
+    assert secure.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_failed_sign_ins_from_one_address_are_throttled(env):
+    from dashboards.app import app
+    client = app.server.test_client()
+    attacker = {"REMOTE_ADDR": "10.66.0.1"}
+
+    def attempt(username: str, password: str, environ: dict) -> str:
+        page = client.get("/login").get_data(as_text=True)
+        return client.post("/login", data={"username": username, "password": password, "csrf": csrf_from(page)},
+                           environ_overrides=environ).get_data(as_text=True)
+
+    policy = access.LockoutPolicy()
+    for i in range(policy.max_failures_per_address):     # spraying: one guess each on many names
+        assert "用户名或密码错误" in attempt(f"spray-{i}", "Password2026", attacker)
+    refused = attempt("leader", DEMO_PASSWORDS["leader"], attacker)
+    assert "该地址登录失败次数过多" in refused and client.get("/").status_code == 302
+    reasons = audit_actions(env, "login_failed").filter(pl.col("remote_addr") == "10.66.0.1")["detail"].to_list()
+    assert '"throttled"' in reasons[0]
+    # Another address is not held back, and the account itself was never locked.
+    assert "login-error" not in attempt("leader", DEMO_PASSWORDS["leader"], {"REMOTE_ADDR": "10.66.0.2"})
+    assert client.get("/").status_code == 200
+
+
+def xlsx_unpacking_to(size: int) -> bytes:
+    """A workbook-shaped zip whose one sheet unpacks to `size` bytes and packs to a tiny fraction."""
+    import zipfile
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"<row><c><v>1</v></c></row>" * (size // 25))
+    return buffer.getvalue()
+
+
+def test_an_upload_that_unpacks_to_too_much_is_refused_before_it_is_read(admin, env, monkeypatch):
+    from dashboards import data
+    from dashboards.pages import submissions
+    monkeypatch.setattr(data, "MAX_UNPACKED_BYTES", 2 * 1024 * 1024)
+    bomb = xlsx_unpacking_to(4 * 1024 * 1024)
+    assert len(bomb) < 64 * 1024
+    read = []
+    monkeypatch.setattr(submissions, "check_upload", lambda token: read.append(token))
+    response = upload(admin, "bomb.xlsx", bomb)
+    assert "解压后超过 2 MB" in " ".join(texts(response["sub-check"]["children"]))
+    assert not read and not (response.get("sub-token") or {}).get("data")
+    assert submissions.unpacked_size(xlsx_unpacking_to(1024 * 1024), 2 * 1024 * 1024) >= 1000 * 1024
+    # A zip that lies about its sizes is unpacked only as far as it says, then fails its check.
+    lying = bytearray(xlsx_unpacking_to(1024 * 1024))
+    at = lying.rfind(b"xl/worksheets/sheet1.xml", 0, lying.rfind(b"PK\x05\x06")) - 46 + 24
+    lying[at:at + 4] = (1000).to_bytes(4, "little")          # the central directory's uncompressed size
+    assert submissions.unpacked_size(bytes(lying), 2 * 1024 * 1024) is None
+
+
+def test_upload_and_export_folders_are_the_servers_alone(admin, env, tmp_path):
+    import os
+    import stat
+
+    from dashboards import data
+    upload(admin, "organs.csv", organs_csv_with_bad_rows())
+    assert stat.S_IMODE(os.stat(data.upload_root()).st_mode) == 0o700
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o755)
+    assert stat.S_IMODE(os.stat(data.private_dir(shared)).st_mode) == 0o700
+    (tmp_path / "link").symlink_to(shared)
+    with pytest.raises(RuntimeError, match="不是本服务账户所有的目录"):
+        data.private_dir(tmp_path / "link")
+
+
+def test_a_failed_export_names_no_file_of_the_server(env):
+    from dashboards.pages import export as page
+    leader = signed_in_client(env, "leader")
+
+    def work(folder, progress):
+        raise OSError(f"[Errno 28] No space left on device: '{folder}/2025年报.xlsx'")
+    job = page.RUNNER.submit("2025年度导出", work, owner="leader")
+    assert page.RUNNER.wait(job, timeout=30)["status"] == "failed"
+    status, body = call(leader, [("ex-status", "children"), ("ex-progress", "value"), ("ex-poll", "disabled"),
+                                 ("ex-files", "children")],
+                        [("ex-poll", "n_intervals", 1)], [("ex-job", "data", {"id": job})])
+    shown = " ".join(texts(body))
+    assert status == 200 and "导出失败，错误已记录" in shown
+    assert "Errno" not in shown and str(page.RUNNER.folder) not in shown
+
+
+def test_debug_mode_is_refused_beyond_this_machine(env):
+    # Werkzeug's debugger runs code typed into the browser; it sits outside the sign-in gate.
+    from click.testing import CliRunner
+
+    from etl.cli import main
+    result = CliRunner().invoke(main, ["serve", "--debug", "--host", "0.0.0.0", "--warehouse", str(env)])
+    assert result.exit_code == 2 and "调试模式只能在本机回环地址上使用" in result.output

@@ -229,6 +229,9 @@ def test_audit_log_lists_sign_ins_and_user_changes_and_filters(admin, warehouse)
     disabled = audit_rows(audit(admin, actions=["user_disable"]))
     assert disabled and {r["action"] for r in disabled} == {"停用用户"}
     assert "audit.probe" in {r["target"] for r in disabled}
+    # whose access changed: the account's role and scope are on the entry
+    probe = next(r for r in disabled if r["target"] == "audit.probe")
+    assert "角色：检查员" in probe["detail"] and "权限范围：330100 杭州市" in probe["detail"]
     mine = audit_rows(audit(admin, user="leader", actions=["login_ok"]))
     assert mine and {(r["username"], r["action"]) for r in mine} == {("leader", "登录成功")}
 
@@ -252,3 +255,15 @@ def test_audit_log_says_when_its_limit_is_hit_and_exports(admin, monkeypatch):
     values = sheet_values(post_export(admin, "aa-grid", grid["rowData"], grid["columnDefs"], meta, ""))
     cells = [v for row in values for v in row if v is not None]
     assert "审计日志" in " ".join(map(str, cells)) and "登录成功" in cells
+
+
+def test_a_city_administrator_sees_only_the_accounts_and_entries_of_its_city(admin, warehouse):
+    access.add_user(warehouse, "hz.admin", "admin", "330100", "hz-admin-pass-2026")
+    city = signed_in("hz.admin", "hz-admin-pass-2026")
+    signed_in("leader")                                   # an entry of a province-wide account
+    status, body = route(city, "/admin/users")
+    names = {r["username"] for r in find_id(body, "au-grid")["props"]["rowData"]}
+    assert {"inspector-hz", "hz.admin"} <= names and not names & {"admin", "leader", "inspector"}
+    seen = {r["username"] for r in audit_rows(audit(city))}
+    assert "hz.admin" in seen and seen <= names
+    assert "leader" in {r["username"] for r in audit_rows(audit(admin))}    # the province reads them all

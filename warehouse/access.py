@@ -62,6 +62,9 @@ class UserExists(AccessError):
 class LockoutPolicy:
     max_failures: int = 5
     lock_minutes: int = 15
+    # Failed sign-ins from one address within lock_minutes before that address is refused outright:
+    # the per-account lock alone lets a caller try four passwords on every account each quarter hour.
+    max_failures_per_address: int = 30
 
 
 @dataclass(frozen=True)
@@ -99,7 +102,7 @@ class User:
 @dataclass(frozen=True)
 class LoginRefused:
     """Why a login failed. `reason` is the Chinese text to show; `code` is for the audit log."""
-    code: str                         # bad_credentials | locked | disabled | busy
+    code: str                         # bad_credentials | locked | disabled | busy | throttled
     reason: str
     locked_until: dt.datetime | None = None
 
@@ -221,8 +224,10 @@ def audit(path: str | Path, action: str, *, user: User | str | None = None, targ
 
 def audit_entries(con, *, since: dt.datetime | None = None, until: dt.datetime | None = None,
                   username: str | None = None, action: str | Iterable[str] | None = None,
-                  limit: int | None = 500) -> pl.DataFrame:
+                  limit: int | None = 500, usernames: Iterable[str] | None = None) -> pl.DataFrame:
     """The audit log, newest first (for the admin page; check Permission.AUDIT before showing it).
+    `usernames`: only the entries of these accounts (an administrator of part of the jurisdiction
+    reads those of the accounts in its scope: `accounts_within`).
 
     Columns: audit_id, at, username, role, action, target, detail (JSON text), remote_addr."""
     actions = [action] if isinstance(action, str) else (list(action) if action is not None else None)
@@ -230,9 +235,11 @@ def audit_entries(con, *, since: dt.datetime | None = None, until: dt.datetime |
         'SELECT audit_id, "at", username, role, action, target, CAST(detail AS VARCHAR) AS detail, remote_addr '
         'FROM audit_log WHERE ($since IS NULL OR "at" >= $since) AND ($until IS NULL OR "at" < $until) '
         "AND ($username IS NULL OR username = $username) "
+        "AND ($usernames IS NULL OR list_contains($usernames, username)) "
         "AND ($actions IS NULL OR list_contains($actions, action)) "
         'ORDER BY "at" DESC, audit_id DESC LIMIT coalesce($limit, 9223372036854775807)',
-        params={"since": since, "until": until, "username": username, "actions": actions, "limit": limit}).pl()
+        params={"since": since, "until": until, "username": username, "actions": actions, "limit": limit,
+                "usernames": list(usernames) if usernames is not None else None}).pl()
 
 
 # -- users ----------------------------------------------------------------------------------------
@@ -247,6 +254,13 @@ def list_users(con) -> pl.DataFrame:
     return con.sql(f"SELECT {', '.join(USER_COLUMNS)} FROM users ORDER BY username").pl().with_columns(
         role_zh=pl.col("role").replace_strict({r.value: z for r, z in ROLE_ZH.items()}, default=None,
                                               return_dtype=pl.String))
+
+
+def accounts_within(con, scope: str) -> pl.DataFrame:
+    """The accounts whose region scope lies inside `scope` (those an administrator with that scope
+    manages and whose audit entries it reads); columns as list_users."""
+    users = list_users(con)
+    return users.filter(pl.Series([scope_within(s, scope) for s in users["region_scope"]], dtype=pl.Boolean))
 
 
 def _check_actor(actor: User | str | None, scope: str | None = None) -> None:
@@ -317,7 +331,9 @@ def _update_user(path: Path, username: str, action: str, sets: str, values: list
                 changed_at = at if now is not None else dt.datetime.now()
                 con.execute(f"UPDATE users SET {sets + ', ' if sets else ''}updated_at = ? WHERE username = ?",
                             [*values, changed_at, name])
-                _insert_audit(con, at=at, username=who, role=who_role, action=action, target=name, detail=detail,
+                # the account acted on, as it stood: an auditor reads whose access changed
+                _insert_audit(con, at=at, username=who, role=who_role, action=action, target=name,
+                              detail={"role": target["role"], "region_scope": target["region_scope"], **(detail or {})},
                               remote_addr=remote_addr)
             return _user_from(_fetch(con, name))
         finally:
@@ -373,6 +389,8 @@ def authenticate(path: str | Path, username: str, password: str, *, now: dt.date
     - `policy.max_failures` failures in a row lock the account for `policy.lock_minutes`; while
       locked, even the right password is refused. A success resets the count; after the lock ends
       the count starts again from 0.
+    - `policy.max_failures_per_address` failed attempts from one address within `policy.lock_minutes`
+      refuse that address (code "throttled") whatever the account, until they age out.
     - Every attempt is audited (login_ok / login_failed with a reason code), never the password.
     - During a load (the writer lock is held longer than `lock_wait` seconds) the login is refused
       with code "busy", so that no failure goes uncounted.
@@ -402,6 +420,10 @@ def _authenticate(con, name: str, password: str, at: dt.datetime, remote_addr: s
                       target=name or None, detail={"reason": code, **detail}, remote_addr=remote_addr)
         return refusal
 
+    if _failures_from(con, remote_addr, at - dt.timedelta(minutes=policy.lock_minutes)) >= policy.max_failures_per_address:
+        # No password is checked (and no account's count moves); this refusal counts as a failure
+        # too, so an address that keeps trying stays refused.
+        return failed("throttled", LoginRefused("throttled", "该地址登录失败次数过多，请稍后再试"))
     if row is None:
         _verify_dummy(password)
         return failed("unknown_user", LoginRefused("bad_credentials", BAD_CREDENTIALS))
@@ -429,6 +451,14 @@ def _authenticate(con, name: str, password: str, at: dt.datetime, remote_addr: s
         _insert_audit(con, at=at, username=name, role=row["role"], action="login_ok", target=name,
                       remote_addr=remote_addr)
     return _user_from(row)
+
+
+def _failures_from(con, remote_addr: str | None, since: dt.datetime) -> int:
+    """Failed sign-ins from `remote_addr` since `since` (0 without an address: the command line)."""
+    if not remote_addr:
+        return 0
+    return con.execute("""SELECT count(*) FROM audit_log WHERE action = 'login_failed' AND remote_addr = ? AND "at" >= ?""",
+                       [remote_addr, since]).fetchall()[0][0]
 
 
 def _locked(until: dt.datetime) -> LoginRefused:

@@ -42,10 +42,11 @@ DETAIL_TEXT = {
     "rows_rejected": ("拒收行数", "Rows rejected"), "files": ("文件", "Files"), "kind": ("类型", "Kind"),
     "year": ("年度", "Year"), "region": ("地区", "Region"), "scope": ("范围", "Scope"), "period": ("期间", "Period"),
     "seed": ("随机种子", "Seed"), "redraw": ("重抽", "Re-draw"), "mode": ("方式", "Mode"),
-    "rebuild": ("全部重建", "Rebuild"),
+    "rebuild": ("全部重建", "Rebuild"), "request": ("请求", "Request"), "trigger": ("触发", "Trigger"),
 }
 REASON_TEXT = {"unknown_user": ("用户不存在", "unknown user"), "wrong_password": ("密码错误", "wrong password"),
-               "locked": ("账户锁定中", "account locked"), "disabled": ("账户已停用", "account disabled")}
+               "locked": ("账户锁定中", "account locked"), "disabled": ("账户已停用", "account disabled"),
+               "throttled": ("该地址失败次数过多", "too many failures from the address")}
 # How `oversight refresh` recomputed the marts (warehouse.marts.RefreshStats.mode).
 MODE_TEXT = {"incremental": ("增量刷新", "incremental"), "full": ("全部重建", "full"), "unchanged": ("无变化", "unchanged")}
 
@@ -158,12 +159,17 @@ def _day(value) -> dt.date | None:
 
 
 def entries(since: dt.date | None, until: dt.date | None, username: str | None, actions: list[str]):
-    """At most LIMIT + 1 entries (one more than shown tells that the limit was hit), newest first."""
+    """At most LIMIT + 1 entries (one more than shown tells that the limit was hit), newest first.
+    An administrator of part of the jurisdiction reads the entries of the accounts in its scope only
+    (the rest — other places' accounts, the command line, unknown names at sign-in — is the
+    jurisdiction's)."""
     with data.reader() as con:
+        accounts = None if data.covers_jurisdiction() else \
+            access.accounts_within(con, data.user().region_scope)["username"].to_list()
         return access.audit_entries(
             con, since=dt.datetime.combine(since, dt.time()) if since else None,
             until=dt.datetime.combine(until + dt.timedelta(days=1), dt.time()) if until else None,
-            username=username or None, action=actions or None, limit=LIMIT + 1)
+            username=username or None, action=actions or None, limit=LIMIT + 1, usernames=accounts)
 
 
 @callback(Output("aa-result", "children"),

@@ -102,9 +102,10 @@ def columns(lang: str) -> list[Col]:
 
 
 def account_rows(lang: str) -> list[dict]:
-    """The grid's rows: every account, in the UI language (access.list_users has no password hash)."""
+    """The grid's rows: the accounts inside the administrator's own scope (those it may manage), in
+    the UI language (access.list_users has no password hash)."""
     with data.reader() as con:
-        users = access.list_users(con)
+        users = access.accounts_within(con, data.user().region_scope)
     places = {code: f"{code} {data.jurisdiction_name(code)}" for code in users["region_scope"].unique()}
     shown = users.select(
         "username", "display_name",
@@ -251,7 +252,7 @@ def _refuse(lang: str, exc: PermissionDenied):
     user = data.user_or_none()
     try:
         access.audit(data.warehouse_path(), "permission_denied", user=user, target=Permission.MANAGE_USERS.value,
-                     remote_addr=request.remote_addr)
+                     detail=data.attempted(), remote_addr=request.remote_addr)
     except Exception:  # noqa: BLE001 — the refusal stands even if it cannot be recorded
         log.exception("could not record a refused user-management request")
     return result(lang, message_text(exc, lang), ok=False), no_update, "", ""

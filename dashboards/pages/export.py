@@ -34,9 +34,9 @@ YEARS_BACK = 6
 def export_root() -> Path:
     root = os.environ.get("OVERSIGHT_EXPORT_DIR")
     if root:
-        return Path(root)
+        return data.private_dir(Path(root))
     import tempfile
-    return Path(tempfile.gettempdir()) / "oversight-exports"
+    return data.private_dir(Path(tempfile.gettempdir()) / "oversight-exports")
 
 
 # One job runner per server process; job states live in the export folder, so any worker answers.
@@ -155,8 +155,10 @@ def poll(_n, job):
                         c="red", size="sm"), 0, True, None
     share = round(100 * info["progress"])
     if info["status"] == "failed":
-        return dmc.Alert(i18n.pick(lang, f"导出失败：{info['error']}", f"Export failed: {info['error']}"), color="red",
-                         id="ex-failed"), share, True, None
+        # The reason stays in the server's log: it may name files and folders of the server.
+        return dmc.Alert(i18n.pick(lang, "导出失败，错误已记录。请稍后重试，或联系数据管理员。",
+                                   "The export failed; the error was logged. Try again later, or ask a data "
+                                   "administrator."), color="red", id="ex-failed"), share, True, None
     if info["status"] != "done":
         return dmc.Text(f"{info['message']}（{share}%）", size="sm", id="ex-message"), share, False, None
     buttons = [dmc.Button(i18n.pick(lang, "下载", "Download") + " " + i18n.pick(lang, *KIND_TEXT[k]),

@@ -19,6 +19,7 @@ from dashboards.components.empty import empty_state
 from dashboards.components.grid import Col, block_response, page_request, server_grid
 from dashboards.components.guard import guarded, guarded_layout
 from dashboards.components.shell import frame, loading, option_control, section
+from schemas.roles import Permission
 from warehouse import queries
 from warehouse.analytics_config import TIERS
 
@@ -195,9 +196,10 @@ def summary_panel(params):
 
 # -- export ------------------------------------------------------------------------------------------
 
-def export_bytes(params: dict) -> bytes:
+def export_bytes(params: dict) -> tuple[bytes, int]:
     """The whole current selection as an xlsx workbook (etl.export.grid_export): a header block with
-    the filters and the data's date, then Chinese headers, real dates and numbers, safe text."""
+    the filters and the data's date, then Chinese headers, real dates and numbers, safe text; and
+    its number of rows."""
     from etl.export.grid_export import grid_bytes
     from etl.export.labels import describe_filters
     lang = state.lang_of(params)
@@ -218,7 +220,7 @@ def export_bytes(params: dict) -> bytes:
     as_of = (data.marts_as_of() or {}).get("refreshed_at")
     title = i18n.pick(lang, "逾期整改" if view == "rectifications" else "逾期检查",
                       "Rectifications" if view == "rectifications" else "Checks")
-    return grid_bytes(frame_, "xlsx", filters=described, title=title, columns_zh=columns, data_as_of=as_of)
+    return grid_bytes(frame_, "xlsx", filters=described, title=title, columns_zh=columns, data_as_of=as_of), frame_.height
 
 
 def export_name(params: dict) -> str:
@@ -236,6 +238,7 @@ def export(n_clicks, params):
     if not n_clicks:
         raise PreventUpdate
     from dashboards.components.export_button import checked_export
-    content, name = export_bytes(params), export_name(params)
-    checked_export(name, None, params)
+    data.require(Permission.EXPORT)                 # before the work, not only before the download
+    (content, rows), name = export_bytes(params), export_name(params)
+    checked_export(name, rows, params)
     return dcc.send_bytes(content, name)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import io
 import json
 import logging
 import os
@@ -19,6 +20,7 @@ import re
 import shutil
 import time
 import uuid
+import zipfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -64,8 +66,10 @@ def caveats(lang: str) -> list[str]:
                   "A file with exactly the same content loads once; uploading it again says \"already loaded\"."),
         i18n.pick(lang, "报送完整性：每个在办项目每季度应报一份服务评价，季度结束后15日内为按时。",
                   "Completeness: one evaluation per active project and quarter, due 15 days after the quarter ends."),
-        i18n.pick(lang, f"单次上传不超过 {data.MAX_UPLOAD_BYTES // (1024 * 1024)} MB，支持 .xlsx、.xls、.csv。",
-                  f"Up to {data.MAX_UPLOAD_BYTES // (1024 * 1024)} MB per upload; .xlsx, .xls and .csv."),
+        i18n.pick(lang, f"单次上传不超过 {data.MAX_UPLOAD_BYTES // (1024 * 1024)} MB（工作簿解压后合计不超过 "
+                        f"{data.MAX_UNPACKED_BYTES // (1024 * 1024)} MB），支持 .xlsx、.xls、.csv。",
+                  f"Up to {data.MAX_UPLOAD_BYTES // (1024 * 1024)} MB per upload ({data.MAX_UNPACKED_BYTES // (1024 * 1024)} "
+                  "MB unpacked); .xlsx, .xls and .csv."),
     ]
 
 
@@ -168,6 +172,30 @@ def _safe_name(name: str, taken: set[str]) -> str:
     return candidate
 
 
+def unpacked_size(payload: bytes, limit: int) -> int | None:
+    """The bytes a file unpacks to (a workbook is a zip; .xls and .csv are as they are), counted by
+    unpacking it, up to `limit`; None past the limit or when it cannot be unpacked. A zip's declared
+    sizes are checked first, then the real ones: reading an entry stops at its declared size and a
+    longer one fails its CRC check."""
+    if not payload.startswith(b"PK\x03\x04"):
+        return len(payload)
+    total = 0
+    try:
+        with zipfile.ZipFile(io.BytesIO(payload)) as archive:
+            entries = archive.infolist()
+            if sum(e.file_size for e in entries) > limit:
+                return None
+            for entry in entries:
+                with archive.open(entry) as member:
+                    while chunk := member.read(1 << 20):
+                        total += len(chunk)
+                        if total > limit:
+                            return None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, EOFError):
+        return None
+    return total
+
+
 def save_upload(contents: list[str], filenames: list[str]) -> tuple[str, list[str], list[str]]:
     """Write the uploaded files to a fresh folder; returns (token, saved names, refused messages)."""
     _clean_old_uploads()
@@ -175,7 +203,7 @@ def save_upload(contents: list[str], filenames: list[str]) -> tuple[str, list[st
     folder = data.upload_root() / token / "files"
     folder.mkdir(parents=True, exist_ok=True)
     (folder.parent / "owner").write_text(data.user().username, encoding="utf-8")
-    saved, refused, taken, total = [], [], set(), 0
+    saved, refused, taken, total, unpacked = [], [], set(), 0, 0
     for content, name in zip(contents or [], filenames or []):
         suffix = os.path.splitext(str(name))[1].lower()
         if suffix not in SUFFIXES:
@@ -193,6 +221,12 @@ def save_upload(contents: list[str], filenames: list[str]) -> tuple[str, list[st
         if total > data.MAX_UPLOAD_BYTES:
             refused.append(f"{name}：超过单次上传上限 {data.MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
             continue
+        size = len(payload) if suffix == ".csv" else unpacked_size(payload, data.MAX_UNPACKED_BYTES - unpacked)
+        if size is None:
+            refused.append(f"{name}：解压后超过 {data.MAX_UNPACKED_BYTES // (1024 * 1024)} MB 或无法解压，"
+                           "不是正常的报送工作簿；请只保留报送表后重新保存")
+            continue
+        unpacked += size
         safe = _safe_name(name, taken)
         (folder / safe).write_bytes(payload)
         saved.append(safe)
