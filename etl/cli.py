@@ -189,8 +189,12 @@ class _progress:
 
 
 
+SHOWN = 20   # row errors, and row warnings, listed after a load or a check
+
+
 def _print_summary(result, *, write: bool, report: Path | None) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
     from schemas.kinds import BY_NAME
     from schemas.rules import STATUS_ZH
@@ -211,14 +215,19 @@ def _print_summary(result, *, write: bool, report: Path | None) -> None:
                   f"退回 {summary['rows_rejected']} 行{repeated}。")
     for f in result.files:
         if f.message:
-            console.print(f"[red]{Path(f.path).name}{'：' + f.sheet if f.sheet else ''} {f.rule}[/red] {f.message}")
-    errors = result.issues.filter(result.issues["severity"] == "error")
-    for row in errors.head(20).iter_rows(named=True):
-        if row["source_row"] is not None:
-            console.print(f"{Path(row['source_file']).name} {row['sheet'] or ''} 第{row['source_row']}行 "
-                          f"[{row['rule']}] {row['message']}")
-    if errors.height > 20:
-        console.print(f"……另有 {errors.height - 20} 条问题" + ("，详见报告。" if report else "；用 --report 导出完整报告。"))
+            console.print(f"[red]{escape(Path(f.path).name + ('：' + f.sheet if f.sheet else ''))} {f.rule}[/red] "
+                          f"{escape(f.message)}")
+    # Row issues: the errors (rows not loaded), then the warnings (rows loaded, worth a look), the
+    # first SHOWN of each; the report has them all.
+    for severity, noun, colour in (("error", "问题", "red"), ("warning", "警告", "yellow")):
+        rows = result.issues.filter((result.issues["severity"] == severity) & result.issues["source_row"].is_not_null())
+        if rows.height and severity == "warning":
+            console.print("警告（不影响装载，请核对）：")
+        for row in rows.head(SHOWN).iter_rows(named=True):
+            where = escape(f"{Path(row['source_file']).name} {row['sheet'] or ''} 第{row['source_row']}行")
+            console.print(f"{where} [{colour}]\\[{row['rule']}][/{colour}] {escape(row['message'])}")
+        if rows.height > SHOWN:
+            console.print(f"……另有 {rows.height - SHOWN} 条{noun}" + ("，详见报告。" if report else "；用 --report 导出完整报告。"))
     if report:
         console.print(f"问题报告已写入 {report}")
 

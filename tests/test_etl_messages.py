@@ -152,6 +152,22 @@ def test_cli_counts_and_report_show_the_duplicate(tmp_path):
     assert not (tmp_path / "none.duckdb").exists()
 
 
+def test_cli_lists_the_row_warnings_after_the_errors_and_prints_file_text_as_written(tmp_path):
+    """A check on the command line shows the rows it rejects and the rows it loads with a warning
+    (an organ code that is not an organ's, 12…), each with its row and rule; text from the file is
+    printed as written, never read as terminal markup ("[red]")."""
+    rows = [organ_row(1), [make_uscc("12", "330000", "00000091"), "某事业单位", "330102", "县级", "政府"],
+            [organ_code(3), "测试机关3", "[red]3301", "县级", "政府"]]
+    path = write_csv(tmp_path / "机关.csv", ORGAN_HEADERS, rows)
+    done = oversight("validate", str(path), "--jurisdiction", JURISDICTION, "--today", str(TODAY),
+                     "--warehouse", str(tmp_path / "none.duckdb"))
+    assert done.returncode == 0, done.stderr
+    text = "".join(done.stdout.split())
+    assert "机关.csv第4行[ROW_REGION]" in text and "“[red]3301”" in text
+    warnings = text.index("警告（不影响装载，请核对）：")
+    assert text.index("[ROW_REGION]") < warnings < text.index("机关.csv第3行[W_ORGAN_PREFIX]")
+
+
 # -- 3. the error report: file names and column order --------------------------------------------
 
 def test_report_names_files_relative_to_the_folder_given_and_keeps_the_file_column_order(tmp_path):
