@@ -86,9 +86,28 @@ def content_matches(suffix: str, head: bytes) -> bool:
     return False
 
 
+# What an .xlsx may declare it unpacks to: the reader holds every sheet in memory, and a 2 MB workbook
+# can unpack to gigabytes. Two sheets of a million checklist rows, the largest honest submission,
+# unpack to about 0.3 GB. (The upload page also counts what each workbook really unpacks to.)
+MAX_UNPACKED_BYTES = 1 << 30
+
+
+def _declared_size(data: bytes) -> int:
+    """The bytes a zip's entries say they unpack to (0 if it cannot be listed: the reader then says why)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as book:
+            return sum(entry.file_size for entry in book.infolist())
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError):
+        return 0
+
+
 def _read_excel(data: bytes) -> list[Grid]:
     if data.startswith(_OLE_MAGIC) and _ENCRYPTION_STREAM in data:
         raise FileProblem("FILE_UNREADABLE", "工作簿设有打开密码（已加密），请取消密码后重新报送")
+    if data.startswith(_ZIP_MAGIC) and (size := _declared_size(data)) > MAX_UNPACKED_BYTES:
+        raise FileProblem("FILE_UNREADABLE", f"工作簿解压后达{size / (1 << 30):.1f} GB，超过上限"
+                                             f"{MAX_UNPACKED_BYTES / (1 << 30):.0f} GB，不是正常的报送工作簿；"
+                                             "请只保留报送表后重新保存")
     if data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
         # Many government systems export an HTML (or XML) table under an .xls name; Excel opens it, calamine not.
         raise FileProblem("FILE_UNREADABLE", f"文件实为网页（HTML/XML）格式，只是扩展名为Excel，{_SAVE_AS_XLSX}")

@@ -142,6 +142,23 @@ def test_files_excel_cannot_read_as_named_get_advice_not_a_library_error(tmp_pat
         assert not re.search(r"[A-Za-z]+Error", f.message), f.message
 
 
+def test_a_workbook_that_unpacks_to_too_much_is_refused_before_it_is_read(tmp_path, load, monkeypatch):
+    """A workbook padded with 64 MB of zeros (64 KB on disk) against a limit of 32 MB: refused with the
+    size it declares, before the reader holds it in memory; the other file of the load still loads."""
+    import zipfile
+
+    from etl import read
+    monkeypatch.setattr(read, "MAX_UNPACKED_BYTES", 32 << 20)
+    bomb = write_xlsx(tmp_path / "名录.xlsx", {"机关名录": (ORGAN_HEADERS, [organ_row(1)])})
+    with zipfile.ZipFile(bomb, "a", compression=zipfile.ZIP_DEFLATED) as book:
+        book.writestr("xl/media/padding.bin", bytes(64 << 20))
+    assert bomb.stat().st_size < 1 << 20
+    files = by_name(load(bomb, write_csv(tmp_path / "机关.csv", ORGAN_HEADERS, [organ_row(2)])))
+    refused = files[("名录.xlsx", None)]
+    assert refused.rule == "FILE_UNREADABLE" and "解压后达0.1 GB" in refused.message, refused.message
+    assert files[("机关.csv", None)].rows_loaded == 1
+
+
 def test_a_wps_file_in_a_folder_is_reported_not_skipped(tmp_path, load):
     folder = tmp_path / "报送"
     folder.mkdir()
