@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -97,6 +98,10 @@ class Group(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
             raise
+        except BrokenPipeError:
+            # the reader of the output went away (`… | head`): stop quietly, as other commands do
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
         except Exception as exc:  # last line of defence: say what failed, never dump a traceback
             from warehouse.db import WarehouseBusy, WarehouseUnavailable, WriteConflict
             if isinstance(exc, (WriteConflict, WarehouseUnavailable)):
@@ -529,13 +534,13 @@ def plan(ctx, period, seed, redraw, reason, created_by, out, config_path, wareho
                detail={"period": period, "seed": outcome.plan.get("seed"), "redraw": redraw, "reason": reason})
     con = _read_only(warehouse)
     try:
+        # the workbooks first: what is printed may go to a reader that stops early (`| head`)
+        written = service.export(con, outcome.plan["plan_id"], out, day) if out else None
         if not as_json:
             click.echo(outcome.message)
         _print_plan(con, outcome.plan, as_json=as_json)
-        if out:
-            internal, public = service.export(con, outcome.plan["plan_id"], out, day)
-            if not as_json:
-                click.echo(f"计划工作簿：{internal}\n公示名单：{public}")
+        if written and not as_json:
+            click.echo(f"计划工作簿：{written[0]}\n公示名单：{written[1]}")
     finally:
         con.close()
 
@@ -659,6 +664,8 @@ def plan_verify(plan_id, warehouse, as_json):
         click.echo(f"第{plan_id}号计划：输入摘要{'一致' if report['inputs_match'] else '不一致'}，"
                    f"重抽结果{'一致' if report['result_match'] else '不一致'}；仓库数据自抽取以来"
                    f"{'已变化' if report['data_changed'] else '未变化'}。")
+        if report.get("message_zh"):
+            click.echo(report["message_zh"])
     sys.exit(0 if report["inputs_match"] and report["result_match"] else 1)
 
 

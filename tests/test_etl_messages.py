@@ -168,6 +168,22 @@ def test_cli_lists_the_row_warnings_after_the_errors_and_prints_file_text_as_wri
     assert text.index("[ROW_REGION]") < warnings < text.index("机关.csv第3行[W_ORGAN_PREFIX]")
 
 
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path):
+    """Output piped into a reader that has gone (`oversight validate … | head`): the command stops
+    quietly, with no Python error on the terminal."""
+    path = write_csv(tmp_path / "机关.csv", ORGAN_HEADERS, [organ_row(1)])
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run([sys.executable, "-m", "etl.cli", "validate", str(path), "--json", "--jurisdiction",
+                               JURISDICTION, "--today", str(TODAY), "--warehouse", str(tmp_path / "none.duckdb")],
+                              stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=300)
+    finally:
+        os.close(write_end)
+    assert done.returncode == 1
+    assert "Error" not in done.stderr and "Traceback" not in done.stderr, done.stderr
+
+
 # -- 3. the error report: file names and column order --------------------------------------------
 
 def test_report_names_files_relative_to_the_folder_given_and_keeps_the_file_column_order(tmp_path):

@@ -18,9 +18,11 @@ from click.testing import CliRunner
 
 from etl import pipeline
 from etl.cli import main
+from etl.planning import config as planning_config
 from etl.planning import service
-from etl.planning.draw import PlanError
-from tests.factories import INSPECTION_HEADERS, organ_code, write_csv
+from etl.planning.draw import PlanError, draw
+from tests.factories import (INSPECTION_HEADERS, ORGAN_HEADERS, PROJECT_HEADERS, VENDOR_HEADERS, organ_code, organ_row,
+                             project_row, vendor_row, write_csv)
 from tests.planning_registry import T0, build_province, load_files, only_forced
 from warehouse import planning, queries
 
@@ -50,7 +52,8 @@ def test_a_plan_is_drawn_recorded_and_never_silently_redrawn(province: Path):
         # organ 1 sent none of its quarterly evaluations for P1: noted, though it is in for other reasons
         assert one["reasons"] == ["INCIDENT_FOLLOWUP", "OVERDUE_PROJECT", "SILENT"] and one["tier"] == "D"
         assert one["reasons_zh"].endswith("；另：2025-Q1、2025-Q2、2025-Q3未报送任何材料")
-        assert one["reasons_zh"].startswith("事件复查：本机关或所用服务机构发生事件SJ-2025-001，应于2025-12-31前复查；"
+        assert one["reasons_zh"].startswith("事件复查：本机关或所用服务机构发生事件SJ-2025-001，应于2025-12-31前复查，"
+                                            "计划期开始前到期；"
                                             "新项目逾期未检：项目P1应于2025-03-31前首次检查，已逾期")
         assert (one["window_start"], one["window_end"]) == (dt.date(2026, 1, 1), dt.date(2026, 1, 30))
         assert one["needed_expertise"] == ["保密", "数字化"] and one["project_codes"] == ["P1"]
@@ -62,7 +65,7 @@ def test_a_plan_is_drawn_recorded_and_never_silently_redrawn(province: Path):
         stored = planning.plan_inputs_json(con, 1)
         assert hashlib.sha256(stored.encode()).hexdigest() == header["inputs_sha256"]
         assert header["params"]["seed"] == 7 and header["params"]["config"]["sampling"]["ratio"]["B"] == 0.0
-        assert header["params"]["today"] == "2025-12-20" and header["algorithm"] == "draw-v1"
+        assert header["params"]["today"] == "2025-12-20" and header["algorithm"] == "draw-v2"
         assert (header["visits"], header["staffed"], header["unstaffed"]) == (2, 1, 1)
         assert header["created_by"] == "测试" and header["data_as_of"] == T0
         assert [s["stratum"] for s in header["draw_log"]["strata"]] == ["tier:D", "tier:C", "tier:B", "tier:A", "silent"]
@@ -140,6 +143,102 @@ def test_plan_against_achieved_counts_coverage_misses_and_unplanned_checks(provi
         assert report["result_match"] and report["data_changed"]
     finally:
         con.close()
+
+
+def test_inspections_made_before_the_plan_was_drawn_neither_achieve_it_nor_count_as_unplanned(
+        province: Path, tmp_path: Path):
+    drawn_on = dt.date(2026, 1, 20)  # a plan drawn three weeks into its quarter
+    service.make_plan(province, "2026-Q1", today=drawn_on, seed=7, config=ONLY_FORCED)
+    o = {n: organ_code(n) for n in range(1, 7)}
+    later = write_csv(tmp_path / "q1_inspections.csv", INSPECTION_HEADERS, [
+        ["JC-2026-001", "2026-01-10", o[1], "P1", "复查", "甲、乙", 72],       # before the plan existed
+        ["JC-2026-002", "2026-02-05", o[1], "P1", "复查", "甲、丁", 75],       # carries the plan out
+        ["JC-2026-003", "2026-01-12", o[5], "", "双随机抽查", "丁、戊", 90],   # before the plan: not unplanned
+        ["JC-2026-004", "2026-02-01", o[5], "", "双随机抽查", "丁、戊", 88],   # after it, not in it: unplanned
+    ])
+    load(province, LATER, later)
+    con = queries.connect(province)
+    try:
+        rows = planning.plan_vs_achieved(con, 1, LATER)
+        got = rows.filter(pl.col("organ_code").is_in([o[1], o[5]])).select(
+            "planned", "organ_code", "status", "inspection_code", "inspections_matched")
+        assert got.rows() == [(True, o[1], "achieved", "JC-2026-002", 1), (False, o[5], "unplanned", "JC-2026-004", 1)]
+        cov = planning.plan_coverage(con, 1, LATER).row(0, named=True)
+        assert (cov["achieved"], cov["unplanned"]) == (1, 1)
+        # on the 公示 list, the inspection date is the one that carried the plan out
+        _internal, public = service.export(con, 1, tmp_path / "out", LATER)
+    finally:
+        con.close()
+    pub = openpyxl.load_workbook(public)["公示名单"]
+    row = next(r for r in pub.iter_rows(min_row=3, values_only=True) if r[2] == o[1])
+    assert row[7] == dt.datetime(2026, 2, 5)
+
+
+def test_a_plan_drawn_late_in_its_period_has_capacity_and_windows_for_the_time_left(province: Path):
+    every = planning_config.default().with_overrides(sampling={
+        "ratio": {t: 1.0 for t in "ABCD"}, "bands": {t: [0.0, 1.0] for t in "ABCD"}})
+    drawn_on = dt.date(2026, 1, 28)  # 63 of the quarter's 90 days left: 2.1 months
+    outcome = service.make_plan(province, "2026-Q1", today=drawn_on, seed=3, config=every)
+    con = queries.connect(province)
+    try:
+        # 6 visits a quarter, for 2.1 months: 4.2, so 4 each (not the whole quarter's 6)
+        assert outcome.plan["params"]["capacity_default"] == 4
+        assert set(planning.plan_workload(con, 1)["capacity"]) == {4}
+        visits = planning.plan_visits(con, 1)
+        # a follow-up due before the plan starts says how late it is
+        assert "应于2025-12-31前复查，已逾期28日" in visits.row(0, named=True)["reasons_zh"]
+        assert service.verify(con, 1)["result_match"]
+        # a drawn visit's month may be January's last 4 days: its window still has the 7 days any window has
+        inputs = service.read_inputs(con, service.resolve_period("2026-Q1"), drawn_on, every)
+    finally:
+        con.close()
+    period, short = service.resolve_period("2026-Q1"), 0
+    for seed in range(30):
+        result = draw(inputs, period, drawn_on, seed, every)
+        for v in result.visits.iter_rows(named=True):
+            assert v["window_start"] >= drawn_on
+            assert (v["window_end"] - v["window_start"]).days + 1 >= 7 or v["window_end"] == period.end
+            if v["selection"] == "tier_sample" and v["window_start"] == drawn_on:  # January drawn
+                assert v["window_end"] == dt.date(2026, 2, 3)
+                short += 1
+    assert short  # the case happened
+
+
+def test_a_warehouse_without_inspectors_gives_a_plan_whose_visits_say_the_registry_is_missing(tmp_path: Path):
+    files = tmp_path / "files"
+    files.mkdir()
+    write_csv(files / "organs.csv", ORGAN_HEADERS, [organ_row(1)])
+    write_csv(files / "vendors.csv", VENDOR_HEADERS, [vendor_row(1)])
+    write_csv(files / "projects.csv", PROJECT_HEADERS, [  # never inspected: its first check is overdue
+        project_row("P1", 1, 1, start="2025-03-01", signed="2025-02-20", end="2026-06-30")])
+    wh = tmp_path / "wh" / "oversight.duckdb"
+    load(wh, T0, files)
+    outcome = service.make_plan(wh, "2026-Q1", today=T0, seed=1, config=ONLY_FORCED)
+    assert outcome.plan["visits"] == 1 and outcome.plan["unstaffed"] == 1
+    con = queries.connect(wh)
+    try:
+        why = planning.plan_unstaffed(con, 1).row(0, named=True)
+    finally:
+        con.close()
+    assert why["reason_code"] == "TOO_FEW_INSPECTORS" and why["active"] == 0
+    assert why["reason_zh"] == ("检查人员名录中没有在岗人员（请先装载检查人员名录），"
+                                "每次检查须至少2名检查人员，本次检查暂未派员")
+
+
+def test_a_plan_drawn_by_other_rules_is_not_reported_as_a_match_and_says_why(province: Path):
+    service.make_plan(province, "2026-Q1", today=T0, seed=7, config=ONLY_FORCED)
+    con = duckdb.connect(str(province))
+    try:  # as a plan recorded by an earlier version of the rules would be
+        con.execute("UPDATE plans SET algorithm = 'draw-v1' WHERE plan_id = 1")
+    finally:
+        con.close()
+    con = queries.connect(province)
+    try:
+        report = service.verify(con, 1)
+    finally:
+        con.close()
+    assert report["inputs_match"] and not report["data_changed"] and not report["result_match"]
+    assert report["message_zh"] == "第1号计划按抽取规则draw-v1抽取，本程序为draw-v2，不能重抽复核结果；输入摘要仍可核对"
 
 
 def test_the_plan_workbook_and_the_public_list(province: Path, tmp_path: Path):

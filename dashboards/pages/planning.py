@@ -57,9 +57,11 @@ def caveats(lang: str) -> list[str]:
         i18n.pick(lang, "随机种子、参数、输入数据摘要与结果均记入仓库；同一种子与输入得出同一计划。重抽须说明原因，原计划保留并标为被取代。",
                   "The seed, parameters, a hash of the inputs and the result are stored; the same seed and inputs "
                   "give the same plan. A re-draw needs a reason and the plan it replaces is kept, marked superseded."),
-        i18n.pick(lang, "执行情况：计划内机关在计划期间或建议时间内有检查记录即为已检查；期间内对计划外机关的检查列为计划外。",
-                  "Achieved: a planned organ inspected within the period or its suggested window; inspections in "
-                  "the period of organs not in the plan are unplanned."),
+        i18n.pick(lang, "执行情况：计划内机关自计划开始（抽取）后、在计划期间或建议时间内有检查记录即为已检查；此后对计划外机关的检查"
+                        "列为计划外；抽取之前的检查两者都不算。",
+                  "Achieved: a planned organ inspected, after the plan was drawn, within the period or its suggested "
+                  "window; later inspections of organs not in the plan are unplanned; inspections made before the "
+                  "plan was drawn count as neither."),
     ]
 
 

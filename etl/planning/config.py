@@ -49,15 +49,15 @@ class PlanningConfig:
     def team_size(self) -> int:
         return int(self.data["team"]["size"])
 
-    def capacity(self, inspector_id: str, months: int) -> int:
-        """Visits the inspector may take in a period of `months` months."""
+    def capacity(self, inspector_id: str, months: float) -> int:
+        """Visits the inspector may take in `months` months (a fraction when a plan starts late)."""
         per_quarter = self.data["team"].get("capacity_overrides", {}).get(
             inspector_id, self.data["team"]["capacity_per_quarter"])
         if per_quarter == 0:
             return 0
         return max(1, round(per_quarter * months / 3))
 
-    def default_capacity(self, months: int) -> int:
+    def default_capacity(self, months: float) -> int:
         return max(1, round(self.data["team"]["capacity_per_quarter"] * months / 3))
 
     @property

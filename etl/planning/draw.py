@@ -40,7 +40,11 @@ import polars as pl
 
 from etl.planning.config import TIERS, PlanningConfig
 
-ALGORITHM = "draw-v1"
+# The rules' version, recorded with each plan: a plan is re-drawn (verified) only by the rules it was
+# drawn with. v2: capacity for the time left, drawn windows of at least min_days, a late follow-up
+# says how late. The lottery keeps its own salt, so every lottery number stays what it was.
+ALGORITHM = "draw-v2"
+LOTTERY = "draw-v1"
 TIER_ZH = {"A": "低", "B": "一般", "C": "较高", "D": "高"}
 DEFAULT_TIER = "B"
 
@@ -169,6 +173,12 @@ class Period:
     def months(self) -> int:
         return (self.end.year * 12 + self.end.month) - (self.start.year * 12 + self.start.month) + 1
 
+    def months_from(self, first: dt.date) -> float:
+        """The months of the period left from `first` on (its whole length when `first` is its start):
+        a plan drawn late in its period has that much time for its visits, not the whole period."""
+        whole = (self.end - self.start).days + 1
+        return self.months * ((self.end - max(first, self.start)).days + 1) / whole
+
     def month_windows(self, first: dt.date) -> list[tuple[dt.date, dt.date]]:
         """The calendar months of the period from `first` on, each clipped to the period."""
         out, y, m = [], first.year, first.month
@@ -185,7 +195,7 @@ class PlanError(ValueError):
 
 def lottery(seed: int, *parts: str) -> float:
     """A uniform number in (0, 1), fixed by the seed and what it is for."""
-    digest = hashlib.sha256("\x1f".join((ALGORITHM, str(seed), *parts)).encode("utf-8")).digest()
+    digest = hashlib.sha256("\x1f".join((LOTTERY, str(seed), *parts)).encode("utf-8")).digest()
     return ((int.from_bytes(digest[:8], "big") >> 11) + 0.5) / 2 ** 53
 
 
@@ -226,12 +236,13 @@ def _d(day: dt.date) -> str:
 
 def _forced_reasons(o: dict, start: dt.date, end: dt.date, today: dt.date, cfg: PlanningConfig) -> list[Reason]:
     out = []
-    if o["followup_due_on"] is not None:
-        out.append(Reason("INCIDENT_FOLLOWUP", f"事件复查：本机关或所用服务机构发生事件{o['followup_incident_code'] or ''}，"
-                                               f"应于{_d(o['followup_due_on'])}前复查", o["followup_due_on"]))
-
     def late(due: dt.date) -> str:
         return f"已逾期{(today - due).days}日" if due < today else "计划期开始前到期"
+
+    due = o["followup_due_on"]
+    if due is not None:  # forced whatever its date; a past one says so, like any overdue check
+        out.append(Reason("INCIDENT_FOLLOWUP", f"事件复查：本机关或所用服务机构发生事件{o['followup_incident_code'] or ''}，"
+                                               f"应于{_d(due)}前复查" + (f"，{late(due)}" if due < start else ""), due))
 
     due = o["project_due_on"]
     if due is not None and due <= end:
@@ -377,11 +388,13 @@ def draw(inputs: PlanInputs, period: Period, today: dt.date, seed: int, config: 
     for n, v in enumerate(visits, start=1):
         v["visit_no"] = n
 
-    team, unstaffed, workload = _Staffing(visits, inputs, period, cfg, seed).run()
+    months = period.months_from(start)  # capacity counts the time left, not the whole period
+    team, unstaffed, workload = _Staffing(visits, inputs, months, cfg, seed).run()
 
     params = {"algorithm": ALGORITHM, "seed": seed, "period": period.label, "period_start": _d(period.start),
               "period_end": _d(period.end), "today": _d(today), "plan_start": _d(start), "months": period.months,
-              "capacity_default": cfg.default_capacity(period.months), "config": cfg.snapshot()}
+              "capacity_months": round(months, 6), "capacity_default": cfg.default_capacity(months),
+              "config": cfg.snapshot()}
     result = PlanResult(
         period=period, seed=seed,
         visits=_frame(visits, VISIT_SCHEMA), team=_frame(team, TEAM_SCHEMA),
@@ -432,9 +445,9 @@ def _window(lead: Reason, start: dt.date, period: Period, cfg: PlanningConfig, s
     elif lead.code in ("DUE_PROJECT", "DUE_ROUTINE"):
         first = max(start, lead.due_on - dt.timedelta(days=cfg.window("due_lead_days")))
         wanted = lead.due_on
-    else:
+    else:  # a drawn visit: a month drawn by lottery (the first one may be only a few days long)
         months = period.month_windows(start)
-        return months[min(int(lottery(seed, "window", code) * len(months)), len(months) - 1)]
+        first, wanted = months[min(int(lottery(seed, "window", code) * len(months)), len(months) - 1)]
     wanted = max(wanted, first + dt.timedelta(days=cfg.window("min_days") - 1))
     return first, min(wanted, period.end)
 
@@ -460,7 +473,7 @@ class _Staffing:
     in a visit already staffed, for another inspector that visit may have and who has capacity left
     (never breaking a rule); repeated while it helps. Phase 3: why each visit still short is short."""
 
-    def __init__(self, visits: list[dict], inputs: PlanInputs, period: Period, cfg: PlanningConfig, seed: int):
+    def __init__(self, visits: list[dict], inputs: PlanInputs, months: float, cfg: PlanningConfig, seed: int):
         self.visits, self.cfg, self.seed, self.size = visits, cfg, seed, cfg.team_size
         registry = list(inputs.inspectors.iter_rows(named=True))
         self.by_id = {i["inspector_id"]: i for i in registry if i["active"]}
@@ -475,7 +488,7 @@ class _Staffing:
         for t in inputs.last_teams.iter_rows(named=True):
             ids = {x for name in t["inspector_names"] for x in ids_by_name.get(name, ())}
             self.last.setdefault(t["organ_code"], set()).update(ids & set(self.by_id))
-        self.capacity = {i: cfg.capacity(i, period.months) for i in sorted(self.by_id)}
+        self.capacity = {i: cfg.capacity(i, months) for i in sorted(self.by_id)}
         self.left = dict(self.capacity)
         self.open = {i for i, c in self.left.items() if c > 0}
         self.visit = {v["organ_code"]: v for v in visits}
@@ -607,7 +620,8 @@ def _why(visit_no: int, size: int, active: int, reg: int, prev: int, full: int, 
     tail = f"每次检查须至少{size}名检查人员，本次检查暂未派员"
     if active < size:
         code = "TOO_FEW_INSPECTORS"
-        text = f"检查人员名录中在岗人员仅{active}名，{tail}"
+        text = (f"检查人员名录中在岗人员仅{active}名，{tail}" if active else
+                f"检查人员名录中没有在岗人员（请先装载检查人员名录），{tail}")
     elif eligible < size:
         code = "ALL_RECUSED"
         parts = [f"{reg}名在回避名单中" if reg else "", f"{prev}名参加过该机关上次检查" if prev else ""]

@@ -151,17 +151,26 @@ def redraw_stored(con, plan_id: int) -> tuple[dict[str, Any], PlanInputs, PlanRe
 def verify(con, plan_id: int) -> dict[str, Any]:
     """Audit a recorded plan: its stored inputs still hash to inputs_sha256, drawing again from them
     with its seed gives the same result (result_sha256), and whether the warehouse's data has changed
-    since (the inputs read now would hash differently)."""
-    plan, inputs, again = redraw_stored(con, plan_id)
+    since (the inputs read now would hash differently). A plan drawn by other rules (`algorithm`)
+    than this program's is not re-drawn: its result is not a match, and `message_zh` says why."""
+    plan = planning.plan(con, plan_id)
+    if plan is None:
+        raise PlanError(f"没有第{plan_id}号检查计划")
     stored_text = planning.plan_inputs_json(con, plan_id)
+    inputs = PlanInputs.from_json(stored_text)
     cfg = planning_config.from_snapshot(plan["params"]["config"])
     period = Period(plan["period"], plan["period_start"], plan["period_end"])
     now = read_inputs(con, period, dt.date.fromisoformat(plan["params"]["today"]), cfg)
+    same_rules = plan["algorithm"] == ALGORITHM
     return {
         "plan_id": plan_id, "seed": plan["seed"], "inputs_sha256": plan["inputs_sha256"],
         "inputs_match": sha256(stored_text) == plan["inputs_sha256"] == inputs.sha256,
-        "result_sha256": plan["result_sha256"], "result_match": again.result_sha256 == plan["result_sha256"],
+        "result_sha256": plan["result_sha256"],
+        "result_match": same_rules and redraw_stored(con, plan_id)[2].result_sha256 == plan["result_sha256"],
         "current_inputs_sha256": now.sha256, "data_changed": now.sha256 != plan["inputs_sha256"],
+        "algorithm": plan["algorithm"],
+        "message_zh": None if same_rules else (f"第{plan_id}号计划按抽取规则{plan['algorithm']}抽取，本程序为{ALGORITHM}，"
+                                               f"不能重抽复核结果；输入摘要仍可核对"),
     }
 
 

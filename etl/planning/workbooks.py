@@ -156,6 +156,8 @@ def write_plan_workbook(con, plan_id: int, target: Target) -> None:
 def _method_sheet(wb, plan: dict[str, Any], strata) -> None:
     params = plan["params"]
     cfg = params["config"]
+    # a plan drawn after its period began has capacity for the time left (docs/planning.md §3)
+    prorated = "，按抽取日至期末的剩余时间折算" if params.get("capacity_months", params["months"]) < params["months"] else ""
     s = _Sheet(wb, "抽取说明", [("项目", 24, "plain"), ("内容", 90, "text")])
     rows = [
         ("计划编号", str(plan["plan_id"])), ("计划期间", f"{plan['period']}（{plan['period_start']}至{plan['period_end']}）"),
@@ -171,7 +173,7 @@ def _method_sheet(wb, plan: dict[str, Any], strata) -> None:
                        f"{cfg['silent']['share'] * 100:g}%"),
         ("必检", "待复查的事件、逾期未检" + ("、计划期内到期的检查" if cfg["forced"]["due_in_period"] else "")),
         ("每组检查人员", f"{cfg['team']['size']}名，随机选派"),
-        ("每人本期容量", f"{params['capacity_default']}次（每季度{cfg['team']['capacity_per_quarter']}次）"),
+        ("每人本期容量", f"{params['capacity_default']}次（每季度{cfg['team']['capacity_per_quarter']}次{prorated}）"),
         ("回避", f"回避名单所列机关；参加过该机关最近{cfg['recusal']['previous_inspections']}次检查的人员"),
         ("选派偏好", "同地区、具备所需专长者权重较高（加权随机，不固定人选）"),
         ("复核方法", "oversight plan verify 计划编号：以所存输入与种子重新抽取，结果摘要应一致"),

@@ -2,12 +2,15 @@
 -- the first inspection of its organ, on or before $today, that falls in the plan's period or in the
 -- visit's suggested window; otherwise it is missed once the period is over, behind once its window
 -- has passed, else pending. Inspections in the period of organs not in the plan are unplanned.
+-- Only inspections from the plan's first day (the later of the period's start and the day it was
+-- drawn) count: an inspection made before the plan existed neither carries it out nor departs from it.
 -- Grain: one row per planned visit, plus one per unplanned inspection (planned = false).
 WITH p AS (
-    SELECT plan_id, period_start, period_end FROM plans WHERE plan_id = $plan_id
+    SELECT plan_id, period_start, period_end, greatest(period_start, planned_on) AS plan_start
+    FROM plans WHERE plan_id = $plan_id
 ),
 v AS (
-    SELECT v.*, p.period_start, p.period_end FROM plan_visits v JOIN p USING (plan_id)
+    SELECT v.*, p.period_start, p.period_end, p.plan_start FROM plan_visits v JOIN p USING (plan_id)
 ),
 team AS (
     SELECT visit_no, list(inspector_name ORDER BY seat) AS planned_inspectors
@@ -20,7 +23,7 @@ matched AS (
                    (i.inspected_on, i.inspection_code)) AS m
     FROM v
     JOIN inspections i ON i.organ_code = v.organ_code
-    WHERE i.inspected_on <= $today
+    WHERE i.inspected_on BETWEEN v.plan_start AND $today
       AND (i.inspected_on BETWEEN v.period_start AND v.period_end
            OR i.inspected_on BETWEEN v.window_start AND v.window_end)
     GROUP BY v.visit_no
@@ -51,7 +54,7 @@ unplanned AS (
     CROSS JOIN p
     LEFT JOIN organs o ON o.organ_code = i.organ_code
     LEFT JOIN mart_organ_schedule s ON s.organ_code = i.organ_code
-    WHERE i.inspected_on BETWEEN p.period_start AND p.period_end
+    WHERE i.inspected_on BETWEEN p.plan_start AND p.period_end
       AND i.inspected_on <= $today
       AND i.organ_code NOT IN (SELECT organ_code FROM v)
 )
