@@ -109,6 +109,8 @@ def test_configuration_decides_tiers_and_intervals(tmp_path):
     ("2024年第一季度", dt.date(2024, 1, 1), dt.date(2024, 3, 31)),
     ("2024年第1季度", dt.date(2024, 1, 1), dt.date(2024, 3, 31)),
     ("2024-02", dt.date(2024, 2, 1), dt.date(2024, 2, 29)),
+    ("2024年", dt.date(2024, 1, 1), dt.date(2024, 12, 31)),
+    ("2027年1月", dt.date(2027, 1, 1), dt.date(2027, 1, 31)),
 ])
 def test_periods(text, start, end):
     assert q.Filters(period=text).bounds == (start, end)

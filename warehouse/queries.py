@@ -48,22 +48,22 @@ def connect(path: str | Path, *, read_only: bool = True) -> duckdb.DuckDBPyConne
 # -- filters --------------------------------------------------------------------------------------
 
 def parse_period(period: str | tuple[dt.date, dt.date]) -> tuple[dt.date, dt.date, str]:
-    """(start, end, kind) of a period: "2025", "2025-Q3" (also "2025Q3", "2025年第3季度", "2025年第三季度"),
-    "2025-07" (a month), or a (start, end) pair of dates, both included."""
+    """(start, end, kind) of a period: "2025" (also "2025年"), "2025-Q3" (also "2025Q3", "2025年第3季度",
+    "2025年第三季度"), "2025-07" (a month; also "2025年7月"), or a (start, end) pair of dates, both included."""
     if isinstance(period, tuple):
         start, end = period
         if end < start:
             raise ValueError(f"period ends before it starts: {start} – {end}")
         return start, end, "range"
     text = period.strip().upper()
-    if m := re.fullmatch(r"(\d{4})", text):
+    if m := re.fullmatch(r"(\d{4})年?", text):
         y = int(m[1])
         return dt.date(y, 1, 1), dt.date(y, 12, 31), "year"
     if m := (re.fullmatch(r"(\d{4})-?Q([1-4])", text) or re.fullmatch(r"(\d{4})年第([1-4一二三四])季度", period.strip())):
         y, q = int(m[1]), _CN_QUARTER.get(m[2]) or int(m[2])
         start = dt.date(y, 3 * q - 2, 1)
         return start, quarter_end(start), "quarter"
-    if m := re.fullmatch(r"(\d{4})-(\d{1,2})", text):
+    if m := re.fullmatch(r"(\d{4})(?:-|年)(\d{1,2})月?", text):
         start = dt.date(int(m[1]), int(m[2]), 1)
         return start, add_months(start, 1) - dt.timedelta(days=1), "month"
     raise ValueError(f"not a period: {period!r} (use 2025, 2025-Q3, 2025-07 or a pair of dates)")
