@@ -695,7 +695,7 @@ year_option = click.option("--year", type=click.IntRange(2000, 2100), required=T
 @export.command("annual")
 @year_option
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="工作簿 .xlsx，默认“<年度>年报.xlsx”")
+              help="工作簿 .xlsx，默认“<年度>年报.xlsx”，限定地区时“<年度>年报_<地区代码>.xlsx”")
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="另写出年度报告 .docx")
 @click.option("--snapshot", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -709,7 +709,8 @@ def export_annual_command(year, out, report, snapshot, region, warehouse, today,
     from etl.export import export_annual
     from warehouse import queries
     scope, actor = _export_scope(warehouse, region, today, acting_as)
-    out = out or Path(f"{year}年报.xlsx")
+    # a region's workbook never takes the default name of the whole jurisdiction's (nor overwrites it)
+    out = out or Path(f"{year}年报.xlsx" if not region else f"{year}年报_{scope.effective_region}.xlsx")
     if report is not None and report.suffix.lower() != ".docx":
         raise click.BadParameter("年度报告须为 .docx 文件", param_hint="--report")
     con = queries.connect(warehouse)

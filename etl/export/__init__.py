@@ -40,6 +40,7 @@ def export_annual(con, year: int, scope, *, workbook: str | Path | None = None, 
     from etl.export import annual, annual_report, annual_workbook
     from etl.export import snapshot as snap
     say = progress or (lambda share, message: None)
+    check_targets(workbook=workbook, report=report, snapshot=snapshot)
     if report is not None:
         from etl.export.charts import cjk_family
         cjk_family()  # fail before any work when the Chinese font is missing
@@ -59,3 +60,38 @@ def export_annual(con, year: int, scope, *, workbook: str | Path | None = None, 
         result.snapshot = Path(snapshot)
     say(1.0, "完成")
     return result
+
+
+def check_targets(*, workbook=None, report=None, snapshot=None) -> None:
+    """Refuse, before any work, a file name of the wrong kind or a folder that cannot be written,
+    so that no export stops half-way with some files written (file objects are not checked)."""
+    from etl.export.annual import ExportError
+    for path, what, suffix in ((workbook, "工作簿", ".xlsx"), (report, "年度报告", ".docx")):
+        if not isinstance(path, (str, Path)):
+            continue
+        path = Path(path)
+        if path.suffix.lower() != suffix:
+            raise ExportError(f"{what}须为 {suffix} 文件，而不是“{path.name}”")
+        if path.is_dir():
+            raise ExportError(f"{what}路径 {path} 是一个目录，请给出文件名")
+        _check_writable(path.parent, what)
+    if isinstance(snapshot, (str, Path)):
+        folder = Path(snapshot)
+        if folder.exists() and not folder.is_dir():
+            raise ExportError(f"快照目录 {folder} 已是一个文件")
+        while not folder.exists() and folder != folder.parent:   # the folder is created: check its nearest parent
+            folder = folder.parent
+        _check_writable(folder, "审计快照")
+
+
+def _check_writable(folder: Path, what: str) -> None:
+    import tempfile
+
+    from etl.export.annual import ExportError
+    if not folder.is_dir():
+        raise ExportError(f"无法写入{what}：目录 {folder} 不存在，请先创建该目录")
+    try:  # a real write: permission bits do not tell for root, read-only mounts or /proc
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise ExportError(f"无法写入{what}：目录 {folder} 不可写") from None

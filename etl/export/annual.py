@@ -17,6 +17,7 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
+import click
 import polars as pl
 
 from schemas.checklist import GRADE_CUTS, RESULT_CREDIT, checklist
@@ -34,6 +35,21 @@ NOT_LINKED = "未关联项目"  # inspections without a project have no service 
 # inspections assessed in both years, for rule R1.
 CATEGORY_RISE_MIN_PP = 5.0
 CATEGORY_MIN_ASSESSED = 5
+
+
+class ExportError(click.ClickException):
+    """An export refused before any file is written, with the reason in Chinese (a future year, an
+    unknown region, nothing to report, a path that cannot be written). The command shows the
+    message and exits with 2; the 导出 page shows it as the job's error."""
+    exit_code = 2
+
+    def show(self, file=None) -> None:
+        click.echo(f"错误：{self.format_message()}", file=file, err=True)   # not click's English "Error:"
+
+
+# Figures that show whether a year has any data at all (vendor tiers are current, so they do not).
+ACTIVITY_FIGURES = ("inspections", "incidents", "active_projects", "open_incidents", "rectifications_due",
+                    "evaluations_expected", "checks_due")
 
 
 @dataclass(frozen=True)
@@ -90,8 +106,29 @@ class AnnualData:
         return next(f for f in self.figures if f.key == key)
 
     @property
+    def complete(self) -> bool:
+        return year_complete(self.year, self.scope.today)
+
+    @property
+    def year_text(self) -> str:
+        """2025年, or 2026年（1月1日至11月27日，年度未结束） for the current year."""
+        if self.complete:
+            return f"{self.year}年"
+        t = self.scope.today
+        return f"{self.year}年（1月1日至{t.month}月{t.day}日，年度未结束）"
+
+    @property
+    def title_suffix(self) -> str:
+        return "" if self.complete else f"（截至 {self.scope.today.isoformat()}，年度未结束）"
+
+    @property
+    def stock_word(self) -> str:
+        """How stock figures are dated in sentences: 年末, or 截至统计日 while the year runs."""
+        return "年末" if self.complete else "截至统计日"
+
+    @property
     def filters_zh(self) -> dict[str, str]:
-        return {"年度": f"{self.year}年（对比 {self.year - 1}年）", "地区": self.scope_label,
+        return {"年度": f"{self.year_text}（对比 {self.year - 1}年全年）", "地区": self.scope_label,
                 "统计日": self.scope.today.isoformat()}
 
     @property
@@ -108,6 +145,34 @@ class AnnualData:
 
 def scope_filters(region: str | None = None, today: dt.date | None = None) -> Filters:
     return Filters(region=region or None, today=today or dt.date.today())
+
+
+def year_complete(year: int, today: dt.date) -> bool:
+    """Whether the year has ended by `today`; an unfinished year is counted up to `today`."""
+    return today >= dt.date(year, 12, 31)
+
+
+def check_request(year: int, scope: Filters) -> None:
+    """Refuse, in Chinese, a year that has not begun and a region code that does not exist."""
+    if year > scope.today.year:
+        raise ExportError(f"{year}年尚未开始（统计日 {scope.today.isoformat()}），没有可导出的数据；"
+                          f"最近的完整年度为 {scope.today.year - 1}年。")
+    if scope.effective_region == queries.NOWHERE:
+        raise ExportError(f"所选地区“{scope.region}”不在本账户的权限范围（{labels.region_label(scope.scope)}）内，"
+                          "没有可导出的数据。")
+    region = scope.region
+    if region and region != queries.NOWHERE:
+        from schemas.identifiers import region_name
+        code = region.ljust(6, "0")
+        if region_name(code) == code:
+            raise ExportError(f"地区代码“{region}”不在行政区划代码表中，请核对（如 330100 或 3301）。")
+
+
+def check_not_empty(d: "AnnualData") -> None:
+    """Refuse a year and region with no activity in either year, rather than write empty tables."""
+    if all(not (d.figure(k).value or d.figure(k).previous) for k in ACTIVITY_FIGURES):
+        raise ExportError(f"{d.scope_label}在 {d.year}年和 {d.year - 1}年都没有检查、事件、外包项目、整改或服务评价数据，"
+                          "未生成导出文件。请核对年度和地区。")
 
 
 def check_scope(scope: Filters) -> None:
@@ -147,6 +212,7 @@ def scope_label(con, scope: Filters) -> str:
 def collect(con, year: int, scope: Filters, *, progress: Progress | None = None) -> AnnualData:
     """Everything the annual exports show, from the query layer (see the module docstring)."""
     say = progress or (lambda share, message: None)
+    check_request(year, scope)
     fy, fp = year_filters(scope, year)
     level = region_level(scope)
     say(0.05, "读取年度检查结果…")
@@ -167,7 +233,8 @@ def collect(con, year: int, scope: Filters, *, progress: Progress | None = None)
     tables["grades"] = _grades(queries.grade_distribution(con, fy), queries.grade_distribution(con, fp))
     say(0.2, "读取检查项问题…")
     tables["categories"] = _categories(queries.failing_categories(con, fy), queries.failing_categories(con, fp))
-    tables["items"] = queries.most_failed_items(con, fy, limit=20)
+    # "most often failed": an item never failed in the year is not one of them
+    tables["items"] = queries.most_failed_items(con, fy, limit=20).filter(pl.col("times_failed") > 0)
     say(0.35, "读取服务机构风险…")
     # a region's export cites no code of an organ outside it (the vendors' reasons are their own)
     vendors = queries.mask_out_of_region(con, queries.vendor_risk(con, scope), scope.region_prefix)
@@ -192,10 +259,14 @@ def collect(con, year: int, scope: Filters, *, progress: Progress | None = None)
     loaded_at = as_of["last_loaded_at"].max() if as_of.height else None
 
     figures = _figures(trend_y, trend_p, kpi, rect_y, rect_p, tables, incidents_prev, sub_p, cov_p)
+    if not year_complete(year, scope.today):   # its stocks are counted at today, not at year end
+        figures = [replace(f, label_zh=f.label_zh.replace("年末", "截至统计日", 1),
+                           definition=f.definition.replace("年末", "截至统计日", 1)) for f in figures]
     data = AnnualData(
         year=year, scope=scope, f_year=fy, f_prev=fp, scope_label=scope_label(con, scope),
         data_as_of=data_as_of, loaded_at=loaded_at, scores_as_of=marts["today"] if marts else None,
         figures=figures, sentences=[], issues=[], tables=tables, methodology=[], region_level=level)
+    check_not_empty(data)
     data.sentences = summary_sentences(data)
     data.issues = priority_issues(con, data, rect_y)
     data.methodology = methodology(data)
@@ -318,6 +389,33 @@ def _figures(ty, tp, kpi, rect_y, rect_p, tables, incidents_prev, sub_p, cov_p) 
     return figs
 
 
+# -- totals ---------------------------------------------------------------------------------------
+
+TOTAL_TABLES = ("by_region", "by_service", "rect_by_region")
+# Counts that add up over regions and service types.
+ADDITIVE = frozenset({"inspections", "inspections_prev", "graded", "n_excellent", "n_good", "n_pass", "n_fail",
+                      "veto_failures", "items_failed", "items_partial", "repeat_findings", "total", "closed",
+                      "closed_on_time", "closed_late", "superseded", "open", "due_soon", "overdue",
+                      "escalation_candidates"})
+# Columns that do not add up (an organ may have projects of two service types; means and rates):
+# their total is the key figure itself.
+TOTAL_FROM_FIGURES = {"organs_inspected": ("organs_inspected", "value"), "mean_score": ("mean_score", "value"),
+                      "mean_score_prev": ("mean_score", "previous"), "pass_rate": ("pass_rate", "value"),
+                      "pass_rate_prev": ("pass_rate", "previous")}
+
+
+def total_row(d: AnnualData, key: str) -> dict[str, Any]:
+    """The 合计 row of a table by region or service type; columns without a total are left out."""
+    frame = d.tables[key]
+    row: dict[str, Any] = {c: _sum(frame, c) for c in frame.columns if c in ADDITIVE}
+    for column, (fig, which) in TOTAL_FROM_FIGURES.items():
+        if column in frame.columns:
+            row[column] = getattr(d.figure(fig), which)
+    if "max_days_overdue" in frame.columns and frame.height:
+        row["max_days_overdue"] = frame["max_days_overdue"].max()
+    return row
+
+
 # -- words ----------------------------------------------------------------------------------------
 
 def _num(v: float | None, kind: str = "int") -> str:
@@ -357,7 +455,11 @@ def summary_sentences(d: AnnualData) -> list[str]:
     """Factual sentences built from the key figures only."""
     g = d.figure
     y = d.year
-    out = [
+    end = d.stock_word
+    out = [] if d.complete else [
+        f"{y}年尚未结束：本年数字为 1月1日至{d.scope.today.month}月{d.scope.today.day}日（统计日）的数字，"
+        f"上年为全年数字，两者不完全可比；存量指标按统计日计算。"]
+    out += [
         f"{y}年共检查机关 {_num(g('inspections').value)} 家次（涉及机关 {_num(g('organs_inspected').value)} 家），"
         f"{change_words(g('inspections'))}（上年 {_num(g('inspections').previous)} 家次）。",
         f"检查合格率 {_num(g('pass_rate').value, 'rate')}，{change_words(g('pass_rate'))}；"
@@ -366,9 +468,9 @@ def summary_sentences(d: AnnualData) -> list[str]:
         f"其中一票否决项不符合 {_num(g('veto_failures').value)} 家次；不符合检查项 "
         f"{_num(g('items_failed').value)} 项次，{change_words(g('items_failed'))}。",
         f"年内发生事件 {_num(g('incidents').value)} 起（上年 {_num(g('incidents').previous)} 起），"
-        f"年末未结案事件 {_num(g('open_incidents').value)} 起。",
-        f"年末在办外包项目 {_num(g('active_projects').value)} 个，{change_words(g('active_projects'), ' 个', absolute=True)}；"
-        f"年末逾期未检机关 {_num(g('overdue_checks').value)} 家，逾期未完成整改 "
+        f"{end}未结案事件 {_num(g('open_incidents').value)} 起。",
+        f"{end}在办外包项目 {_num(g('active_projects').value)} 个，{change_words(g('active_projects'), ' 个', absolute=True)}；"
+        f"{end}逾期未检机关 {_num(g('overdue_checks').value)} 家，逾期未完成整改 "
         f"{_num(g('overdue_rectifications').value)} 项。",
     ]
     due = g("rectifications_due").value or 0

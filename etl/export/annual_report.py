@@ -52,6 +52,8 @@ def write_annual_report(data: AnnualData, path: str | Path | IO[bytes], *, progr
     title = doc.add_paragraph(style="Title")
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     title.add_run(f"{data.scope_label.split('（')[0]}{y}年度档案外包监管报告")
+    if data.title_suffix:
+        title.add_run(f"\n{data.title_suffix}").font.size = Pt(12)
     meta = doc.add_paragraph()
     meta.alignment = WD_ALIGN_PARAGRAPH.CENTER
     meta.add_run(f"范围：{data.scope_label}　统计日：{data.scope.today.isoformat()}\n"
@@ -80,13 +82,14 @@ def write_annual_report(data: AnnualData, path: str | Path | IO[bytes], *, progr
         _table(doc, ["地区", f"{y}年检查", f"{p}年检查", f"{y}年合格率", f"{p}年合格率", "不合格"],
                [[r["region_name"] or r["region_code"], _num(r["inspections"]), _num(r["inspections_prev"]),
                  _num(r["pass_rate"], "rate"), _num(r["pass_rate_prev"], "rate"), _num(r["n_fail"])]
-                for r in regions.iter_rows(named=True)])
+                for r in [*regions.iter_rows(named=True), _total(data, "by_region", region_name="合计")]])
     services = data.tables["by_service"]
     if services.height:
         doc.add_paragraph("按服务类型：")
         _table(doc, ["服务类型", f"{y}年检查", f"{p}年检查", f"{y}年合格率", "平均得分"],
                [[r["service_type"], _num(r["inspections"]), _num(r["inspections_prev"]), _num(r["pass_rate"], "rate"),
-                 _num(r["mean_score"], "float")] for r in services.iter_rows(named=True)])
+                 _num(r["mean_score"], "float")]
+                for r in [*services.iter_rows(named=True), _total(data, "by_service", service_type="合计")]])
 
     doc.add_heading("四、检查项问题", level=1)
     cats = data.tables["categories"]
@@ -95,7 +98,9 @@ def write_annual_report(data: AnnualData, path: str | Path | IO[bytes], *, progr
                                          cats["items_failed_prev"].to_list(), (f"{y}年", f"{p}年"),
                                          "图3 各类别不符合项次", "不符合项次", horizontal=True))
     items = data.tables["items"].head(10)
-    if items.height:
+    if not items.height:
+        doc.add_paragraph(f"{y}年检查中没有结果为“不符合”的检查项。")
+    else:
         doc.add_paragraph(f"{y}年不符合次数最多的检查项：")
         _table(doc, ["检查项", "类别", "不符合次数", "不符合率", "涉及机关"],
                [[r["item_zh"], r["category_zh"], _num(r["times_failed"]), _num(r["failure_rate"], "rate"),
@@ -108,7 +113,9 @@ def write_annual_report(data: AnnualData, path: str | Path | IO[bytes], *, progr
                       + "、".join(f"{tier_label(t)} {n} 家" for t, n in counts.items()) + "。风险分与等级为当前值，"
                       "不随年度变化；构成与分级规则见附录。")
     top = vendors.head(10)
-    if top.height:
+    if not top.height:
+        doc.add_paragraph("范围内没有已评分的服务机构。")
+    else:
         _picture(doc, charts.stacked_components(top, COMPONENT_ZH, f"图4 风险分最高的{top.height}家服务机构及其构成"))
     risky = vendors.filter(pl.col("tier").is_in(["C", "D"]))
     if risky.height:
@@ -133,7 +140,7 @@ def write_annual_report(data: AnnualData, path: str | Path | IO[bytes], *, progr
         _table(doc, ["地区", "整改总数", "按期完成", "超期完成", "复检取代", "逾期未完成", "约谈候选"],
                [[r["region_name"] or r["region_code"], _num(r["total"]), _num(r["closed_on_time"]),
                  _num(r["closed_late"]), _num(r["superseded"]), _num(r["overdue"]), _num(r["escalation_candidates"])]
-                for r in rect.iter_rows(named=True)])
+                for r in [*rect.iter_rows(named=True), _total(data, "rect_by_region", region_name="合计")]])
     doc.add_paragraph(f"服务评价应报 {_num(data.figure('evaluations_expected').value)} 份、已报 "
                       f"{_num(data.figure('evaluations_received').value)} 份，报送率 "
                       f"{_num(data.figure('evaluation_rate').value, 'rate')}；应检 {_num(data.figure('checks_due').value)} 次、"
@@ -149,7 +156,7 @@ def write_annual_report(data: AnnualData, path: str | Path | IO[bytes], *, progr
         para.add_run(issue.text)
 
     doc.add_heading("附：口径说明", level=1)
-    wanted = {"数据", "期间", "评分", "重点问题规则", "服务机构风险分"}
+    wanted = {"数据", "期间", "评分", "重点问题规则", "服务机构风险分", "指标口径"}   # 指标口径: how each figure is counted
     _table(doc, ["部分", "项目", "说明"], [list(r) for r in data.methodology if r[0] in wanted], widths=(2.6, 4, 9.4))
     doc.add_paragraph("完整的方法说明（窗口、权重、等级规则、各指标来源）见同名工作簿的“方法说明”工作表。")
 
@@ -196,11 +203,11 @@ def _setup(doc, data: AnnualData) -> None:
     for level, size in ((1, 15), (2, 13)):
         _set_font(styles[f"Heading {level}"], *HEADING_FONT, size=size, bold=True, color=RGBColor(0x1F, 0x4E, 0x79))
     props = doc.core_properties
-    props.title = f"{data.scope_label} {data.year}年度档案外包监管报告"
+    props.title = f"{data.scope_label} {data.year}年度档案外包监管报告{data.title_suffix}"
     props.author = "档案外包监管分析"
     props.comments = f"数据截至 {data.data_as_of_text}"
     header = section.header.paragraphs[0]
-    header.text = f"{data.scope_label} {data.year}年度档案外包监管报告　数据截至 {data.data_as_of or '—'}"
+    header.text = f"{data.scope_label} {data.year}年度档案外包监管报告{data.title_suffix}　数据截至 {data.data_as_of or '—'}"
     header.alignment = WD_ALIGN_PARAGRAPH.CENTER
     for run in header.runs:
         run.font.size = Pt(8)
@@ -277,6 +284,11 @@ def _shade(cell, fill: str) -> None:
     shd.set(qn("w:color"), "auto")
     shd.set(qn("w:fill"), fill)
     tc_pr.append(shd)
+
+
+def _total(data: AnnualData, key: str, **label) -> dict:
+    """The 合计 row of a table, shaped like its rows (columns without a total read “—”)."""
+    return {**dict.fromkeys(data.tables[key].columns), **annual.total_row(data, key), **label}
 
 
 def _change_text(f) -> str:

@@ -22,7 +22,7 @@ import xlsxwriter
 from etl.excel_safety import SAFE_WORKBOOK_OPTIONS, write_user_text
 from etl.export import annual
 from etl.export.annual import AnnualData, Progress
-from etl.export.xlsx import FONT, Styles, TableLayout, write_header_block, write_table
+from etl.export.xlsx import FONT, Styles, TableLayout, write_header_block, write_table, write_total_row
 
 SUMMARY = "摘要"
 METHOD = "方法说明"
@@ -107,8 +107,8 @@ def write_annual_workbook(data: AnnualData, path: str | Path | IO[bytes], *, pro
     target = str(path) if isinstance(path, (str, Path)) else path
     options = {**SAFE_WORKBOOK_OPTIONS, **({} if isinstance(target, str) else {"in_memory": True})}
     wb = xlsxwriter.Workbook(target, options)
-    wb.set_properties({"title": f"{data.scope_label} {data.year}年度档案外包监管统计", "company": "档案外包监管分析",
-                       "comments": f"数据截至 {data.data_as_of_text}"})
+    wb.set_properties({"title": f"{data.scope_label} {data.year}年度档案外包监管统计{data.title_suffix}",
+                       "company": "档案外包监管分析", "comments": f"数据截至 {data.data_as_of_text}"})
     try:
         styles = Styles(wb)
         summary = wb.add_worksheet(SUMMARY)
@@ -119,10 +119,15 @@ def write_annual_workbook(data: AnnualData, path: str | Path | IO[bytes], *, pro
             title = SHEET_TITLES[sheet].format(y=data.year, p=data.year - 1)
             frame = data.tables[key]
             frame = frame.select([c for c in columns if c in frame.columns])
+            if not frame.height:
+                count = f"共 0 行：{data.scope_label}在所选年度没有此类记录"
+            else:
+                count = f"共 {frame.height} 行" + ("，表末为合计" if key in annual.TOTAL_TABLES else "")
             start = write_header_block(ws, styles, title=title, filters=data.filters_zh,
-                                       data_as_of=data.data_as_of_text, exported_at=data.generated_at,
-                                       extra=[f"共 {frame.height} 行"])
+                                       data_as_of=data.data_as_of_text, exported_at=data.generated_at, extra=[count])
             layouts[sheet] = write_table(ws, styles, frame, start_row=start, columns_zh=SHEET_HEADERS.get(sheet))
+            if key in annual.TOTAL_TABLES and frame.height:
+                write_total_row(ws, styles, layouts[sheet], annual.total_row(data, key))
             _chart_for(wb, ws, sheet, layouts[sheet], frame, data)
         _summary(wb, summary, styles, data, layouts)
         _methodology(wb.add_worksheet(METHOD), styles, data)
@@ -136,7 +141,7 @@ def write_annual_workbook(data: AnnualData, path: str | Path | IO[bytes], *, pro
 
 def _summary(wb, ws, styles: Styles, data: AnnualData, layouts: dict[str, TableLayout]) -> None:
     y, p = data.year, data.year - 1
-    start = write_header_block(ws, styles, title=f"{data.scope_label} {y}年度档案外包监管统计",
+    start = write_header_block(ws, styles, title=f"{data.scope_label} {y}年度档案外包监管统计{data.title_suffix}",
                                filters=data.filters_zh, data_as_of=data.data_as_of_text,
                                exported_at=data.generated_at)
     headers = ["指标", f"{y}年", f"{p}年", "变化", "变化率", "口径", "指标代码"]

@@ -19,6 +19,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import polars as pl  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
+
+from etl.export.labels import period_text  # noqa: E402
 
 CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK TC", "Noto Sans SC")
 COLORS = ("#1F4E79", "#9DC3E6", "#C00000", "#F4B183", "#548235", "#A9D18E", "#7F6000")
@@ -76,7 +79,8 @@ def quarterly(frame: pl.DataFrame, title: str) -> bytes:
     x = list(range(frame.height))
     ax.bar(x, frame["inspections"].to_list(), color=COLORS[1], label="检查次数")
     ax.set_ylabel("检查次数（家次）")
-    ax.set_xticks(x, frame["period"].to_list())
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))   # counts: no 0.5 家次
+    ax.set_xticks(x, [period_text(p).replace("年", "年\n", 1) for p in frame["period"].to_list()])
     ax2 = ax.twinx()
     rates = [None if v is None else v * 100 for v in frame["pass_rate"].to_list()]
     ax2.plot(x, rates, color=COLORS[2], marker="o", label="合格率")
@@ -104,6 +108,7 @@ def paired_bars(labels: list[str], now: list[float], before: list[float], names:
         ax.set_yticks(pos, labels)
         ax.invert_yaxis()
         ax.set_xlabel(ylabel)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(axis="y", visible=False)
         ax.grid(axis="x", color="#DDDDDD", linewidth=0.6)
     else:
@@ -111,6 +116,7 @@ def paired_bars(labels: list[str], now: list[float], before: list[float], names:
         ax.bar([p + width / 2 for p in pos], before, width=width, color=COLORS[1], label=names[1])
         ax.set_xticks(pos, labels, rotation=30 if n > 6 else 0, ha="right" if n > 6 else "center")
         ax.set_ylabel(ylabel)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(frameon=False)
     ax.set_title(title)
     return _png(fig)

@@ -166,7 +166,9 @@ class JobRunner:
         try:
             files = work(folder, progress)
         except Exception as exc:  # the page shows the reason; the server keeps running
-            self._update(job, status="failed", error=f"{type(exc).__name__}: {exc}", message="导出失败",
+            from etl.export.annual import ExportError
+            reason = exc.message if isinstance(exc, ExportError) else f"{type(exc).__name__}: {exc}"
+            self._update(job, status="failed", error=reason, message="导出失败",
                          finished_at=dt.datetime.now())
             logging.getLogger(__name__).exception("export job %s failed", job.id)
             return

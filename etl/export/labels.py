@@ -136,6 +136,8 @@ def display_value(column: str, value: Any) -> Any:
         return "是" if value else "否"
     if isinstance(value, (list, tuple)):
         return "、".join("" if v is None else str(v) for v in value)
+    if column in PERIOD_COLUMNS and isinstance(value, str):
+        return period_text(value)   # 2025-Q3 → 2025年第3季度
     mapping = VALUE_ZH.get(column)
     if mapping and isinstance(value, str):
         return mapping.get(value, value)
@@ -143,12 +145,12 @@ def display_value(column: str, value: Any) -> Any:
 
 
 def region_label(region: str | None) -> str:
-    """杭州市（330100） for a code or prefix; 全部 for none."""
+    """杭州市（330100） for a code or prefix (3301 reads the same as 330100); 全部 for none."""
     if not region:
         return "全部"
     from schemas.identifiers import region_name
     code = region.ljust(6, "0")
-    return f"{region_name(code)}（{region}）"
+    return f"{region_name(code)}（{code}）"
 
 
 def tier_label(tier: str | None) -> str:
@@ -163,7 +165,7 @@ def describe_filters(f: Any) -> dict[str, str]:
         return {str(k): _text(v) for k, v in f.items() if v not in (None, "", [], ())}
     out: dict[str, str] = {}
     if getattr(f, "period", None) is not None:
-        out["期间"] = _period_text(f.period)
+        out["期间"] = period_text(f.period)
     if getattr(f, "region", None):
         out["地区"] = region_label(f.region)
     scope = getattr(f, "scope", None)
@@ -186,7 +188,11 @@ def filters_line(filters: Mapping[str, str]) -> str:
     return "筛选条件：" + text
 
 
-def _period_text(period: Any) -> str:
+PERIOD_COLUMNS = frozenset({"period", "quarter"})
+
+
+def period_text(period: Any) -> str:
+    """A period as a Chinese reader writes it: 2025年, 2025年第3季度, 2025年3月, or a date range."""
     if isinstance(period, tuple):
         return f"{period[0].isoformat()} 至 {period[1].isoformat()}"
     text = str(period)

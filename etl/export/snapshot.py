@@ -43,7 +43,7 @@ from schemas.checklist import CHECKLIST_VERSION
 from warehouse import analytics_config, queries, sqlfiles
 from warehouse.queries import Filters
 
-from etl.export import annual
+from etl.export import annual, check_targets
 from etl.export.annual import AnnualData, Progress
 
 MANIFEST = "manifest.json"
@@ -139,6 +139,7 @@ def write_snapshot(con, year: int, scope: Filters, out_dir: str | Path, *, data:
     collected here when not given."""
     say = progress or (lambda share, message: None)
     annual.check_scope(scope)
+    check_targets(snapshot=out_dir)
     data = data or annual.collect(con, year, scope)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -213,7 +214,9 @@ def _derived_frames(con, year: int, scope: Filters, b: dict) -> dict[str, tuple[
     return {
         "derived/rectifications": ("整改项及其状态（查询层 rectifications，统计日为准）：期限在两年内，或任一年末尚未解决", rect),
         "derived/submissions": ("服务评价报送（查询层 submission_completeness）：季度起始日在两年内", submissions),
-        "derived/vendor_risk": ("服务机构风险分与等级（查询层 vendor_risk，当前评分）", queries.vendor_risk(con, scope)),
+        # the reasons cite no code of an organ outside the region, as in the workbook
+        "derived/vendor_risk": ("服务机构风险分与等级（查询层 vendor_risk，当前评分；范围外的机关、项目、事件编号已隐去）",
+                                queries.mask_out_of_region(con, queries.vendor_risk(con, scope), scope.region_prefix)),
     }
 
 

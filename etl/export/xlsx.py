@@ -41,6 +41,8 @@ class Styles:
         self.by_kind = {kind: workbook.add_format({**base, "num_format": fmt})
                         for kind, fmt in labels.NUMBER_FORMATS.items()}
         self.by_kind["bool"] = self.text
+        self.total = {kind: workbook.add_format({**base, "bold": True, "top": 1, "num_format": fmt})
+                      for kind, fmt in labels.NUMBER_FORMATS.items()}
         self.by_kind["list"] = self.text
 
 
@@ -126,3 +128,18 @@ def write_cell(ws, styles: Styles, row: int, col: int, column: str, kind: str, v
         text = str(text)
     write_user_text(ws, row, col, text, styles.text)
     return labels.display_width(text)
+
+
+def write_total_row(ws, styles: Styles, layout: TableLayout, values: Mapping[str, Any], label: str = "合计") -> None:
+    """A bold 合计 row just below the table (outside its filter range and its charts' ranges)."""
+    row = layout.last_row + 1
+    cols = sorted(layout.columns, key=layout.columns.get)
+    for c in cols:
+        kind = layout.kinds[c]
+        value = values.get(c)
+        if c == cols[0]:
+            write_user_text(ws, row, layout.columns[c], label, styles.total["text"])
+        elif value is not None and kind in ("int", "float", "rate"):
+            ws.write_number(row, layout.columns[c], float(value), styles.total[kind])
+        else:
+            ws.write_blank(row, layout.columns[c], None, styles.total["text"])
