@@ -453,3 +453,148 @@ def test_vendors_keeps_the_urls_region_like_overdue(client, demo):
             "changedPropIds": ['{"name":"district","type":"flt"}.value']}
     response = client.post("/_dash-update-component", json=body)
     assert response.get_json()["response"]["url"]["href"] == "/vendors?region=330106"
+
+
+# -- links that keep what the user chose, English profiles, named axes, list titles -----------------
+
+def test_tier_cards_keep_the_search_text(client):
+    cards = panel(client, "vr-tiers", [("vr-params", "data", {"q": "杭州"})])
+    assert find_id(cards, "vr-tier-D")["props"]["href"] == "/vendors?tier=D&q=%E6%9D%AD%E5%B7%9E"
+    # a second click on the chosen tier clears the tier, not the search
+    cards = panel(client, "vr-tiers", [("vr-params", "data", {"q": "杭州", "tier": "D", "lang": "en"})])
+    assert find_id(cards, "vr-tier-D")["props"]["href"] == "/vendors?q=%E6%9D%AD%E5%B7%9E&lang=en"
+
+
+@pytest.mark.parametrize("path,search,expected", [
+    ("/overdue", "?tier=D&view=rectifications&status=all", "/overdue?view=rectifications&status=all"),
+    ("/vendors", "?region=330100&q=杭州&lang=en", "/vendors?lang=en"),
+    ("/vendors", "?q=杭州", "/vendors"),
+    ("/", "?period=2025", "/"),
+])
+def test_clear_filters_keeps_the_language_and_the_list(client, path, search, expected):
+    status, body = route(client, path, search)
+    assert status == 200
+    assert find_id(body["response"], "filter-reset")["props"]["href"] == expected
+
+
+def _vendor_with_certificates(client):
+    vendors = section(client, "ov-vendors", "ov-params", {})
+    for row in find_id(vendors, "ov-top-vendors")["props"]["children"][:-1]:
+        code = row["props"]["children"][0]["props"]["href"].split("/vendors/")[1].split("?")[0]
+        quals = panel(client, "vp-quals", [("vp-params", "data", {"code": code, "lang": "en"})])
+        if find_id(quals, "vp-quals-graph") is not None:
+            return code
+    raise AssertionError("no vendor of the demo has certificates")
+
+
+def test_english_profiles_show_the_contracts_values_in_english(client, demo):
+    import re
+    cjk = re.compile(r"[\u4e00-\u9fff（）]")
+    code = _vendor_with_certificates(client)
+    for lang in ("en", "zh"):
+        quals = panel(client, "vp-quals", [("vp-params", "data", {"code": code, "lang": lang})])
+        labels = [t["y"][0] for t in find_id(quals, "vp-quals-graph")["props"]["figure"]["data"]]
+        kinds = [label.split(" · ")[0] for label in labels]     # the certificate number is data
+        assert all(not kind.endswith(" 无") for kind in kinds), kinds
+        if lang == "en":
+            assert not [k for k in kinds if cjk.search(k)], kinds
+    from warehouse import queries
+    con = queries.connect(demo[0], read_only=True)
+    try:
+        organ = queries.organ_schedule(con, queries.Filters(today=TODAY))["organ_code"][0]
+    finally:
+        con.close()
+    status, body = route(client, f"/organs/{organ}", "?lang=en")
+    facts = texts(find_id(body["response"], "op-facts"))
+    assert not [f for f in facts if f in ("省级", "市级", "县级", "乡镇级")], facts
+    assert [f for f in facts if re.fullmatch(r"\d+ \(\d+\)", f)], facts
+
+
+def _figure(node, graph_id):
+    return find_id(node, graph_id)["props"]["figure"]["layout"]
+
+
+def test_every_count_axis_is_named(client):
+    def title(axis):
+        return ((axis or {}).get("title") or {}).get("text")
+    ov = {name: section(client, name, "ov-params", {}) for name in ("ov-categories", "ov-incidents", "ov-trend-region")}
+    assert title(_figure(ov["ov-categories"], "ov-categories-graph")["xaxis"]) == "有不符合项的检查占比"
+    incidents = _figure(ov["ov-incidents"], "ov-incidents-graph")
+    assert title(incidents["yaxis"]) == title(incidents["xaxis2"]) == "事件数（起）"
+    heatmap = find_id(ov["ov-trend-region"], "ov-region-heatmap")["props"]["figure"]["data"][0]
+    assert heatmap["colorbar"]["title"]["text"] == "合格率"
+    assert heatmap["hoverongaps"] is False         # a quarter without inspections is not a 0.0% pass rate
+    summary = section(client, "od-summary", "od-params", {"lang": "en"})
+    assert title(_figure(summary, "od-summary-graph")["yaxis"]) == "Organs / rectification items"
+    code = _vendor_with_certificates(client)
+    inspections = panel(client, "vp-inspections", [("vp-params", "data", {"code": code})])
+    assert title(_figure(inspections, "vp-inspections-graph")["yaxis"]) == "检查次数"
+
+
+@pytest.mark.parametrize("search,title", [("", "逾期检查"), ("?status=due_soon", "即将到期的检查"),
+                                          ("?view=rectifications&status=all", "逾期与即将到期的整改"),
+                                          ("?status=due_soon&lang=en", "Checks due soon")])
+def test_overdue_list_is_titled_by_what_it_holds(client, search, title):
+    from dashboards import state
+    from dashboards.pages.overdue import export_name
+    status, body = route(client, "/overdue", search)
+    assert status == 200 and title in texts(body["response"])
+    assert export_name(state.parse_search(search)).startswith(title.replace(" ", "-").lower() + "_")
+
+
+def test_long_names_in_link_columns_have_a_tooltip(client):
+    status, body = route(client, "/overdue")
+    assert _grid_defs(body["response"], "od-grid")["organ_link"]["tooltipValueGetter"] == \
+        {"function": "linkText(params.value)"}
+
+
+def test_profiles_give_their_wide_tables_the_full_row(client, demo):
+    from warehouse import queries
+    con = queries.connect(demo[0], read_only=True)
+    try:
+        organ = queries.organ_schedule(con, queries.Filters(today=TODAY))["organ_code"][0]
+    finally:
+        con.close()
+    status, body = route(client, f"/organs/{organ}")
+    for inner in ("op-inspections", "op-rects", "op-incidents"):
+        assert _grid_col_span(body["response"], inner) == {"base": 12, "md": 12}, inner
+    code = _vendor_with_certificates(client)
+    status, body = route(client, f"/vendors/{code}")
+    assert _grid_col_span(body["response"], "vp-inspections") == {"base": 12, "md": 12}
+    shown = panel(client, "op-submissions", [("op-params", "data", {"code": organ})])
+    marks = find_id(shown, "op-submissions-graph")["props"]["figure"]["data"][2]
+    assert 0 not in marks["y"], marks["y"]          # no late-submission marker drawn at zero
+
+
+def test_incident_types_have_room_between_the_panels(client):
+    gaps = {}
+    for lang in ("zh", "en"):
+        shown = section(client, "ov-incidents", "ov-params", {"lang": lang})
+        layout = _figure(shown, "ov-incidents-graph")
+        gaps[lang] = layout["xaxis2"]["domain"][0] - layout["xaxis"]["domain"][1]
+    # "Qualification missing or expired" needs more room than 资质缺失或过期
+    assert gaps["en"] > gaps["zh"] >= 0.12 and gaps["en"] >= 0.25, gaps
+
+
+def test_long_headers_wrap_instead_of_being_cut(client):
+    status, body = route(client, "/overdue")
+    grid = find_id(body["response"], "od-grid")
+    assert grid["props"]["defaultColDef"]["wrapHeaderText"] and grid["props"]["defaultColDef"]["autoHeaderHeight"]
+    regions = section(client, "ov-regions", "ov-params", {})
+    inner = find_id(regions, {"type": "grid-export-grid", "grid": "ov-regions-grid"})
+    assert inner["props"]["defaultColDef"]["wrapHeaderText"]
+
+
+def test_a_search_that_finds_no_vendor_says_so(client):
+    for lang, wanted in (("zh", "没有名称或信用代码含「不存在的名字」的服务机构"), ("en", "contains “不存在的名字”")):
+        shown = panel(client, "vr-tiers", [("vr-params", "data", {"q": "不存在的名字", "lang": lang})])
+        assert any(wanted in w for w in texts(shown)), texts(shown)
+
+
+@pytest.mark.parametrize("path,search,title", [("/", "?lang=en", "Overview · Archive Oversight"),
+                                               ("/overdue", "", "检查与整改 · 档案外包监管分析"),
+                                               ("/planning", "?lang=en", "Inspection plan · Archive Oversight"),
+                                               ("/export", "?lang=en", "Exports · Archive Oversight")])
+def test_the_tab_title_is_in_the_pages_language(client, path, search, title):
+    status, body = route(client, path, search)
+    assert body["response"]["_pages_store"]["data"]["title"] == title

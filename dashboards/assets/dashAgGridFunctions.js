@@ -3,10 +3,16 @@ var dagfuncs = (window.dashAgGridFunctions = window.dashAgGridFunctions || {});
 
 function aoMissing(v) { return v === null || v === undefined || v === '' || (typeof v === 'number' && isNaN(v)); }
 
+// Always `digits` decimals, so a column's numbers line up and read alike (19.60 beside 59.95).
 dagfuncs.zhNumber = function (v, digits, lang) {
   if (aoMissing(v)) { return '—'; }
   return Number(v).toLocaleString(lang === 'en' ? 'en-US' : 'zh-CN',
-    {minimumFractionDigits: 0, maximumFractionDigits: digits});
+    {minimumFractionDigits: digits, maximumFractionDigits: digits});
+};
+// The text of a markdown link cell ("[name](/organs/…)"), for its tooltip: long names are cut off.
+dagfuncs.linkText = function (v) {
+  var m = String(v === null || v === undefined ? '' : v).match(/^\[(.*)\]\(/);
+  return m ? m[1] : v;
 };
 dagfuncs.zhPct = function (v, digits) {
   if (aoMissing(v)) { return '—'; }

@@ -29,6 +29,9 @@ def style(fig: go.Figure, *, height: int = 320, legend: bool = True, percent_y: 
         colorway=PALETTE,
         separators=".,",
     )
+    # tick labels that rotate on a narrow chart (two-line quarters) get the room they need, not clipped
+    fig.update_xaxes(automargin=True)
+    fig.update_yaxes(automargin=True)
     if percent_y:
         fig.update_yaxes(tickformat=".0%", rangemode="tozero")
     return fig

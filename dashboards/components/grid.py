@@ -78,6 +78,7 @@ def column_defs(columns: list[Col], lang: str, *, server: bool = False) -> list[
             d["cellClassRules"] = {"grade-fail": "params.value == '不合格' || params.value == 'Fail'"}
         if col.kind == "link":
             d["cellRenderer"] = "markdown"
+            d["tooltipValueGetter"] = {"function": "linkText(params.value)"}
         if col.kind == "bar":
             d["cellRenderer"] = "StackedBar"
             d["sortable"] = False
@@ -87,6 +88,10 @@ def column_defs(columns: list[Col], lang: str, *, server: bool = False) -> list[
             d["cellStyle"] = {"lineHeight": "1.5", "whiteSpace": "normal", "wordBreak": "break-all"}
         defs.append(d)
     return defs
+
+
+# A header longer than its column wraps onto a second line instead of being cut off (整改用时中位…).
+DEFAULT_COL = {"suppressHeaderMenuButton": True, "wrapHeaderText": True, "autoHeaderHeight": True}
 
 
 def _options(lang: str, extra: dict | None = None) -> dict:
@@ -121,7 +126,7 @@ def grid(grid_id, columns: list[Col], rows: list[dict], lang: str, *, height: in
     table = dag.AgGrid(id={"type": GRID_TYPE, "grid": grid_id} if export else grid_id,
                        columnDefs=column_defs(columns, lang), rowData=rows,
                        dashGridOptions=opts, style=style, className="ag-theme-quartz",
-                       defaultColDef={"suppressHeaderMenuButton": True},
+                       defaultColDef=DEFAULT_COL,
                        dangerously_allow_code=False)
     if not export:
         return table
@@ -140,7 +145,7 @@ def server_grid(grid_id, columns: list[Col], lang: str, *, height: int = 560, pa
         props["getRowId"] = f"params.data.{row_id}"
     return dag.AgGrid(id=grid_id, columnDefs=column_defs(columns, lang, server=True), rowModelType="infinite",
                       dashGridOptions=opts, style={"height": f"{height}px", "width": "100%"},
-                      className="ag-theme-quartz", defaultColDef={"suppressHeaderMenuButton": True}, **props)
+                      className="ag-theme-quartz", defaultColDef=DEFAULT_COL, **props)
 
 
 def _jsonable(value):

@@ -124,7 +124,8 @@ def split_region(region: str | None, jurisdiction: str | None) -> tuple[str | No
     return None, region
 
 
-def filter_bar(params: dict, show: tuple[str, ...] = state.GLOBAL_KEYS, extra: list | None = None) -> html.Div:
+def filter_bar(params: dict, show: tuple[str, ...] = state.GLOBAL_KEYS, extra: list | None = None,
+               path: str = "") -> html.Div:
     lang = state.lang_of(params)
     controls = []
     code = data.root_region()
@@ -149,10 +150,13 @@ def filter_bar(params: dict, show: tuple[str, ...] = state.GLOBAL_KEYS, extra: l
                                 [{"value": t_, "label": i18n.tier(t_, lang)} for t_ in TIERS],
                                 params.get("tier"), lang, width=120))
     controls += extra or []
-    active = any(params.get(k) for k in state.GLOBAL_KEYS)
-    if active:
+    # Clearing the filters (and the search text) keeps the language and the list being looked at
+    # (/overdue's view and status are choices of list, not filters).
+    if any(params.get(k) for k in (*state.GLOBAL_KEYS, "q")):
+        kept = {k: v for k, v in state.carry(params, keep_page_options=True).items()
+                if k not in (*state.GLOBAL_KEYS, "q")}
         controls.append(dcc.Link(i18n.t("filter.reset", lang), id="filter-reset", className="filter-reset",
-                                 href=state.to_search({"lang": params.get("lang")}) or "?"))
+                                 href=(path + state.to_search(kept)) or "?"))
     return html.Div(dmc.Group(controls, gap="sm", align="flex-end"), className="filter-bar", id="filter-bar")
 
 
@@ -241,11 +245,28 @@ def frame(active: str, params: dict, path: str, content, *, title: str, caveats:
         head.append(subtitle)
     body = [html.Div(head, className="page-head")]
     if show_filters or extra_filters:
-        body.append(filter_bar(params, show_filters, extra_filters))
+        body.append(filter_bar(params, show_filters, extra_filters, path=path))
     body.append(as_of_banner(params, caveats))
     body.append(html.Div(content, className="page-body"))
+    _set_tab_title(f"{title} · {i18n.t('app.title', lang)}")
     return html.Div([header(active, params, path), html.Main(body, className="app-main", lang=
                      "en" if lang == "en" else "zh-CN")], className="app-frame")
+
+
+def page_title(default: str):
+    """A page's title for register_page: the browser tab shows what frame() titled the page, in its
+    language. Dash asks for the title after the layout in the same request, but passes it only the
+    path's variables, not the query with the language; `default` (Chinese) serves anywhere else."""
+    def title(**_path_variables) -> str:
+        from flask import g, has_request_context
+        return (g.get("tab_title") if has_request_context() else None) or f"{default} · {i18n.t('app.title')}"
+    return title
+
+
+def _set_tab_title(text: str) -> None:
+    from flask import g, has_request_context
+    if has_request_context():
+        g.tab_title = text
 
 
 def section(title: str, body, *, section_id: str | None = None, note: str | None = None, span: int = 12):

@@ -35,7 +35,7 @@ def inspection_grid(grid_id: str, inspections: pl.DataFrame, lang: str, *, who: 
             Col(who, p("机关" if who == "organ_name" else "服务机构", "Organ" if who == "organ_name" else "Vendor"),
                 "link" if who.endswith("_link") else "text"),
             Col("project_code", p("项目", "Project"), width=130),
-            Col("inspection_kind", p("方式", "Kind"), width=100),
+            Col("inspection_kind", p("方式", "Kind"), width=100 if i18n.norm_lang(lang) == "zh" else 170),  # Unannounced inspection
             Col("inspectors", p("检查人员", "Inspectors")),
             Col("score", p("得分", "Score"), "num", width=80), Col("grade", p("结论", "Grade"), "grade", width=90),
             Col("failed_items", p("不符合", "Failed"), "int", width=80),

@@ -16,12 +16,12 @@ from dashboards import data, i18n, state
 from dashboards.components.empty import empty_state
 from dashboards.components.grid import Col, grid
 from dashboards.components.guard import guarded, guarded_layout
-from dashboards.components.shell import frame, section
+from dashboards.components.shell import frame, page_title, section
 from schemas.roles import ROLE_EN, ROLE_ZH, Permission, Role
 from warehouse import access
 
 dash.register_page(__name__, path="/admin/audit", name="审计日志", name_en="Audit log",
-                   title="审计日志 · 档案外包监管分析", order=8, permission=Permission.AUDIT)
+                   title=page_title("审计日志"), order=8, permission=Permission.AUDIT)
 
 PATH = "/admin/audit"
 NAV_KEY = "admin/audit"

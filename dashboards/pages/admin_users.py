@@ -23,11 +23,11 @@ from dashboards import auth, data, i18n, state
 from dashboards.components.empty import empty_state
 from dashboards.components.grid import Col, grid, records
 from dashboards.components.guard import guarded, guarded_layout
-from dashboards.components.shell import frame, section
+from dashboards.components.shell import frame, page_title, section
 from schemas.roles import ROLE_EN, ROLE_ZH, Permission, PermissionDenied, Role, parse_role
 from warehouse import access
 
-dash.register_page(__name__, path="/admin/users", name="用户管理", name_en="Users", title="用户管理 · 档案外包监管分析",
+dash.register_page(__name__, path="/admin/users", name="用户管理", name_en="Users", title=page_title("用户管理"),
                    order=7, permission=Permission.MANAGE_USERS)
 
 PATH = "/admin/users"

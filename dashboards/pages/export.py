@@ -18,13 +18,13 @@ from dash.exceptions import PreventUpdate
 from dashboards import data, i18n, state
 from dashboards.components.empty import no_warehouse
 from dashboards.components.guard import guarded
-from dashboards.components.shell import frame, section
+from dashboards.components.shell import frame, page_title, section
 from etl.export.annual import scope_filters
 from etl.export.jobs import KINDS, JobRunner
 from schemas.roles import Permission
 from warehouse import queries
 
-dash.register_page(__name__, path="/export", name="导出", name_en="Exports", title="导出 · 档案外包监管分析", order=5)
+dash.register_page(__name__, path="/export", name="导出", name_en="Exports", title=page_title("导出"), order=5)
 
 PATH = "/export"
 POLL_MS = 800

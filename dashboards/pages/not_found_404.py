@@ -8,9 +8,9 @@ from dash import dcc
 
 from dashboards import i18n, state
 from dashboards.components.guard import guarded_layout
-from dashboards.components.shell import frame
+from dashboards.components.shell import frame, page_title
 
-dash.register_page(__name__, path="/404", name="404", title="找不到该页面 · 档案外包监管分析")
+dash.register_page(__name__, path="/404", name="404", title=page_title("找不到该页面"))
 
 
 @guarded_layout

@@ -14,11 +14,11 @@ from dashboards.components import figures
 from dashboards.components.empty import empty_state
 from dashboards.components.grid import Col, grid, records
 from dashboards.components.guard import guarded, guarded_layout
-from dashboards.components.shell import frame, loading, section
+from dashboards.components.shell import frame, loading, page_title, section
 from dashboards.components.tables import fact, incident_grid, inspection_grid
 from warehouse import queries
 
-dash.register_page(__name__, path_template="/organs/<code>", name="机关档案", title="机关档案 · 档案外包监管分析")
+dash.register_page(__name__, path_template="/organs/<code>", name="机关档案", title=page_title("机关档案"))
 
 TIER_COLOR = {"A": "green", "B": "blue", "C": "orange", "D": "red"}
 
@@ -58,7 +58,7 @@ def layout(code: str | None = None, **kwargs):
     facts = html.Dl([
         *fact(p("统一社会信用代码", "Credit code"), row["organ_code"]),
         *fact(p("地区", "Region"), row.get("region_name")),
-        *fact(p("层级", "Level"), row.get("admin_level")),
+        *fact(p("层级", "Level"), i18n.value(row.get("admin_level"), lang)),
         *fact(p("等级依据", "Why this tier"), row.get("tier_reason")),
         *fact(p("检查次数", "Inspections"), i18n.fmt_int(row.get("inspections"), lang)),
         *fact(p("最近检查", "Last inspected"),
@@ -68,7 +68,8 @@ def layout(code: str | None = None, **kwargs):
         *fact(p("检查状态", "Check status"), i18n.status(row.get("status"), lang)
                + (i18n.pick(lang, f"（逾期 {row['days_overdue']} 天）", f" ({row['days_overdue']} days overdue)")
                   if row.get("days_overdue") else "")),
-        *fact(p("项目（在办）", "Projects (active)"), f"{row.get('projects')}（{row.get('active_projects')}）"),
+        *fact(p("项目（在办）", "Projects (active)"), p(f"{row.get('projects')}（{row.get('active_projects')}）",
+                                                       f"{row.get('projects')} ({row.get('active_projects')})")),
     ], className="profile-facts", id="op-facts")
     subtitle = dmc.Badge(i18n.tier(row["tier"], lang), color=TIER_COLOR.get(row["tier"], "gray"), size="lg", id="op-tier")
     store = {**params, "code": code, "region": None}
@@ -79,10 +80,11 @@ def layout(code: str | None = None, **kwargs):
         dmc.Grid([
             section(p("基本情况与检查安排", "Identity and check schedule"), facts, span=12),
             section(p("外包项目与服务机构", "Projects and vendors"), loading("op-projects"), span=12),
-            section(p("检查与发现的问题", "Inspections and findings"), loading("op-inspections"), span=7),
-            section(p("反复出现的问题", "Repeat findings"), loading("op-repeats"), span=5),
+            # the wide tables take the full row: in part of one, the grade and the vendor were cut off
+            section(p("检查与发现的问题", "Inspections and findings"), loading("op-inspections"), span=12),
             section(p("整改", "Rectifications"), loading("op-rects"), span=12),
-            section(p("事件", "Incidents"), loading("op-incidents"), span=6),
+            section(p("事件", "Incidents"), loading("op-incidents"), span=12),
+            section(p("反复出现的问题", "Repeat findings"), loading("op-repeats"), span=6),
             section(p("等级变化记录", "Tier history"), loading("op-history"), span=6),
             section(p("报送情况", "Submissions"), loading("op-submissions"), span=12),
         ], gutter="md"),
@@ -122,9 +124,9 @@ def projects_panel(params):
     cols = [Col("project_code", p("项目编号", "Project"), width=140), Col("vendor_link", p("服务机构", "Vendor"), "link"),
             Col("service_type", p("服务类型", "Service")), Col("start_on", p("开始", "Start"), "date", width=130),
             Col("planned_end_on", p("计划结束", "Planned end"), "date", width=130),
-            Col("classified", p("涉密", "Classified"), width=80)]
+            Col("classified", p("涉密", "Classified"), width=100)]
     if "inspections" in projects.columns:
-        cols += [Col("inspections", p("检查次数", "Inspections"), "int", width=96),
+        cols += [Col("inspections", p("检查次数", "Inspections"), "int", width=110),
                  Col("last_inspected_on", p("最近检查", "Last inspected"), "date", width=130)]
     return grid("op-projects-grid", cols, records(projects), lang, height=300,
                 export=p("外包项目与服务机构", "Projects and vendors"), **_export(params, lang))
@@ -240,7 +242,8 @@ def submissions_panel(params):
     fig = go.Figure([
         go.Bar(x=x, y=subs["received"].to_list(), name=p("已报", "Received"), marker={"color": "#2f9e44"}),
         go.Bar(x=x, y=subs["missing"].to_list(), name=p("缺报", "Missing"), marker={"color": "#e03131"}),
-        go.Scatter(x=x, y=subs["late"].to_list(), name=p("迟报", "Late"), mode="markers",
+        # a quarter with nothing late has no marker (not one on the axis)
+        go.Scatter(x=x, y=[n or None for n in subs["late"]], name=p("迟报", "Late"), mode="markers",
                    marker={"color": "#f08c00", "size": 10, "symbol": "diamond"}),
     ])
     fig.update_layout(barmode="stack")

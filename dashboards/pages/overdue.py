@@ -18,12 +18,12 @@ from dashboards.components import figures
 from dashboards.components.empty import empty_state
 from dashboards.components.grid import Col, block_response, page_request, server_grid
 from dashboards.components.guard import guarded, guarded_layout
-from dashboards.components.shell import frame, loading, option_control, section
+from dashboards.components.shell import frame, loading, option_control, page_title, section
 from schemas.roles import Permission
 from warehouse import queries
 from warehouse.analytics_config import TIERS
 
-dash.register_page(__name__, path="/overdue", name="检查与整改", title="检查与整改 · 档案外包监管分析", order=2)
+dash.register_page(__name__, path="/overdue", name="检查与整改", title=page_title("检查与整改"), order=2)
 
 PATH = "/overdue"
 
@@ -89,7 +89,7 @@ def layout(**kwargs):
             section(p("按机关等级的积压", "Backlog by organ tier"), loading("od-summary"), span=12,
                     note=p("各等级机关的逾期与即将到期数量：只看总数会掩盖低风险机关的积压。",
                            "Overdue and due-soon per tier: totals alone hide a growing low-risk backlog.")),
-            section(p("逾期检查" if view == "checks" else "逾期整改", "Checks" if view == "checks" else "Rectifications"),
+            section(list_title(params),
                     dmc.Stack([
                         dmc.Group([html.Div(id="od-count"),
                                    dmc.Button(i18n.t("common.export_xlsx", lang), id="od-export", size="xs",
@@ -104,6 +104,22 @@ def layout(**kwargs):
 
 
 # -- the selection --------------------------------------------------------------------------------
+
+# What the list holds, by status (the list's title, the sheet's title and the file's name).
+LIST_TITLES = {
+    ("checks", "overdue"): ("逾期检查", "Overdue checks"),
+    ("checks", "due_soon"): ("即将到期的检查", "Checks due soon"),
+    ("checks", "all"): ("逾期与即将到期的检查", "Checks overdue or due soon"),
+    ("rectifications", "overdue"): ("逾期整改", "Overdue rectifications"),
+    ("rectifications", "due_soon"): ("即将到期的整改", "Rectifications due soon"),
+    ("rectifications", "all"): ("逾期与即将到期的整改", "Rectifications overdue or due soon"),
+}
+
+
+def list_title(params: dict) -> str:
+    view = "rectifications" if params.get("view") == "rectifications" else "checks"
+    return i18n.pick(state.lang_of(params), *LIST_TITLES[view, params.get("status", "overdue")])
+
 
 def _statuses(params: dict) -> tuple[str, ...]:
     status = params.get("status", "overdue")
@@ -190,7 +206,8 @@ def summary_panel(params):
     ])
     fig.update_layout(barmode="group")
     figures.style(fig, height=280)
-    fig.update_yaxes(rangemode="tozero")
+    # checks count organs, rectifications count items
+    fig.update_yaxes(rangemode="tozero", title_text=p("机关数 / 整改事项数", "Organs / rectification items"))
     return figures.graph(fig, "od-summary-graph")
 
 
@@ -218,15 +235,12 @@ def export_bytes(params: dict) -> tuple[bytes, int]:
     from dashboards.components.export_button import with_exporter
     described = with_exporter(described, lang)
     as_of = (data.marts_as_of() or {}).get("refreshed_at")
-    title = i18n.pick(lang, "逾期整改" if view == "rectifications" else "逾期检查",
-                      "Rectifications" if view == "rectifications" else "Checks")
-    return grid_bytes(frame_, "xlsx", filters=described, title=title, columns_zh=columns, data_as_of=as_of), frame_.height
+    return (grid_bytes(frame_, "xlsx", filters=described, title=list_title(params), columns_zh=columns,
+                       data_as_of=as_of), frame_.height)
 
 
 def export_name(params: dict) -> str:
-    lang = state.lang_of(params)
-    what = i18n.pick(lang, "逾期整改" if params.get("view") == "rectifications" else "逾期检查",
-                     "rectifications" if params.get("view") == "rectifications" else "checks")
+    what = list_title(params).replace(" ", "-").lower()       # no spaces in a file name
     parts = [what, params.get("region"), params.get("period"), params.get("tier"), data.today().isoformat()]
     return "_".join(p_ for p_ in parts if p_) + ".xlsx"
 

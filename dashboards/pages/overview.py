@@ -19,10 +19,10 @@ from dashboards.components.empty import empty_state
 from dashboards.components.grid import Col, grid, records
 from dashboards.components.guard import guarded, guarded_layout
 from dashboards.components.kpi import kpi_card
-from dashboards.components.shell import frame, loading, section
+from dashboards.components.shell import frame, loading, page_title, section
 from warehouse import queries
 
-dash.register_page(__name__, path="/", name="总览", title="总览 · 档案外包监管分析", order=0)
+dash.register_page(__name__, path="/", name="总览", title=page_title("总览"), order=0)
 
 PATH = "/"
 # Direction of "better": +1 higher is better, -1 lower is better, 0 neither.
@@ -165,7 +165,9 @@ def region_trend_panel(params):
         colorscale=[[0, "#e03131"], [0.6, "#fab005"], [1, "#2f9e44"]], text=text,
         hovertemplate="%{y} %{x}<br>" + i18n.pick(lang, "合格率", "Pass rate") + " %{z:.1%}<br>"
                       + i18n.pick(lang, "检查", "Inspections") + " %{text}<extra></extra>",
-        colorbar={"tickformat": ".0%", "thickness": 10}, xgap=1, ygap=1))
+        colorbar={"tickformat": ".0%", "thickness": 10, "title": {"text": i18n.pick(lang, "合格率", "Pass rate")}},
+        # a blank cell (no inspection) has no tooltip: it would read as a pass rate of 0.0%
+        xgap=1, ygap=1, hoverongaps=False))
     figures.style(fig, height=max(260, 22 * len(names) + 90), legend=False)
     fig.update_yaxes(autorange="reversed")
     return figures.graph(fig, "ov-region-heatmap")
@@ -208,7 +210,8 @@ def categories_panel(params):
                       + i18n.pick(lang, "否决项不符合", "Veto failures") + " %{customdata[1]}<br>"
                       + i18n.pick(lang, "评估的检查", "Inspections assessed") + " %{customdata[2]}<extra></extra>"))
     figures.style(fig, height=max(260, 30 * len(names) + 60), legend=False)
-    fig.update_xaxes(tickformat=".0%", range=[0, max(1.0, (cats["share_with_failure"].max() or 0) * 1.15)])
+    fig.update_xaxes(tickformat=".0%", range=[0, max(1.0, (cats["share_with_failure"].max() or 0) * 1.15)],
+                     title_text=i18n.pick(lang, "有不符合项的检查占比", "Share of inspections with a failed item"))
     return figures.graph(fig, "ov-categories-graph")
 
 
@@ -227,12 +230,15 @@ def incidents_panel(params):
         spine.append(s_)
         s_ = queries.add_months(s_, 3)
     labels = [i18n.fmt_period(f"{d.year}-Q{(d.month - 1) // 3 + 1}", lang, compact=True) for d in spine]
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.62, 0.38], horizontal_spacing=0.12,
-                        subplot_titles=(i18n.pick(lang, "按季度与严重程度", "By quarter and severity"),
-                                        i18n.pick(lang, "按类型（颜色为严重程度）", "By type (colour: severity)")))
     types = (inc.group_by("incident_type").agg(pl.col("incidents").sum()).sort("incidents", "incident_type")
              ["incident_type"].to_list())
     type_labels = [i18n.incident_type(t_, lang) for t_ in types]
+    # the type names stand between the two panels: leave them room (a CJK character is two Latin wide)
+    widest = max(sum(2 if ord(ch) > 0x2e80 else 1 for ch in label) for label in type_labels)
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.62, 0.38],
+                        horizontal_spacing=min(0.3, max(0.12, 0.04 + 0.0075 * widest)),
+                        subplot_titles=(i18n.pick(lang, "按季度与严重程度", "By quarter and severity"),
+                                        i18n.pick(lang, "按类型（颜色为严重程度）", "By type (colour: severity)")))
     for sev in ("特别重大", "重大", "较大", "一般"):
         sub = inc.filter(pl.col("severity") == sev)
         by_q = dict(sub.group_by("quarter_start").agg(pl.col("incidents").sum()).iter_rows()) if sub.height else {}
@@ -247,7 +253,10 @@ def incidents_panel(params):
     figures.style(fig, height=max(340, 24 * len(types) + 150))
     fig.update_layout(barmode="stack", margin={"t": 36, "b": 70},
                       legend={"orientation": "h", "yanchor": "top", "y": -0.18, "xanchor": "left", "x": 0})
-    fig.update_yaxes(rangemode="tozero", dtick=1 if total < 20 else None, row=1, col=1)
+    # counts of incidents: whole numbers on both panels' count axes
+    count_title = i18n.pick(lang, "事件数（起）", "Incidents")
+    fig.update_yaxes(rangemode="tozero", dtick=1 if total < 20 else None, title_text=count_title, row=1, col=1)
+    fig.update_xaxes(rangemode="tozero", dtick=1 if total < 20 else None, title_text=count_title, row=1, col=2)
     open_now = int(inc["not_closed"].sum())
     window_text = i18n.fmt_window(start, end, lang)
     note = dmc.Text(i18n.pick(lang, f"{window_text}共 {total} 起事件，其中 {open_now} 起尚未结案。",
@@ -303,7 +312,7 @@ def regions_panel(params):
     merged = merged.with_columns(region_name=pl.struct("region_code", "region_name").map_elements(
         lambda r: data.region_label(r["region_code"], r["region_name"], level, lang), return_dtype=pl.String))
     p = lambda zh, en: i18n.pick(lang, zh, en)  # noqa: E731
-    cols = [Col("region_name", p("地区", "Region"), width=140, pinned=True),
+    cols = [Col("region_name", p("地区", "Region"), width=180, pinned=True),     # 浙江省 (province level)
             Col("inspections", p("检查次数", "Inspections"), "int"),
             Col("pass_rate", p("合格率", "Pass rate"), "pct"),
             Col("mean_score", p("平均得分", "Mean score"), "num"),

@@ -23,14 +23,14 @@ from dashboards.components.empty import empty_state, no_warehouse
 from dashboards.components.grid import Col, grid, records
 from dashboards.components.guard import guarded
 from dashboards.components.kpi import kpi_card
-from dashboards.components.shell import frame, loading, section
+from dashboards.components.shell import frame, loading, page_title, section
 from etl.planning import service, workbooks
 from etl.planning.draw import PlanError
 from schemas.roles import Permission
 from warehouse import planning, queries
 
 dash.register_page(__name__, path="/planning", name="检查计划", name_en="Inspection plan",
-                   title="检查计划 · 档案外包监管分析", order=6)
+                   title=page_title("检查计划"), order=6)
 
 PATH = "/planning"
 SELECTION_TEXT = {"forced": ("必检", "Must check"), "tier_sample": ("按等级抽取", "Drawn by tier"),

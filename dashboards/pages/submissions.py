@@ -36,14 +36,14 @@ from dashboards.components import figures
 from dashboards.components.empty import empty_state, not_available
 from dashboards.components.grid import Col, grid, records
 from dashboards.components.guard import guarded, guarded_layout
-from dashboards.components.shell import frame, loading, section
+from dashboards.components.shell import frame, loading, page_title, section
 from etl.read import content_matches
 from schemas.kinds import BY_NAME
 from schemas.roles import Permission
 from schemas.rules import STATUS_ZH
 from warehouse import queries
 
-dash.register_page(__name__, path="/submissions", name="数据报送", title="数据报送 · 档案外包监管分析", order=3)
+dash.register_page(__name__, path="/submissions", name="数据报送", title=page_title("数据报送"), order=3)
 
 PATH = "/submissions"
 SUFFIXES = (".xlsx", ".xls", ".csv")

@@ -15,13 +15,13 @@ from dashboards.components import figures
 from dashboards.components.empty import empty_state, not_available
 from dashboards.components.grid import Col, grid, records
 from dashboards.components.guard import guarded, guarded_layout
-from dashboards.components.shell import frame, loading, section
+from dashboards.components.shell import frame, loading, page_title, section
 from dashboards.components.tables import fact, incident_grid, inspection_grid
 from schemas.identifiers import region_name
 from warehouse import queries
 
 dash.register_page(__name__, path_template="/vendors/<code>", name="服务机构档案",
-                   title="服务机构档案 · 档案外包监管分析")
+                   title=page_title("服务机构档案"))
 
 TIER_COLOR = {"A": "green", "B": "blue", "C": "orange", "D": "red"}
 
@@ -86,8 +86,9 @@ def layout(code: str | None = None, **kwargs):
             section(p("服务的机关", "Organs served"), loading("vp-organs"), span=12,
                     note=p("有该服务机构项目的机关及其检查安排；点击名称查看机关档案。",
                            "Organs with a project of this vendor and their check schedule; click a name for the organ.")),
-            section(p("检查结果（按季度）", "Inspections by quarter"), loading("vp-inspections"), span=6),
-            section(p("服务评价趋势", "Evaluation trend"), loading("vp-evals"), span=6),
+            # the inspections' table is wide: in half a row its grade and the organ were cut off
+            section(p("检查结果（按季度）", "Inspections by quarter"), loading("vp-inspections"), span=12),
+            section(p("服务评价趋势", "Evaluation trend"), loading("vp-evals"), span=12),
             section(p("事件", "Incidents"), loading("vp-incidents"), span=12),
             section(p("未完成的整改", "Open rectifications"), loading("vp-rects"), span=12),
         ], gutter="md"),
@@ -197,10 +198,15 @@ def qualifications_panel(params):
             valid = r["effective_status"] == "有效"
             soon = valid and r["days_to_expiry"] <= 90
             color = "#e03131" if not valid else "#f08c00" if soon else "#2f9e44"
-            label = f"{r['qualification_type']} {r.get('grade') or ''} · {r['certificate_no']}".strip()
+            # a certificate without a grade is recorded with the grade 无: the label leaves it out
+            grade_ = r.get("grade") if r.get("grade") not in (None, "", "无") else None
+            label = " ".join(filter(None, (i18n.value(r["qualification_type"], lang), i18n.value(grade_, lang))))
+            label = f"{label} · {r['certificate_no']}"
             fig.add_trace(go.Scatter(x=[r["issued_on"], r["expires_on"]], y=[label, label], mode="lines+markers",
                                      line={"color": color, "width": 8}, showlegend=False,
-                                     hovertemplate=f"{label}<br>{r['effective_status']}<br>%{{x}}<extra></extra>"))
+                                     xhoverformat=p("%Y年%-m月%-d日", "%-d %b %Y"),
+                                     hovertemplate=f"{label}<br>{i18n.value(r['effective_status'], lang)}<br>"
+                                                   "%{x}<extra></extra>"))
         fig.add_vline(x=today.isoformat(), line={"color": "#495057", "dash": "dot"})
         figures.style(fig, height=max(200, 40 * quals.height + 80), legend=False)
         cols = [Col("qualification_type", p("资质类型", "Type")), Col("grade", p("等级", "Grade"), width=90),
@@ -274,9 +280,9 @@ def organs_panel(params):
         cols = [Col("project_code", p("项目编号", "Project"), width=140), Col("organ_name", p("机关", "Organ")),
                 Col("service_type", p("服务类型", "Service")), Col("start_on", p("开始", "Start"), "date", width=130),
                 Col("planned_end_on", p("计划结束", "Planned end"), "date", width=130),
-                Col("classified", p("涉密", "Classified"), width=80)]
+                Col("classified", p("涉密", "Classified"), width=100)]
         if "inspections" in projects.columns:
-            cols += [Col("inspections", p("检查次数", "Inspections"), "int", width=96),
+            cols += [Col("inspections", p("检查次数", "Inspections"), "int", width=110),
                      Col("last_inspected_on", p("最近检查", "Last inspected"), "date", width=130)]
         parts += [dmc.Text(p(f"项目（{projects.height} 个）", f"Projects ({projects.height})"), fw=600, size="sm"),
                   grid("vp-projects-grid", cols, records(projects), lang, height=280,
@@ -299,7 +305,7 @@ def inspections_panel(params):
                              marker={"color": figures.GRADE_COLORS[g]}))
     fig.update_layout(barmode="stack")
     figures.style(fig, height=300)
-    fig.update_yaxes(rangemode="tozero", dtick=1)
+    fig.update_yaxes(rangemode="tozero", dtick=1, title_text=i18n.pick(lang, "检查次数", "Inspections"))
     chart = figures.graph(fig, "vp-inspections-graph")
     insp = data.q_optional("inspections", queries.Filters(today=data.today()), vendor_code=_code(params))
     if insp is None or not insp.height:

@@ -15,10 +15,10 @@ from dashboards.components.empty import empty_state
 from dashboards.components.export_button import register_provider, server_export
 from dashboards.components.grid import Col, block_response, page_request, server_grid
 from dashboards.components.guard import guarded, guarded_layout
-from dashboards.components.shell import frame, loading, search_control, section
+from dashboards.components.shell import frame, loading, page_title, search_control, section
 from warehouse.analytics_config import COMPONENT_ZH, COMPONENTS, TIERS
 
-dash.register_page(__name__, path="/vendors", name="风险服务机构", title="风险服务机构 · 档案外包监管分析", order=1)
+dash.register_page(__name__, path="/vendors", name="风险服务机构", title=page_title("风险服务机构"), order=1)
 
 PATH = "/vendors"
 
@@ -92,12 +92,20 @@ def tiers_panel(params):
     lang = state.lang_of(params)
     f = state.filters(params, data.today(), with_period=False, with_tier=False)
     frame_ = data.q("vendor_tier_counts", f, search=params.get("q"))
+    if not frame_.height and params.get("q"):
+        # the search found nothing: say so, rather than suggest a period that does not apply here
+        q = params["q"]
+        return empty_state(lang, i18n.pick(lang, f"没有名称或信用代码含「{q}」的服务机构。请换一个关键词，或清除筛选。",
+                                           f"No vendor's name or credit code contains “{q}”. Try another word, "
+                                           "or clear the filters."))
     if not frame_.height:
         return empty_state(lang)
     counts = dict(frame_.iter_rows())
     cards = []
+    # a card narrows this page's list: it keeps the search text, and a second click clears the tier
+    here = state.carry(params, keep_page_options=True)
     for t_ in reversed(TIERS):
-        href = state.href(PATH, params, tier=t_) if params.get("tier") != t_ else state.href(PATH, params, tier=None)
+        href = PATH + state.to_search(here, tier=t_ if params.get("tier") != t_ else None)
         cards.append(dcc.Link(dmc.Card([
             dmc.Text(i18n.tier(t_, lang), size="sm", c="dimmed"),
             html.Div(i18n.fmt_int(counts.get(t_, 0), lang), className=f"kpi-value tier-cell tier-{t_}"),

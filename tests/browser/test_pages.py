@@ -284,3 +284,48 @@ def test_vendors_keeps_a_district(page, server):
     settle(page)
     assert page.url.endswith("/vendors?region=330106"), page.url     # it was widened to 330100
     assert page.input_value(REGION) == "杭州市" and page.input_value(DISTRICT) == "西湖区"
+
+
+# -- numbers that line up, readable tier text and notes, names that are cut off have a tooltip ---------
+
+CONTRAST = """(el) => {
+  const rgb = (s) => s.match(/\\d+(\\.\\d+)?/g).slice(0, 3).map(Number);
+  const lum = (c) => { const [r, g, b] = c.map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+                       return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  let bg = el, back = 'rgba(0, 0, 0, 0)';
+  while (bg && (back = getComputedStyle(bg).backgroundColor) === 'rgba(0, 0, 0, 0)') { bg = bg.parentElement; }
+  const a = lum(rgb(getComputedStyle(el).color)), b = lum(rgb(bg ? back : 'rgb(255, 255, 255)'));
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}"""
+
+
+def test_scores_line_up_tier_text_and_notes_are_readable(page, server):
+    open_page(page, server, "/vendors", "#vr-grid .ag-row")
+    page.click("#vr-grid .ag-header-cell[col-id='score']")           # lowest first: scores under 20 too
+    page.wait_for_timeout(500)
+    settle(page)
+    scores = page.locator("#vr-grid .ag-center-cols-container .ag-cell[col-id='score']").all_inner_texts()
+    assert scores and all(re.fullmatch(r"\d+\.\d\d", s) for s in scores), scores
+    # the tiers in the grid and on the cards, and the banner's dimmed line (Mantine's 'dimmed' grey)
+    for selector in ("#vr-grid .tier-cell", "#vr-tiers .tier-cell", ".asof-banner p + p"):
+        for element in page.locator(selector).all()[:12]:
+            ratio = element.evaluate(CONTRAST)
+            assert ratio >= 4.5, (selector, element.inner_text(), ratio)
+
+
+def test_a_long_organ_name_cut_off_in_the_grid_shows_in_full_on_hover(page, server):
+    open_page(page, server, "/overdue", "#od-grid .ag-row")
+    link = page.locator("#od-grid .ag-pinned-left-cols-container .ag-cell[col-id='organ_link'] a").first
+    name = link.inner_text()
+    link.hover()
+    page.wait_for_selector(".ag-tooltip", state="visible")
+    assert page.inner_text(".ag-tooltip") == name
+
+
+def test_the_tab_title_follows_the_language(page, server):
+    open_page(page, server, "/overdue?lang=en", "#od-total")
+    assert page.title() == "Checks & rectifications · Archive Oversight"
+    page.click("#lang-switch")
+    page.wait_for_url("**/overdue")
+    settle(page)
+    assert page.title() == "检查与整改 · 档案外包监管分析"
