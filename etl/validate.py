@@ -12,7 +12,7 @@ import pandera.errors
 import polars as pl
 
 from etl.detect import Sheet
-from etl.normalise import PROBLEM_SCHEMA, ROW, clean_text, normalise, parse_code
+from etl.normalise import PROBLEM_SCHEMA, ROW, clean_text, normalise, parse_code, parse_datetime
 from etl.derive import with_derived
 from schemas.identifiers import region_name, region_prefix, uscc_detail
 from schemas.kinds import Kind
@@ -58,6 +58,15 @@ def _prefix(jurisdiction: str | None) -> str | None:
     return region_prefix(jurisdiction) if jurisdiction else None
 
 
+def _as_read(written: pl.Expr) -> pl.Expr:
+    """A date cell as the clerk sees it: an .xls keeps a date as its serial number (45743), which
+    means nothing to the clerk; the date it stands for does (2025-03-23, with its time if it has one)."""
+    when = parse_datetime(written)
+    shown = pl.when(when.dt.time() == dt.time(0)).then(when.dt.strftime("%Y-%m-%d")).otherwise(
+        when.dt.strftime("%Y-%m-%d %H:%M"))
+    return pl.coalesce(shown, written)
+
+
 def _with_written_values(problems: pl.DataFrame, sheet: Sheet, kind: Kind) -> pl.DataFrame:
     """Quote each problem's cell as written; fill details that depend on the row."""
     if problems.is_empty():
@@ -70,7 +79,7 @@ def _with_written_values(problems: pl.DataFrame, sheet: Sheet, kind: Kind) -> pl
         out = out.join(other_value, on=[ROW, "other"], how="left")
         zh = {c.name: c.zh for c in kind.columns}
         out = out.with_columns(detail=pl.when(pl.col("rule") == "ROW_DATE_ORDER").then(
-            pl.format("「{}」（{}）", pl.col("other").replace_strict(zh, default=""), pl.col("other_written")))
+            pl.format("「{}」（{}）", pl.col("other").replace_strict(zh, default=""), _as_read(pl.col("other_written"))))
             .otherwise(pl.col("detail")))
     out = out.with_columns(detail=pl.when(pl.col("rule") == "ROW_USCC").then(
         uscc_detail(parse_code(pl.col("value"))))

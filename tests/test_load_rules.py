@@ -1,9 +1,12 @@
 """Every rule code of contract §4, each triggered by a real file and reported at the Excel row
 the user sees, with the column's Chinese header, the value as written and a Chinese message."""
 
+import datetime as dt
+
 from tests.conftest import issues_of
 from tests.factories import (ITEM_HEADERS, INSPECTION_HEADERS, ORGAN_HEADERS, PROJECT_HEADERS, VENDOR_HEADERS,
-                             organ_code, organ_row, project_row, vendor_code, vendor_row, write_csv, write_xlsx)
+                             organ_code, organ_row, project_row, vendor_code, vendor_row, write_csv, write_xls,
+                             write_xlsx)
 from warehouse import db
 
 
@@ -51,6 +54,15 @@ def test_good_rows_load_and_bad_rows_are_explained(tmp_path, load, warehouse):
     con = db.connect(warehouse, read_only=True)
     assert con.sql("SELECT project_code, source_row FROM projects").fetchall() == [("P1", 3)]
     assert con.sql("SELECT count(*) FROM rejected_rows WHERE kind = 'projects'").fetchall()[0][0] == 6
+
+
+def test_a_date_order_message_shows_the_other_date_as_excel_shows_it(tmp_path, load):
+    """A date entered as its Excel serial number (45739, as some systems export dates) is read as the
+    date it stands for; a message comparing another date with it names that date (2025-03-23)."""
+    projects = write_xls(tmp_path / "项目.xls", {"外包项目": (PROJECT_HEADERS, [
+        project_row("P1", 1, 1, signed=dt.date(2025, 3, 1), start=45739, end=dt.date(2025, 3, 7))])})
+    order = only(load(registry(tmp_path), projects), "ROW_DATE_ORDER")[0]
+    assert "「开始日期」（2025-03-23）" in order["message"] and "4573" not in order["message"], order["message"]
 
 
 def test_range_region_jurisdiction_future_and_duplicates(tmp_path, load):
