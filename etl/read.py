@@ -92,13 +92,40 @@ def content_matches(suffix: str, head: bytes) -> bool:
 MAX_UNPACKED_BYTES = 1 << 30
 
 
+_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, EOFError)
+
+
 def _declared_size(data: bytes) -> int:
     """The bytes a zip's entries say they unpack to (0 if it cannot be listed: the reader then says why)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as book:
             return sum(entry.file_size for entry in book.infolist())
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError):
+    except _ZIP_ERRORS:
         return 0
+
+
+def unpacked_size(payload: bytes, limit: int) -> int | None:
+    """The bytes a file unpacks to (a workbook is a zip; .xls and .csv are as they are), counted by
+    unpacking it, up to `limit`; None past the limit or when it cannot be unpacked. The declared sizes
+    are checked first, then the real ones: reading an entry stops at its declared size and a longer
+    one fails its CRC check. (An upload's check: a load of files on the server trusts the declared
+    sizes alone, see _read_excel.)"""
+    if not payload.startswith(_ZIP_MAGIC):
+        return len(payload)
+    if _declared_size(payload) > limit:
+        return None
+    total = 0
+    try:
+        with zipfile.ZipFile(io.BytesIO(payload)) as archive:
+            for entry in archive.infolist():
+                with archive.open(entry) as member:
+                    while chunk := member.read(1 << 20):
+                        total += len(chunk)
+                        if total > limit:
+                            return None
+    except _ZIP_ERRORS:
+        return None
+    return total
 
 
 def _read_excel(data: bytes) -> list[Grid]:

@@ -234,7 +234,8 @@ def incidents_panel(params):
              ["incident_type"].to_list())
     type_labels = [i18n.incident_type(t_, lang) for t_ in types]
     # the type names stand between the two panels: leave them room (a CJK character is two Latin wide)
-    widest = max(sum(2 if ord(ch) > 0x2e80 else 1 for ch in label) for label in type_labels)
+    from etl.export.labels import display_width
+    widest = max(display_width(label) for label in type_labels)
     fig = make_subplots(rows=1, cols=2, column_widths=[0.62, 0.38],
                         horizontal_spacing=min(0.3, max(0.12, 0.04 + 0.0075 * widest)),
                         subplot_titles=(i18n.pick(lang, "按季度与严重程度", "By quarter and severity"),

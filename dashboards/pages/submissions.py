@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-import io
 import json
 import logging
 import os
@@ -20,7 +19,6 @@ import re
 import shutil
 import time
 import uuid
-import zipfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -37,6 +35,7 @@ from dashboards.components.empty import empty_state, not_available
 from dashboards.components.grid import Col, grid, records
 from dashboards.components.guard import guarded, guarded_layout
 from dashboards.components.shell import frame, loading, page_title, section
+from etl import read
 from etl.read import content_matches
 from schemas.kinds import BY_NAME
 from schemas.roles import Permission
@@ -172,30 +171,6 @@ def _safe_name(name: str, taken: set[str]) -> str:
     return candidate
 
 
-def unpacked_size(payload: bytes, limit: int) -> int | None:
-    """The bytes a file unpacks to (a workbook is a zip; .xls and .csv are as they are), counted by
-    unpacking it, up to `limit`; None past the limit or when it cannot be unpacked. A zip's declared
-    sizes are checked first, then the real ones: reading an entry stops at its declared size and a
-    longer one fails its CRC check."""
-    if not payload.startswith(b"PK\x03\x04"):
-        return len(payload)
-    total = 0
-    try:
-        with zipfile.ZipFile(io.BytesIO(payload)) as archive:
-            entries = archive.infolist()
-            if sum(e.file_size for e in entries) > limit:
-                return None
-            for entry in entries:
-                with archive.open(entry) as member:
-                    while chunk := member.read(1 << 20):
-                        total += len(chunk)
-                        if total > limit:
-                            return None
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, EOFError):
-        return None
-    return total
-
-
 def save_upload(contents: list[str], filenames: list[str]) -> tuple[str, list[str], list[str]]:
     """Write the uploaded files to a fresh folder; returns (token, saved names, refused messages)."""
     _clean_old_uploads()
@@ -221,7 +196,7 @@ def save_upload(contents: list[str], filenames: list[str]) -> tuple[str, list[st
         if total > data.MAX_UPLOAD_BYTES:
             refused.append(f"{name}：超过单次上传上限 {data.MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
             continue
-        size = len(payload) if suffix == ".csv" else unpacked_size(payload, data.MAX_UNPACKED_BYTES - unpacked)
+        size = len(payload) if suffix == ".csv" else read.unpacked_size(payload, data.MAX_UNPACKED_BYTES - unpacked)
         if size is None:
             refused.append(f"{name}：解压后超过 {data.MAX_UNPACKED_BYTES // (1024 * 1024)} MB 或无法解压，"
                            "不是正常的报送工作簿；请只保留报送表后重新保存")
