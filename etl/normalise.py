@@ -13,7 +13,7 @@ import polars as pl
 from schemas import enums
 from schemas.enums import OUT_OF_SCOPE
 from schemas.kinds import Column, Kind
-from schemas.rules import TYPE_NAMES_ZH
+from schemas.rules import EARLIEST_DATE_ZH, EARLIEST_YEAR, TIME_ONLY_ZH, TYPE_NAMES_ZH
 
 ROW = "_row"  # position of the row within its sheet's frame
 PROBLEM_SCHEMA = {ROW: pl.UInt32, "column": pl.String, "value": pl.String, "rule": pl.String,
@@ -167,19 +167,53 @@ def parse_column(column: Column, raw: pl.Series) -> pl.Series:
     return raw.to_frame("v").select(typed_expr(column, pl.col("v")))[:, 0].alias(column.name)
 
 
+# A number Excel showed in scientific notation with 16 or more digits (1.13301E+17): how the reader
+# gives a long number cell (etl.read), and how Excel saves one in a CSV. Its digits past the 15th are gone.
+CODE_AS_NUMBER = r"^[1-9](?:\.\d+)?[Ee]\+?(?:1[5-9]|[2-9]\d|\d{3,})$"
+# A time of day with no date: a time-only Excel cell (the reader gives it as Excel shows it), or typed so.
+TIME_ONLY = r"^\d{1,2}(?::\d{2}(?::\d{2})?|[时点](?:\d{1,2}分(?:\d{1,2}秒)?)?)$"
+
+
+def _problems(rows: pl.DataFrame, column: str, rule: str, detail: pl.Expr | str) -> pl.DataFrame:
+    detail = pl.lit(detail) if isinstance(detail, str) else detail
+    return rows.with_columns(column=pl.lit(column), rule=pl.lit(rule), detail=detail).select(
+        PROBLEM_SCHEMA.keys()).cast(PROBLEM_SCHEMA)
+
+
 def normalise(kind: Kind, raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(typed frame, ROW_TYPE problems). `raw` has one String column per contract column and ROW."""
+    """(typed frame, problems of reading: ROW_TYPE, ROW_CODE_AS_NUMBER, ROW_RANGE for a date before 1900).
+    `raw` has one String column per contract column and ROW. A value with such a problem is null in the
+    typed frame, so that no later check reports it again."""
     carried = [raw[c] for c in (ROW, "source_row") if c in raw.columns]
     typed = pl.DataFrame([*carried, *[parse_column(c, raw[c.name]) for c in kind.columns]])
     if kind.name == "projects":
         typed = typed.with_columns(raw.select(clean_text(pl.col("service_type")).alias("service_type_text")))
     problems = [pl.DataFrame(schema=PROBLEM_SCHEMA)]
+    unread: dict[str, pl.Series] = {}
     for c in kind.columns:
         if c.type not in TYPE_CHECKED:
+            # Text columns (codes above all): a long number Excel kept is not the code that was typed.
+            # (The cheap test first: most cells hold no letter E at all.)
+            bad = raw.select(pl.col(ROW), pl.col(c.name).alias("value")).filter(
+                pl.col("value").str.contains(r"[EeＥｅ]")).filter(folded(pl.col("value")).str.contains(CODE_AS_NUMBER))
+            if bad.height:
+                problems.append(_problems(bad, c.name, "ROW_CODE_AS_NUMBER", ""))
+                unread[c.name] = raw[ROW].is_in(bad[ROW].implode())
             continue
         written = raw.select(pl.col(ROW), clean_text(pl.col(c.name)).alias("value"))
         bad = written.filter(pl.col("value").is_not_null() & typed[c.name].is_null())
         if bad.height:
-            problems.append(bad.with_columns(column=pl.lit(c.name), rule=pl.lit("ROW_TYPE"),
-                                             detail=pl.lit(TYPE_NAMES_ZH[c.type])).select(PROBLEM_SCHEMA.keys()).cast(PROBLEM_SCHEMA))
+            detail = pl.lit(TYPE_NAMES_ZH[c.type])
+            if c.type in ("date", "datetime"):
+                detail = pl.when(folded(pl.col("value")).str.contains(TIME_ONLY)).then(
+                    pl.format("{}：{}", detail, pl.lit(TIME_ONLY_ZH))).otherwise(detail)
+            problems.append(_problems(bad, c.name, "ROW_TYPE", detail))
+        if c.type in ("date", "datetime"):
+            # Excel holds no date before 1900: such a date was typed as text, and its year is a slip.
+            early = (typed[c.name].dt.year() < EARLIEST_YEAR).fill_null(False)
+            if early.any():
+                problems.append(_problems(written.filter(early), c.name, "ROW_RANGE", EARLIEST_DATE_ZH))
+                unread[c.name] = early
+    if unread:
+        typed = typed.with_columns(pl.when(~flag).then(typed[name]).alias(name) for name, flag in unread.items())
     return typed, pl.concat(problems)

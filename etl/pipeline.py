@@ -237,9 +237,11 @@ class _Load:
                 part.typed, part.warnings = typed, warnings
                 part.errors.append(errors)
                 if REFERENCES.get(kind.name):
-                    # A code already rejected as malformed is not reported again as unknown.
+                    # A code already rejected as malformed is not reported again as unknown, nor are
+                    # the references of the template's example row (ROW_TEMPLATE_EXAMPLE says it all).
                     refs = reference_problems(part.sheet, typed, known)
-                    part.errors.append(refs.join(errors.select(ROW, "column"), on=[ROW, "column"], how="anti"))
+                    refs = refs.join(errors.select(ROW, "column"), on=[ROW, "column"], how="anti")
+                    part.errors.append(refs.join(_example_rows(errors), on=ROW, how="anti"))
             self._duplicates(kind.name, parts)
             rows = self._accepted_rows(kind.name, parts)
             accepted[kind.name] = rows
@@ -253,8 +255,9 @@ class _Load:
         if not parts:
             return
         content = kind.names
-        stacked = pl.concat([p.typed.select(pl.lit(i).alias("_part"), ROW, *content) for i, p in enumerate(parts)],
-                            how="vertical_relaxed")
+        # The template's example row is no version of a record: it clashes with no real row.
+        stacked = pl.concat([p.typed.join(_example_rows(*p.errors), on=ROW, how="anti").select(
+            pl.lit(i).alias("_part"), ROW, *content) for i, p in enumerate(parts)], how="vertical_relaxed")
         keyed = stacked.filter(pl.all_horizontal([pl.col(k).is_not_null() for k in kind.key]))
         keyed = keyed.filter(pl.struct(kind.key).is_duplicated())
         if keyed.is_empty():
@@ -494,6 +497,12 @@ def _checked(paths, settings: Settings, write: bool, progress, con=None) -> "_Lo
             con.close()
     job.con = None
     return job
+
+
+def _example_rows(*errors: pl.DataFrame) -> pl.DataFrame:
+    """The rows of a sheet rejected as the template's example (ROW_TEMPLATE_EXAMPLE)."""
+    found = [e.filter(pl.col("rule") == "ROW_TEMPLATE_EXAMPLE").select(pl.col(ROW).cast(pl.UInt32)) for e in errors]
+    return pl.concat(found).unique() if found else pl.DataFrame(schema={ROW: pl.UInt32})
 
 
 def _hidden(kind_name: str | None) -> FileProblem:

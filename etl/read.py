@@ -1,7 +1,8 @@
 """Read submitted files into grids of text, keeping the row numbers the user sees in Excel.
 
-.xlsx and .xls are read with fastexcel (calamine), every cell as text; CSV is decoded strictly as
-UTF-8 (with or without BOM) or else GB18030 (never GBK: GB18030 is its superset, and never a lossy
+.xlsx and .xls are read with fastexcel (calamine), every cell as text, as Excel shows it where the
+reader's text would mislead (a formula's error, a number of more than 15 digits, a time with no
+date); CSV is decoded strictly as UTF-8 (with or without BOM) or else GB18030 (never GBK: GB18030 is its superset, and never a lossy
 codec: mojibake would load silently), or as UTF-16 when it starts with that BOM. A file that cannot
 be read raises FileProblem with a rule code and a Chinese explanation; no traceback reaches the user.
 """
@@ -150,6 +151,15 @@ def _read_excel(data: bytes) -> list[Grid]:
                 frame = _with_formula_errors(frame, errors.errors)
             if frame.width == 0:
                 continue
+            if data.startswith(_ZIP_MAGIC):
+                cells = _xlsx_number_cells(frame, lambda name=name: _xlsx_long_numbers(data, name))
+            else:
+                cells = _xls_number_cells(reader, name, frame.height)
+            frame = _long_numbers_as_shown(frame, cells)
+            # A time-only cell (an Excel serial below 1: 10:30) comes as `1899-12-31 10:30:00`, a day the
+            # clerk never wrote (Excel holds no date before 1900): it is read as the time Excel shows.
+            frame = _replace_where(frame, pl.all().str.starts_with("1899-12-3"),
+                                   r"^1899-12-3[01] (\d{2}:\d{2})(?::00)?(:\d{2})?$", "$1$2")
             # A date cell comes as `2025-09-30 00:00:00`; its midnight is no part of what the clerk typed.
             frame = _replace_where(frame, pl.all().str.ends_with(" 00:00:00"),
                                    r"^(\d{4}-\d{2}-\d{2}) 00:00:00$", "$1")
@@ -163,6 +173,122 @@ def _read_excel(data: bytes) -> list[Grid]:
         raise
     except Exception:  # calamine's errors: corrupt zip, not a workbook, broken records (names a clerk cannot use)
         raise FileProblem("FILE_UNREADABLE", f"无法作为Excel工作簿打开，文件可能已损坏或不是Excel格式；{_SAVE_AS_XLSX}")
+
+
+# A number Excel keeps has at most 15 significant digits: a cell read as 16 or more digits was a number
+# whose later digits Excel has already replaced (a credit code typed into a number cell).
+EXCEL_DIGITS = 15
+_LONG_INTEGER = rf"^\d{{{EXCEL_DIGITS + 1},}}$"
+
+
+def excel_general(number: float) -> str:
+    """A large number as Excel's General format shows it in a cell: 1.13301E+17."""
+    mantissa, exponent = f"{number:.5E}".split("E")
+    return f"{mantissa.rstrip('0').rstrip('.')}E{exponent}"
+
+
+def _long_numbers_as_shown(frame: pl.DataFrame, number_cells) -> pl.DataFrame:
+    """Number cells of 16 or more integer digits as Excel shows them (1.13301E+17), not as the digits
+    calamine prints (113301000000000096: digits nobody typed). The text of a cell does not tell a number
+    from a code typed as text (113300000000000199 typed into a text cell is a good code), so
+    `number_cells(columns)` says which cells of those columns holding such digits were numbers."""
+    if frame.is_empty():
+        return frame
+    long = frame.select(pl.all().str.len_bytes().max() > EXCEL_DIGITS).row(0)   # the cheap test first
+    hits = frame.select(pl.nth(i).str.contains(_LONG_INTEGER).any() for i, hit in enumerate(long) if hit)
+    columns = [i for i, (hit, name) in enumerate(zip(long, frame.columns)) if hit and hits[name].item()] \
+        if hits.width else []
+    if not columns:
+        return frame
+    shown = []
+    for column, rows in sorted(number_cells(columns).items()):
+        cells = frame.to_series(column)
+        rows = [r for r in sorted(rows) if r < len(cells) and re.fullmatch(_LONG_INTEGER, cells[r] or "")]
+        if rows:
+            shown.append(cells.clone().scatter(rows, [excel_general(float(cells[r])) for r in rows]))
+    return frame.with_columns(shown) if shown else frame
+
+
+def _xls_number_cells(reader, name: str, height: int):
+    """An .xls sheet's number cells in `columns`, by column: those columns are read again as booleans,
+    where a number cell gives a value and a text cell an error (calamine parses no text as a boolean).
+    (A second read costs a second parse of the sheet; an .xls holds at most 65,536 rows.)"""
+    def cells(columns: list[int]) -> dict[int, set[int]]:
+        try:
+            again = pl.from_arrow(reader.load_sheet(name, header_row=None, dtypes="boolean", skip_rows=0,
+                                                    use_columns=columns).to_arrow_with_errors()[0])
+        except Exception:   # best effort: the digits read stay
+            return {}
+        if again.shape != (height, len(columns)):   # not the same cells: leave the digits as read
+            return {}
+        return {c: set(again.to_series(i).is_not_null().arg_true().to_list()) for i, c in enumerate(columns)}
+    return cells
+
+
+# An .xlsx cell's value of 16 or more digits: `113301000000000096`, `1.13301E+17` (a string cell's value
+# is an index into the shared strings, or text inside <is>; a formula's text result is marked t="str").
+_LONG_VALUE = re.compile(rb"<v>(\d{16,}|\d(?:\.\d+)?[Ee]\+?\d+)</v>")
+_CELL_OPEN = re.compile(rb'<c\b([^>]*)>')
+_CELL_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
+_CELL_TYPE = re.compile(rb'\bt="(\w+)"')
+
+
+def _xlsx_long_numbers(data: bytes, name: str) -> dict[tuple[int, int], float]:
+    """The number cells of 16 or more integer digits of an .xlsx sheet: (0-based row, column of the
+    grid) -> value. One pass over the sheet's XML for `<v>` values of that length (a tenth of a second
+    per 100 MB) instead of a second parse of the sheet; the cells are then placed in the grid, whose
+    first column is the sheet's first column holding a value (only looked for when there are some)."""
+    try:
+        return _scan_long_numbers(data, name)
+    except Exception:   # best effort, as merged_down: a workbook this cannot follow keeps the digits read
+        return {}
+
+
+def _scan_long_numbers(data: bytes, name: str) -> dict[tuple[int, int], float]:
+    found: dict[tuple[int, int], float] = {}
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        part = _sheet_parts(book).get(name)
+        if part is None:
+            return found
+        tail = b""
+        with book.open(part) as xml:
+            while True:
+                block = xml.read(1 << 20)
+                text = tail + block
+                cut = max(0, len(text) - 65536) if block else len(text)   # kept whole for the next block
+                for match in _LONG_VALUE.finditer(text):
+                    if match.start() >= cut:
+                        break
+                    value = float(match.group(1))
+                    opened = text.rfind(b"<c", 0, match.start())
+                    tag = _CELL_OPEN.match(text, opened) if opened >= 0 else None
+                    at = _CELL_REF.search(tag.group(1)) if tag else None
+                    kind = _CELL_TYPE.search(tag.group(1)) if tag else None
+                    if at and value >= 10 ** EXCEL_DIGITS and (kind is None or kind.group(1) == b"n"):
+                        found[(int(at.group(2)) - 1, _column_index(at.group(1)))] = value
+                if not block:
+                    break
+                tail = text[cut:]
+        if not found:
+            return found
+        first_column = min((_column_index(column) for (column,) in _matches(book, part, _VALUE_CELL)), default=0)
+    return {(row, column - first_column): value for (row, column), value in found.items()}
+
+
+def _xlsx_number_cells(frame: pl.DataFrame, long_numbers):
+    """The cells of `columns` that are number cells found in the XML, by column (the same value read:
+    a check that the cell was placed right). `long_numbers()` scans the XML, only when some column
+    holds such digits."""
+    def cells(columns: list[int]) -> dict[int, set[int]]:
+        out: dict[int, set[int]] = {}
+        wanted = set(columns)
+        for (row, column), value in long_numbers().items():
+            if column in wanted and row < frame.height:
+                text = frame[row, column]
+                if text and re.fullmatch(_LONG_INTEGER, text) and float(text) == value:
+                    out.setdefault(column, set()).add(row)
+        return out
+    return cells
 
 
 _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -179,6 +305,17 @@ def _column_index(letters: bytes) -> int:
     return index - 1
 
 
+def _sheet_parts(book: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> the zip member holding the sheet's XML."""
+    rels = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
+    targets = {r.get("Id"): r.get("Target", "") for r in rels}
+    parts = {}
+    for sheet in ElementTree.fromstring(book.read("xl/workbook.xml")).iter(f"{_MAIN_NS}sheet"):
+        target = targets.get(sheet.get(_REL_ID), "")
+        parts[sheet.get("name")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return parts
+
+
 def merged_down(data: bytes) -> dict[str, tuple[int, list[tuple[int, int, int]]]]:
     """Cells merged down over several rows in an .xlsx, by sheet name: (the sheet's first used
     column, [(first row, column, last row), …], 0-based). calamine keeps a merged cell's value in its
@@ -186,15 +323,11 @@ def merged_down(data: bytes) -> dict[str, tuple[int, list[tuple[int, int, int]]]
     Best effort: a workbook this cannot follow is read without it."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as book:
-            rels = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
-            targets = {r.get("Id"): r.get("Target", "") for r in rels}
             found = {}
-            for sheet in ElementTree.fromstring(book.read("xl/workbook.xml")).iter(f"{_MAIN_NS}sheet"):
-                target = targets.get(sheet.get(_REL_ID), "")
-                part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            for name, part in _sheet_parts(book).items():
                 first_column, ranges = _scan_sheet(book, part)
                 if ranges:
-                    found[sheet.get("name")] = (first_column, ranges)
+                    found[name] = (first_column, ranges)
             return found
     except Exception:
         return {}

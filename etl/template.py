@@ -6,7 +6,8 @@ Layout of the workbook written by `write_template`:
 * one sheet per kind of `schemas.kinds.KINDS`, named by ``Kind.zh``: the contract headers in row 1
   (``Column.header``, required ones marked ``*``), frozen; **row 2 is a filled example** built from
   ``Column.example`` (grey italic; the examples of all sheets refer to each other consistently, so
-  the template as written loads without a rejection); dropdowns for enumerations and yes/no; an
+  each would pass every check, but the loader rejects a row equal to its sheet's example as
+  ROW_TEMPLATE_EXAMPLE: see `example_row`); dropdowns for enumerations and yes/no; an
   input message with the column's rule on the header and on the data cells; date, number and text
   formats on the whole column (data validations cover rows 2–501);
 * ``检查项目表`` — the inspection checklist, for reference only.
@@ -131,6 +132,13 @@ def _example_value(col: Column):
     if col.type == "decimal":
         return float(text)
     return text
+
+
+def example_row(kind: Kind) -> dict[str, object]:
+    """The example the template writes in row 2 of a kind's sheet: column name -> the value written
+    (date, datetime, int, float or str), for the columns the example fills. The loader rejects a row
+    equal to it (ROW_TEMPLATE_EXAMPLE, see etl.validate)."""
+    return {col.name: value for col in kind.columns if (value := _example_value(col)) is not None}
 
 
 class _Formats:

@@ -7,6 +7,7 @@ user wrote it, so the message quotes what they see in their file.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import pandera.errors
 import polars as pl
@@ -15,7 +16,8 @@ from etl.detect import Sheet
 from etl.normalise import PROBLEM_SCHEMA, ROW, clean_text, normalise, parse_code, parse_datetime
 from etl.derive import with_derived
 from schemas.identifiers import region_name, region_prefix, uscc_detail
-from schemas.kinds import Kind
+from etl.template import example_row
+from schemas.kinds import BY_NAME, Kind
 from schemas.models import rule_for_check, schema_for
 from schemas.references import REFERENCES
 from schemas.warnings import warnings_for
@@ -87,6 +89,42 @@ def _with_written_values(problems: pl.DataFrame, sheet: Sheet, kind: Kind) -> pl
     return out.select(PROBLEM_SCHEMA.keys())
 
 
+def _as_written(value: object) -> str:
+    """A value the template writes, as the reader gives its cell back."""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+@functools.lru_cache(maxsize=None)
+def template_example(kind_name: str) -> dict[str, object]:
+    """The template's example row of a kind (etl.template.example_row), normalised as the loader
+    normalises a submitted row: column name -> typed value, for the columns the example fills."""
+    kind = BY_NAME[kind_name]
+    written = example_row(kind)
+    raw = pl.DataFrame({ROW: pl.Series([0], dtype=pl.UInt32),
+                        **{c.name: pl.Series([_as_written(written[c.name]) if c.name in written else None],
+                                             dtype=pl.String) for c in kind.columns}})
+    typed, _ = normalise(kind, raw)
+    return {name: typed[name][0] for name in written}
+
+
+def template_example_rows(kind: Kind, typed: pl.DataFrame) -> pl.DataFrame:
+    """ROW_TEMPLATE_EXAMPLE: rows equal to the template's example in every column the example fills,
+    compared after normalisation (2025/6/12 is the example's 2025-06-12). One problem per row, on the
+    sheet's first column that the example fills."""
+    example = template_example(kind.name)
+    if not example or typed.is_empty():
+        return pl.DataFrame(schema=PROBLEM_SCHEMA)
+    same = pl.all_horizontal([(pl.col(name) == pl.lit(value, dtype=typed.schema[name])).fill_null(False)
+                              for name, value in example.items()])
+    first = next(iter(example))
+    return typed.filter(same).select(pl.col(ROW).cast(pl.UInt32), column=pl.lit(first), value=pl.lit(None, pl.String),
+                                     rule=pl.lit("ROW_TEMPLATE_EXAMPLE"), detail=pl.lit(""))
+
+
 def check_sheet(sheet: Sheet, today: dt.date, jurisdiction: str | None) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """(typed rows with derived columns, errors, warnings) of one sheet; nothing is dropped yet."""
     kind = sheet.kind
@@ -95,6 +133,11 @@ def check_sheet(sheet: Sheet, today: dt.date, jurisdiction: str | None) -> tuple
     # A value that could not be read is reported once, as ROW_TYPE, not again as missing.
     model = model.join(type_problems.select(ROW, "column"), on=[ROW, "column"], how="anti")
     errors = pl.concat([type_problems.with_columns(other=pl.lit(None, pl.String)), model], how="diagonal")
+    examples = template_example_rows(kind, typed)
+    if examples.height:
+        # The template's example is no data: that is all there is to say about the row.
+        errors = pl.concat([errors.join(examples.select(ROW), on=ROW, how="anti"),
+                            examples.with_columns(other=pl.lit(None, pl.String))], how="diagonal_relaxed")
     errors = _with_written_values(errors, sheet, kind)
     warnings = _warnings(kind, typed)
     return with_derived(kind.name, typed), errors, _with_written_values(warnings, sheet, kind)

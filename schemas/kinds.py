@@ -181,9 +181,11 @@ INSPECTION_ITEMS = Kind(
         Column("inspection_code", "检查编号", "text", True, rule="须已在检查记录中", example="JC-2025-0001"),
         Column("item_code", "检查项代码", "text", True, aliases=("检查项编号", "检查项"), rule="检查项目表中的代码，如A1",
                example="A1"),
-        Column("result", "检查结果", "enum", True, enums.ITEM_RESULT, aliases=("结果",), example="符合"),
+        # the example fills a finding, so that the loader's check for a leftover example row
+        # (ROW_TEMPLATE_EXAMPLE) cannot take a real JC-2025-0001 / A1 / 符合 row for it
+        Column("result", "检查结果", "enum", True, enums.ITEM_RESULT, aliases=("结果",), example="部分符合"),
         Column("finding", "问题描述", "text", aliases=("存在问题", "发现问题"), rule="部分符合或不符合时应填写",
-               example=""),
+               example="外包合同未列明具体外包事项（示例）"),
     ),
     sheet_names=("检查项结果", "检查项", "检查明细"),
     references=("inspections",),

@@ -23,6 +23,10 @@ ROW_RULES = {
     "ROW_TYPE": "「{header}」的值“{value}”无法识别为{detail}",
     "ROW_ENUM": "「{header}」的值“{value}”不是允许的取值，应为：{detail}",
     "ROW_RANGE": "「{header}」的值“{value}”超出允许范围（{detail}）",
+    # A code typed into a number cell: Excel keeps 15 significant digits, so the digits read are not
+    # the code (113301000000000123 comes back as 113301000000000096). {value} as Excel shows it.
+    "ROW_CODE_AS_NUMBER": "「{header}」的值“{value}”是Excel按数字保存的，不是原样的代码：Excel的数字最多保留15位有效数字，"
+                          "第15位以后的数字已经丢失，无法从文件中恢复；请将该列单元格格式设置为“文本”后重新输入完整代码",
     "ROW_USCC": "「{header}」的值“{value}”不是有效的统一社会信用代码：{detail}",
     "ROW_REGION": "「{header}」的值“{value}”不是有效的行政区划代码",
     "ROW_JURISDICTION": "「{header}」的值“{value}”不在本辖区（{detail}）内",
@@ -31,6 +35,9 @@ ROW_RULES = {
     "ROW_UNKNOWN_REFERENCE": "「{header}」的值“{value}”{detail}",
     # {detail}: the key, and where its other versions are (「…」为“…”的记录出现多次且内容不同（另见第8行）).
     "ROW_DUPLICATE_KEY": "本次导入中{detail}，相关各行均未导入，请核对后只保留一行",
+    # Row 2 of every sheet of the template (etl.template) is a filled example: left in, it is no data.
+    "ROW_TEMPLATE_EXAMPLE": "该行与报送模板第2行的填写示例完全相同（「{header}」为“{value}”），是示例而不是实际数据，"
+                            "未导入；请删除该行后再报送",
 }
 
 WARNING_RULES = {
@@ -53,7 +60,8 @@ RULE_NAMES_ZH = {
     "ROW_ENUM": "取值不在允许范围", "ROW_RANGE": "数值超出范围", "ROW_USCC": "信用代码无效",
     "ROW_REGION": "区划代码无效", "ROW_JURISDICTION": "不在本辖区", "ROW_DATE_ORDER": "日期顺序错误",
     "ROW_FUTURE_DATE": "日期晚于今天", "ROW_UNKNOWN_REFERENCE": "引用的对象不存在",
-    "ROW_DUPLICATE_KEY": "同批次重复记录", "W_ORGAN_PREFIX": "机关代码前缀异常",
+    "ROW_DUPLICATE_KEY": "同批次重复记录", "ROW_CODE_AS_NUMBER": "代码被存为数字",
+    "ROW_TEMPLATE_EXAMPLE": "模板示例行未删除", "W_ORGAN_PREFIX": "机关代码前缀异常",
     "W_USCC_ORG_CHECK": "组织机构代码校验位不符", "W_USCC_PILOT": "试点信用代码",
     "W_START_BEFORE_SIGNED": "开始日期早于签订日期", "W_SCORE_MISMATCH": "得分与检查项不符",
     "W_GRADE_MISMATCH": "结论与检查项不符", "W_OVERALL_MISMATCH": "综合得分与分项不符",
@@ -69,6 +77,14 @@ TYPE_NAMES_ZH = {
     "date": "日期（如2025-03-05）", "datetime": "日期时间（如2025-03-05 14:30）", "int": "整数",
     "decimal": "数字", "bool": "是或否", "period": "评价期间（如2025、2025-Q3、2025年第三季度）",
 }
+
+# ROW_TYPE's addition when a date or date-time cell holds a time of day alone (10:30: an Excel serial
+# below 1, which calamine would read as 1899-12-31 10:30).
+TIME_ONLY_ZH = "该单元格只有时间，没有日期，请填写完整的年月日"
+# No date before this one is accepted (ROW_RANGE): Excel stores none, so such a date was typed as text,
+# and in these submissions its year is a slip (1025 for 2025).
+EARLIEST_YEAR = 1900
+EARLIEST_DATE_ZH = "不得早于1900-01-01，请核对年份"
 
 # Compliance flags raised on load (contract §3), with what a reader of the warehouse sees.
 FLAGS = {

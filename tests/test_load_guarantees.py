@@ -106,13 +106,16 @@ def test_validate_report_is_a_workbook_an_organ_can_fix_its_file_from(tmp_path):
     assert not (tmp_path / "none.duckdb").exists()
 
 
-def test_the_filled_template_loads_with_no_rejection(tmp_path, warehouse):
+def test_the_filled_template_breaks_no_rule_but_loads_no_example(tmp_path, warehouse):
+    """The examples are consistent data (no rule but one fires), and none of them is loaded: each is
+    the template's example row (ROW_TEMPLATE_EXAMPLE)."""
     tpl = tmp_path / "模板.xlsx"
     assert oversight("template", "--out", str(tpl)).returncode == 0
     done = oversight("load", str(tpl), "--json", "--warehouse", str(warehouse), "--jurisdiction",
                      JURISDICTION, "--today", str(TODAY))
     out = json.loads(done.stdout)
-    assert out["rows_rejected"] == 0 and out["rows_loaded"] == 10, out
+    assert out["rows_loaded"] == 0 and out["rows_rejected"] == 10, out
+    assert out["rejections_by_rule"] == {"ROW_TEMPLATE_EXAMPLE": 10}, out
 
 
 KILLER = """
