@@ -15,6 +15,8 @@ from pathlib import Path
 
 import click
 
+from etl.cli_chinese import Group
+
 DEFAULT_WAREHOUSE = "data/oversight.duckdb"
 
 
@@ -24,7 +26,7 @@ def _today(value: str | None) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"“{value}”不是有效日期，应为 YYYY-MM-DD") from None
+        raise click.BadParameter(f"“{value}”不是有效日期，应为 YYYY-MM-DD", param_hint="--today") from None
 
 
 class _Warehouse(click.ParamType):
@@ -88,29 +90,6 @@ def _audit(warehouse: Path, action: str, actor, **kwargs) -> None:
         access.audit(warehouse, action, user=actor, wait=1.0, **kwargs)
     except WarehouseBusy:
         click.echo(f"警告：审计日志未能写入（{action}）：仓库正被占用，请稍后补记", err=True)
-
-
-class Group(click.Group):
-    """Turns unexpected failures into a one-line Chinese message instead of a traceback."""
-
-    def invoke(self, ctx):
-        try:
-            return super().invoke(ctx)
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
-            raise
-        except BrokenPipeError:
-            # the reader of the output went away (`… | head`): stop quietly, as other commands do
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            sys.exit(1)
-        except Exception as exc:  # last line of defence: say what failed, never dump a traceback
-            from warehouse.db import WarehouseBusy, WarehouseUnavailable, WriteConflict
-            if isinstance(exc, (WriteConflict, WarehouseUnavailable)):
-                click.echo(str(exc), err=True)
-            elif isinstance(exc, WarehouseBusy):
-                click.echo("仓库正被另一个进程写入，请稍后再试。", err=True)
-            else:
-                click.echo(f"操作失败：{type(exc).__name__}: {exc}", err=True)
-            sys.exit(1)
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -276,7 +255,8 @@ def _file_checking_options(report_help: str):
     """The arguments and options `load` and `validate` share (contract §6)."""
     def apply(command):
         for option in reversed([
-            click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path)),
+            click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path),
+                           help="报送文件或文件夹 / submission files or folders"),
             warehouse_option, jurisdiction_option, today_option,
             click.option("--json", "as_json", is_flag=True, help="以JSON输出结果 / print one JSON object"),
             click.option("--report", type=click.Path(dir_okay=False, path_type=Path), help=report_help),
