@@ -12,6 +12,9 @@ import math
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
+from schemas import values_en
+from schemas.values_en import GRADE_EN, INCIDENT_TYPE_EN, SERVICE_EN, SEVERITY_EN  # noqa: F401 (the pages' names)
+
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
 
@@ -55,8 +58,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "asof.none": ("仓库中还没有数据", "The warehouse holds no data yet"),
     "asof.caveats": ("说明与口径", "Notes and caveats"),
     "asof.reasons_in_chinese": ("理由与规则文字按中文记录。",
-                                "Reasons and rule texts (tiers, floor rules, what would change a tier, rejected rows) "
-                                "are recorded in Chinese, as the rules and the contract are written."),
+                                "The reasons for tiers, checks due, floor rules, tier changes and planned visits, the "
+                                "evidence behind a vendor's risk score and what would change its tier are shown in "
+                                "English (those recorded before English texts existed stay in Chinese); rejected rows "
+                                "are recorded in Chinese, as the contract is written."),
     "asof.stale": ("距最近一次装载已 {days} 天，数据可能不是最新的。",
                    "{days} days since the last load: the data may not be current."),
     # empty / errors
@@ -99,6 +104,14 @@ def t(key: str, lang: str | None = None, **values) -> str:
 def pick(lang: str | None, zh: str, en: str) -> str:
     """Inline bilingual text, for labels used once."""
     return en if norm_lang(lang) == "en" else zh
+
+
+def reason_column(column: str, lang: str | None) -> str:
+    """The column of a generated reason in the language: `due_reason` → `due_reason_en`, `reason_zh` →
+    `reason_en` in English (the warehouse composes both side by side), the column itself in Chinese."""
+    if norm_lang(lang) != "en":
+        return column
+    return column[:-3] + "_en" if column.endswith("_zh") else column + "_en"
 
 
 # -- numbers ----------------------------------------------------------------------------------
@@ -206,17 +219,8 @@ def fmt_period(period: str | None, lang: str | None = None, *, short: bool = Fal
 
 # -- labels of enumerations -----------------------------------------------------------------------
 
-GRADE_EN = {"优秀": "Excellent", "良好": "Good", "合格": "Pass", "不合格": "Fail"}
-SERVICE_EN = {"档案整理": "Arrangement", "传统载体档案数字化": "Digitisation",
-              "纸质档案数字复制件全文识别": "Full-text OCR", "电子档案管理技术支持": "E-records support",
-              "超范围": "Out of scope"}
-# the four levels of China's emergency classification, most serious first
-SEVERITY_EN = {"特别重大": "Extremely serious", "重大": "Serious", "较大": "Relatively serious", "一般": "Ordinary"}
-INCIDENT_TYPE_EN = {"泄密": "Leak of secrets", "档案丢失": "Records lost", "档案损毁": "Records damaged",
-                    "违规拷贝": "Unauthorised copying", "私自带出": "Taken off site", "违规联网": "Forbidden network link",
-                    "违规转包分包": "Unauthorised subcontracting", "数据未销毁": "Data not destroyed",
-                    "人员未备案": "Staff not registered", "资质缺失或过期": "Qualification missing or expired",
-                    "监控缺失": "No surveillance", "其他": "Other"}
+# The contract's values in English are kept in schemas/values_en.py, with the warehouse's English
+# texts (which name grades, severities, qualifications and units); the states the pages derive are here.
 STATUS_TEXT = {
     "overdue": ("逾期", "Overdue"), "due_soon": ("即将到期", "Due soon"), "scheduled": ("已排期", "Scheduled"),
     "not_due": ("暂无应检", "Nothing due"), "open": ("整改中", "Open"), "closed": ("已完成", "Closed"),
@@ -224,29 +228,11 @@ STATUS_TEXT = {
 }
 DUE_SOURCE_TEXT = {"routine": ("例行检查", "Routine"), "new_project": ("新项目首检", "New project"),
                    "incident_followup": ("事件后跟进", "Incident follow-up")}
-# Every other value of the contract's enumerations (schemas/enums.py) and the states the pages derive,
-# in English: an English grid shows a text cell holding exactly one of them in English
-# (components/grid.py); any other text is shown as it is.
+# Every value of the contract's enumerations (schemas/enums.py, in English in schemas/values_en.py)
+# and the states the pages derive, in English: an English grid shows a text cell holding exactly one
+# of them in English (components/grid.py); any other text is shown as it is.
 VALUE_EN = {
-    **GRADE_EN, **SERVICE_EN, **SEVERITY_EN, **INCIDENT_TYPE_EN,
-    "省级": "Provincial", "市级": "Municipal", "县级": "County", "乡镇级": "Township",
-    "党委": "Party committee", "人大": "People's congress", "政府": "Government", "政协": "CPPCC",
-    "监察": "Supervisory commission", "法院": "Court", "检察院": "Procuratorate", "群团": "People's organisation",
-    "无": "None", "间接": "Indirect", "直接": "Direct", "不详": "Unknown",
-    "国家秘密载体印制资质": "State-secret carrier printing licence",
-    "涉密信息系统集成资质": "Classified IT system integration licence",
-    "信息安全管理体系认证": "ISMS certification", "质量管理体系认证": "QMS certification",
-    "档案服务企业备案": "Archive service filing",
-    "甲级": "Class A", "乙级": "Class B",
-    "有效": "Valid", "暂停": "Suspended", "撤销": "Revoked", "注销": "Cancelled", "过期": "Expired",
-    "机关内部": "Organ's premises", "服务机构场所": "Vendor's premises",
-    "卷": "volumes", "件": "items", "页": "pages",
-    "双随机抽查": "Random inspection", "专项检查": "Special inspection", "飞行检查": "Unannounced inspection",
-    "复查": "Re-inspection", "验收检查": "Acceptance inspection",
-    "符合": "Compliant", "部分符合": "Partly compliant", "不符合": "Non-compliant", "不适用": "Not applicable",
-    "通过": "Passed", "未通过": "Not passed",
-    "处置中": "Being handled", "已处置": "Handled", "已结案": "Closed",
-    "是": "Yes", "否": "No",
+    **values_en.VALUE_EN,
     **{zh: en for zh, en in STATUS_TEXT.values()}, **{zh: en for zh, en in DUE_SOURCE_TEXT.values()},
 }
 COMPONENT_EN = {"inspections": "Inspections", "evaluations": "Evaluations", "incidents": "Incidents",

@@ -289,3 +289,39 @@ def test_routine_interval_follows_the_tier_the_result_led_to(tmp_path):
                           ("I3", "B", dt.date(2027, 12, 1), None)]
         cov = q.coverage(con, q.Filters(today=dt.date(2025, 12, 5), period="2025"))
         assert cov.select("tier", "due", "achieved", "achieved_on_time", "achieved_late").rows() == [("D", 1, 1, 0, 1)]
+
+
+def test_a_project_that_ended_unchecked_is_checked_by_the_organs_next_visit(tmp_path):
+    """Today 2025-10-08. OK's project PK1 ran 2021-01-01 … 2022-06-30 and no inspection named it;
+    OK was inspected on 2023-03-01 for its other project PK2. That visit, after PK1 had ended, achieves
+    PK1's first check (late: it was due 2021-01-31) — PK1 no longer makes OK overdue by years. OL's
+    PL1 ended the same way, but OL has not been inspected since: still overdue. OM was inspected
+    (naming PM2) while PM1 still ran: that visit does not count for PM1, which has not ended."""
+    w = World(tmp_path)
+    ok, ol, om = w.organ(1), w.organ(2), w.organ(3)
+    v = w.vendor(1)
+    w.project("PK1", ok, v, "2021-01-01", end="2022-06-30")
+    w.project("PK2", ok, v, "2022-10-01")
+    w.inspection("K1", ok, "2023-03-01", project="PK2", score=75)
+    w.project("PL1", ol, v, "2021-01-01", end="2022-06-30")
+    w.project("PM1", om, v, "2021-01-01")
+    w.project("PM2", om, v, "2022-10-01")
+    w.inspection("M1", om, "2023-03-01", project="PM2", score=75)
+    w.load(TODAY)
+    with w.connect() as con:
+        events = con.sql("SELECT organ_code, source_code, due_on, achieved_on, achieved_by FROM mart_check_events "
+                         "WHERE event_kind = 'new_project' ORDER BY organ_code, source_code").fetchall()
+        assert events == [(ok, "PK1", dt.date(2021, 1, 31), dt.date(2023, 3, 1), "K1"),
+                          (ok, "PK2", dt.date(2022, 10, 31), dt.date(2023, 3, 1), "K1"),
+                          (ol, "PL1", dt.date(2021, 1, 31), None, None),
+                          (om, "PM1", dt.date(2021, 1, 31), None, None),
+                          (om, "PM2", dt.date(2022, 10, 31), dt.date(2023, 3, 1), "M1")]
+        s = {r["organ_code"]: r for r in q.organ_schedule(con, q.Filters(today=TODAY)).iter_rows(named=True)}
+        # OK: its routine check after K1 (B, 24 months) is what is due now
+        assert (s[ok]["due_source"], s[ok]["next_due_on"]) == ("routine", dt.date(2025, 3, 1))
+        assert (s[ol]["due_source"], s[ol]["next_due_on"], s[ol]["status"]) == \
+            ("new_project", dt.date(2021, 1, 31), "overdue")
+        assert (s[om]["due_source"], s[om]["project_due_code"]) == ("new_project", "PM1")
+        cov = q.coverage(con, q.Filters(today=TODAY, period="2021"), by_kind=True)
+        assert cov.select("event_kind", "due", "achieved", "achieved_late", "outstanding").rows() == [
+            ("new_project", 3, 0, 0, 3)]

@@ -562,8 +562,35 @@ def test_profiles_give_their_wide_tables_the_full_row(client, demo):
     status, body = route(client, f"/vendors/{code}")
     assert _grid_col_span(body["response"], "vp-inspections") == {"base": 12, "md": 12}
     shown = panel(client, "op-submissions", [("op-params", "data", {"code": organ})])
-    marks = find_id(shown, "op-submissions-graph")["props"]["figure"]["data"][2]
+    marks = _trace(find_id(shown, "op-submissions-graph"), "迟报")
     assert 0 not in marks["y"], marks["y"]          # no late-submission marker drawn at zero
+
+
+def _trace(graph, name: str) -> dict:
+    return next(t for t in graph["props"]["figure"]["data"] if t["name"] == name)
+
+
+def test_an_organs_evaluations_not_yet_due_are_awaited_not_missing(client, demo, monkeypatch):
+    """Ten days after 2026-Q3 ended its evaluations are not yet due (quarter end + 15 days): the
+    organ page draws them as 待报 in grey, not as 缺报."""
+    from warehouse import queries
+    con = queries.connect(demo[0], read_only=True)
+    try:
+        organ = con.sql("SELECT organ_code FROM mart_submissions WHERE quarter = '2026-Q3' AND missing > 0 "
+                        "ORDER BY organ_code LIMIT 1").fetchall()[0][0]
+    finally:
+        con.close()
+    graphs = {}
+    for day in ("2026-10-10", "2026-11-25"):
+        monkeypatch.setenv("OVERSIGHT_TODAY", day)
+        graphs[day] = find_id(panel(client, "op-submissions", [("op-params", "data", {"code": organ})]),
+                              "op-submissions-graph")
+    before, after = graphs["2026-10-10"], graphs["2026-11-25"]
+    quarter = _trace(before, "缺报")["x"].index("2026年<br>第3季度")
+    assert _trace(before, "缺报")["y"][quarter] is None
+    assert _trace(before, "待报（未到报送期限）")["y"][quarter] > 0
+    assert _trace(after, "缺报")["y"][quarter] > 0
+    assert _trace(after, "待报（未到报送期限）")["showlegend"] is False
 
 
 def test_incident_types_have_room_between_the_panels(client):
@@ -598,3 +625,11 @@ def test_a_search_that_finds_no_vendor_says_so(client):
 def test_the_tab_title_is_in_the_pages_language(client, path, search, title):
     status, body = route(client, path, search)
     assert body["response"]["_pages_store"]["data"]["title"] == title
+
+
+def test_english_tier_labels_have_room_in_grids(client):
+    widths = {}
+    for lang in ("zh", "en"):
+        status, body = route(client, "/overdue", f"?lang={lang}")
+        widths[lang] = _grid_defs(body["response"], "od-grid")["tier"]["width"]
+    assert widths == {"zh": 104, "en": 128}     # "B moderate", not "B moder…"

@@ -197,5 +197,20 @@ def test_priority_issues_follow_the_rules(workbook, con, scope):
         assert r3[0].title.startswith(f"{overdue} 项整改逾期未完成")
     d_vendors = queries.vendor_risk(con, scope).filter(pl.col("tier") == "D")
     r2 = [i for i in data.issues if i.rule == "R2"]
-    if r2:   # the sample's single load rated every vendor on TODAY, inside R2's window for the latest year
-        assert r2[0].title.startswith(f"{d_vendors.height} 家服务机构转入D级")
+    if r2:   # the sample's single load rated every vendor on TODAY, inside R2's window for the latest year:
+        # first ratings, said as such (not "moved into D")
+        assert r2[0].title == f"{d_vendors.height} 家服务机构首次评定即为D级（高风险）"
+        start, end = annual.vendor_move_window(data)
+        assert r2[0].text.startswith(f"{start.isoformat()}至{end.isoformat()}间，")
+
+
+def test_vendors_moved_into_d_are_told_apart_from_first_ratings():
+    window = (dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+    frame = pl.DataFrame({"vendor_name": ["甲公司", "乙公司", "丙公司"], "previous_tier": ["B", None, "C"],
+                          "floor_reason": ["资质过期（Q1）", None, None], "tier_change_reason": [None, "x", "y"]})
+    issue = annual.vendors_into_d(frame, *window)
+    assert issue.title == "2 家服务机构转入D级、1 家首次评定即为D级（高风险）"
+    assert issue.text == "2025-01-01至2025-12-31间，甲公司、丙公司转入D级；乙公司首次评定即为D级；甲公司的原因：资质过期（Q1）。"
+    only_first = annual.vendors_into_d(frame.filter(pl.col("previous_tier").is_null()), *window)
+    assert only_first.title == "1 家服务机构首次评定即为D级（高风险）"
+    assert only_first.text == "2025-01-01至2025-12-31间，乙公司首次评定即为D级；乙公司的原因：x。"

@@ -25,6 +25,13 @@ from warehouse.config_files import ConfigError, merge, need  # noqa: F401 (Confi
 
 TIERS = ("A", "B", "C", "D")
 TIER_ZH = {"A": "低", "B": "一般", "C": "较高", "D": "高"}
+# As the English pages name the tiers (dashboards/i18n.py tier.*).
+TIER_EN = {"A": "low", "B": "moderate", "C": "elevated", "D": "high"}
+# Severities in English, as the pages show them (dashboards/i18n.py SEVERITY_EN), lower case.
+SEVERITY_EN = {"特别重大": "extremely serious", "重大": "serious", "较大": "relatively serious", "一般": "ordinary"}
+# The English texts a configuration without them gets (docs/analytics.md, docs/risk-method.md): a
+# rule without reason_en shows its id; without default_reason_en the default tier says this.
+DEFAULT_REASON_EN = "No tier rule holds"
 # Risk order: higher is riskier.
 TIER_RISK = {"A": 1, "B": 2, "C": 3, "D": 4}
 GRADES = ("优秀", "良好", "合格", "不合格")
@@ -81,10 +88,12 @@ class AnalyticsConfig:
         params = {
             "default_tier": ot["default_tier"],
             "default_reason": ot["default_reason"],
+            "default_reason_en": ot["default_reason_en"],
             "new_project_due_days": int(ot["new_project_due_days"]),
             "followup_days": int(ot["incident_followup_days"]),
             "followup_rank": SEVERITY_RANK[ot["incident_followup_min_severity"]],
             "followup_severity": ot["incident_followup_min_severity"],
+            "followup_severity_en": SEVERITY_EN[ot["incident_followup_min_severity"]],
             "submission_quarters": int(d["windows"]["submission_quarters"]),
             "submission_due_days": int(d["submissions"]["due_days_after_quarter"]),
             "insp_lookback_months": int(vr["inspections"]["lookback_months"]),
@@ -130,7 +139,8 @@ class AnalyticsConfig:
                 for n, cond in enumerate(rule["when"], start=1):
                     rows.append({
                         "entity_kind": kind, "rule_set": rule_set, "rule_id": rule["id"], "tier": rule["tier"],
-                        "tier_order": tier_order, "reason_zh": rule["reason"], "cond_no": n,
+                        "tier_order": tier_order, "reason_zh": rule["reason"], "reason_en": rule["reason_en"],
+                        "cond_no": n,
                         "signal": cond["signal"], "negate": bool(cond.get("negate", False)),
                         "severity_rank": SEVERITY_RANK.get(cond.get("min_severity", ""), None),
                         "months": cond.get("months"), "days": cond.get("days"), "count": cond.get("count"),
@@ -138,7 +148,7 @@ class AnalyticsConfig:
                         "veto": bool(cond.get("veto", False)), "active_only": bool(cond.get("active_only", False)),
                     })
         schema = {"entity_kind": pl.String, "rule_set": pl.String, "rule_id": pl.String, "tier": pl.String,
-                  "tier_order": pl.Int32, "reason_zh": pl.String, "cond_no": pl.Int32, "signal": pl.String,
+                  "tier_order": pl.Int32, "reason_zh": pl.String, "reason_en": pl.String, "cond_no": pl.Int32, "signal": pl.String,
                   "negate": pl.Boolean, "severity_rank": pl.Int32, "months": pl.Int32, "days": pl.Int32,
                   "count": pl.Int32, "grades": pl.List(pl.String), "codes": pl.List(pl.String),
                   "veto": pl.Boolean, "active_only": pl.Boolean}
@@ -172,6 +182,10 @@ def _check_rule(rule: dict, where: str) -> None:
             raise ConfigError(f"{where}: missing key {key}")
     if rule["tier"] not in TIERS:
         raise ConfigError(f"{where} {rule['id']}: tier must be one of {TIERS}")
+    _check_text(rule, "reason", f"{where} {rule['id']}")
+    # English: optional (a deployment's own file may predate it); without it the rule id is shown
+    rule.setdefault("reason_en", f"Rule {rule['id']}")
+    _check_text(rule, "reason_en", f"{where} {rule['id']}")
     if not rule["when"]:
         raise ConfigError(f"{where} {rule['id']}: `when` needs at least one condition")
     for cond in rule["when"]:
@@ -196,10 +210,20 @@ def _check_rule(rule: dict, where: str) -> None:
     # Codes are free text (flag codes); grades/severity checked above.
 
 
+def _check_text(section: dict, key: str, where: str) -> None:
+    """A reason text: a string with something in it."""
+    if not isinstance(section.get(key), str) or not section[key].strip():
+        raise ConfigError(f"{where}: {key} must be a text")
+
+
 def _checked(data: dict, source: str) -> dict:
     ot = need(data, "organ_tiers")
     if ot.get("default_tier") not in TIERS:
         raise ConfigError("organ_tiers.default_tier must be one of A, B, C, D")
+    need(data, "organ_tiers.default_reason")
+    _check_text(ot, "default_reason", "organ_tiers")
+    ot.setdefault("default_reason_en", DEFAULT_REASON_EN)
+    _check_text(ot, "default_reason_en", "organ_tiers")
     for t in TIERS:
         months = need(data, f"organ_tiers.interval_months.{t}")
         if not isinstance(months, int) or months <= 0:

@@ -13,6 +13,11 @@ a floor holds the tier up, the floor's text says so: no change of score alone mo
 A floor's points_change is null (it changes no score, so the profile shows no "+0.00" beside it).
 Points are given with two decimals, evaluation means with one (rounded up, so reaching the mean is
 enough); dates are in `available_on`, not repeated in the text.
+
+Each lever's text is written in Chinese (description_zh) and in English (description_en) side by
+side; a text that quotes a piece of evidence quotes its detail_zh / detail_en, a floor its
+floor_reason / floor_reason_en, and grades and severities are named in English from
+schemas/values_en.py.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import polars as pl
 
 from warehouse import sqlfiles
 from warehouse.analytics_config import COMPONENT_ZH, AnalyticsConfig
+from schemas.values_en import GRADE_EN, SEVERITY_EN
 from warehouse.periods import add_months
 
 LOWER = {"D": "C", "C": "B", "B": "A"}
@@ -32,7 +38,7 @@ HIGHER = {"A": "B", "B": "C", "C": "D"}
 
 SCHEMA = {"direction": pl.String, "current_tier": pl.String, "target_tier": pl.String, "score": pl.Float64,
           "points_needed": pl.Float64, "lever": pl.String, "component": pl.String, "description_zh": pl.String,
-          "points_change": pl.Float64, "sufficient": pl.Boolean, "available_on": pl.Date}
+          "description_en": pl.String, "points_change": pl.Float64, "sufficient": pl.Boolean, "available_on": pl.Date}
 
 
 @dataclass
@@ -43,6 +49,7 @@ class _Vendor:
     score_tier: str
     floor_tier: str | None
     floor_reason: str | None
+    floor_reason_en: str | None
     points: dict[str, float]
     as_of: dt.date
 
@@ -63,7 +70,9 @@ def _load(con, vendor_code: str) -> tuple[_Vendor, pl.DataFrame]:
     if not row.height:
         raise KeyError(f"no such vendor: {vendor_code}")
     r = row.row(0, named=True)
+    # the English reason is NULL until a refresh has composed it (migrations/0008): the Chinese one then
     v = _Vendor(vendor_code, float(r["score"]), r["tier"], r["score_tier"], r["floor_tier"], r["floor_reason"],
+                r.get("floor_reason_en") or r["floor_reason"],
                 {c: float(r[f"pts_{c}"]) for c in COMPONENT_ZH}, r["as_of"])
     evidence = sqlfiles.query(con, "queries", "vendor_risk_evidence.sql", {"vendor": vendor_code, "component": None}).pl()
     return v, evidence
@@ -133,8 +142,8 @@ def next_tier(con, vendor_code: str, *, today: dt.date | None, config: Analytics
     def raw_of(component: str) -> float:
         return float(evidence.filter(pl.col("component") == component)["raw_points"].sum())
 
-    def add(direction, target, needed, lever, component, text, change, available_on=None, sufficient=None,
-            floor=False):
+    def add(direction, target, needed, lever, component, text, text_en, change, available_on=None,
+            sufficient=None, floor=False):
         change = round(change, 2) + 0.0                         # + 0.0: no −0.0
         if not floor and (change == 0 or (available_on is not None and available_on <= as_of)):
             return                                              # no change, or none still to come: no advice
@@ -148,7 +157,8 @@ def next_tier(con, vendor_code: str, *, today: dt.date | None, config: Analytics
                 sufficient = new_tier >= target
         rows.append({"direction": direction, "current_tier": v.tier, "target_tier": target, "score": v.score,
                      "points_needed": needed, "lever": lever, "component": component, "description_zh": text,
-                     "points_change": change, "sufficient": bool(sufficient), "available_on": available_on})
+                     "description_en": text_en, "points_change": change, "sufficient": bool(sufficient),
+                     "available_on": available_on})
 
     incidents = [(r["evidence_on"], r["raw_points"] / r["factor"])
                  for r in evidence.filter(pl.col("component") == "incidents").iter_rows(named=True) if r["factor"]]
@@ -163,36 +173,48 @@ def next_tier(con, vendor_code: str, *, today: dt.date | None, config: Analytics
         if v.floor_tier and v.floor_tier > target:
             lift, timed = _floor_lift(con, vendor_code, cfg)
             timed = bool(lift and timed)
+            held = f"Held at tier {v.floor_tier} by a floor rule: {v.floor_reason_en}"
             if timed and lift <= as_of:     # the window has ended since the last refresh
                 text = f"底线规则将其定为{v.floor_tier}级：{v.floor_reason}；其期限已届满，下次刷新后不再适用"
+                text_en = held + "; its window has ended, so it no longer applies after the next refresh"
                 lift = None
             else:
                 text = f"底线规则将其定为{v.floor_tier}级：{v.floor_reason}" + (
                     "；如无新情况，到期后不再适用" if timed else "；须先消除该情形")
+                text_en = held + ("; unless something new happens, it no longer applies when its window ends"
+                                  if timed else "; its cause must be removed first")
             if v.score_tier <= target:      # the score is not what holds the tier
                 text = (f"风险分{v.score:.2f}已在{target}级范围，" + text
                         + "；在此之前，分数再降也不会改变等级")
-            add(d, target, needed, "floor", None, text, 0.0, lift if timed else None,
+                text_en = (f"Risk score {v.score:.2f} is in tier {target}'s range already; h" + text_en[1:]
+                           + "; until then, a lower score does not change the tier")
+            add(d, target, needed, "floor", None, text, text_en, 0.0, lift if timed else None,
                 sufficient=v.score_tier <= target, floor=True)
         if v.points["rectifications"] > 0:
             n = evidence.filter(pl.col("component") == "rectifications").height
             add(d, target, needed, "close_rectifications", "rectifications",
-                f"完成全部{n}项逾期整改并经复查通过", -v.points["rectifications"])
+                f"完成全部{n}项逾期整改并经复查通过",
+                f"Complete all {n} overdue rectifications and pass the re-inspection" if n > 1 else
+                "Complete the overdue rectification and pass the re-inspection", -v.points["rectifications"])
         for component in ("qualifications", "flags"):
             raw = raw_of(component)
             for r in evidence.filter(pl.col("component") == component).iter_rows(named=True):
                 change = _capped(raw - r["raw_points"], mx[component]) - v.points[component]
                 if change < 0:
-                    add(d, target, needed, f"resolve_{r['evidence_kind']}", component, _fix_text(r), change)
+                    add(d, target, needed, f"resolve_{r['evidence_kind']}", component, _fix_text(r),
+                        _fix_text_en(r), change)
         fixes = v.points["rectifications"] + v.points["qualifications"] + v.points["flags"]
         if fixes > 0:
-            add(d, target, needed, "all_fixes", None, "以上整改、资质、合规问题全部纠正", -fixes)
+            add(d, target, needed, "all_fixes", None, "以上整改、资质、合规问题全部纠正",
+                "Correct all of the rectification, qualification and compliance problems above", -fixes)
         for grade in ("优秀", "良好"):
             change = _inspection_points([grade] + grades[:keep], cfg) - v.points["inspections"]
             if change < 0:
                 add(d, target, needed, f"next_inspection_{grade}", "inspections",
                     f"下一次检查结论为{grade}（检查结果分项由{v.points['inspections']:.2f}变为"
-                    f"{v.points['inspections'] + change:.2f}）", change)
+                    f"{v.points['inspections'] + change:.2f}）",
+                    f"Next inspection graded {GRADE_EN[grade]} (the inspections component goes from "
+                    f"{v.points['inspections']:.2f} to {v.points['inspections'] + change:.2f})", change)
         if v.points["evaluations"] > 0:
             good, bad = float(vr["evaluations"]["good"]), float(vr["evaluations"]["bad"])
             mean = good - raw_of("evaluations") * (good - bad) / mx["evaluations"]
@@ -202,7 +224,9 @@ def next_tier(con, vendor_code: str, *, today: dt.date | None, config: Analytics
             points = _capped(mx["evaluations"] * (good - target_mean) / (good - bad), mx["evaluations"])
             if target_mean > round(mean, 1):
                 add(d, target, needed, "better_evaluations", "evaluations",
-                    f"服务评价均分由{mean:.1f}提高到{target_mean:.1f}", points - v.points["evaluations"])
+                    f"服务评价均分由{mean:.1f}提高到{target_mean:.1f}",
+                    f"Raise the mean service evaluation from {mean:.1f} to {target_mean:.1f}",
+                    points - v.points["evaluations"])
         if v.points["incidents"] > 0:
             goal = v.points["incidents"] + needed
             last = max(o for o, _b in incidents)
@@ -217,7 +241,9 @@ def next_tier(con, vendor_code: str, *, today: dt.date | None, config: Analytics
                 found = end
             change = _incident_points(incidents, found, cfg) - v.points["incidents"]
             add(d, target, needed, "incident_decay", "incidents",
-                f"如无新事件，事件分项随时间衰减至{v.points['incidents'] + change:.2f}", change, found)
+                f"如无新事件，事件分项随时间衰减至{v.points['incidents'] + change:.2f}",
+                f"With no new incident, the incidents component decays to {v.points['incidents'] + change:.2f}",
+                change, found)
 
     # -- up: toward D ----------------------------------------------------------------------------------
     if v.tier in HIGHER:
@@ -227,26 +253,33 @@ def next_tier(con, vendor_code: str, *, today: dt.date | None, config: Analytics
         raw_inc = raw_of("incidents")
         for severity, base in vr["incidents"]["severity_points"].items():
             change = _capped(raw_inc + float(base), mx["incidents"]) - v.points["incidents"]
-            add(d, target, needed, f"new_incident_{severity}", "incidents", f"新发生一起{severity}事件", change)
+            add(d, target, needed, f"new_incident_{severity}", "incidents", f"新发生一起{severity}事件",
+                f"A new {_severity_en(severity)} incident", change)
         for grade in ("不合格", "合格"):
             change = _inspection_points([grade] + grades[:keep], cfg) - v.points["inspections"]
             if change > 0:
                 add(d, target, needed, f"next_inspection_{grade}", "inspections",
                     f"下一次检查结论为{grade}（检查结果分项由{v.points['inspections']:.2f}变为"
-                    f"{v.points['inspections'] + change:.2f}）", change)
+                    f"{v.points['inspections'] + change:.2f}）",
+                    f"Next inspection graded {GRADE_EN[grade]} (the inspections component goes from "
+                    f"{v.points['inspections']:.2f} to {v.points['inspections'] + change:.2f})", change)
         raw_q = raw_of("qualifications")
         step = float(vr["qualifications"]["expired"]) - float(vr["qualifications"]["expiring"])
         for r in evidence.filter(pl.col("evidence_kind") == "expiring").iter_rows(named=True):
             change = _capped(raw_q + step, mx["qualifications"]) - v.points["qualifications"]
             add(d, target, needed, "qualification_lapses", "qualifications",
-                f"{r['detail_zh']}，到期未续", change, r["evidence_on"] + dt.timedelta(days=1))
+                f"{r['detail_zh']}，到期未续", f"{r['detail_en']} and is not renewed", change,
+                r["evidence_on"] + dt.timedelta(days=1))
         change = _capped(raw_of("rectifications") + float(vr["rectifications"]["overdue"]),
                          mx["rectifications"]) - v.points["rectifications"]
-        add(d, target, needed, "rectification_overdue", "rectifications", "再有一项整改逾期", change)
+        add(d, target, needed, "rectification_overdue", "rectifications", "再有一项整改逾期",
+            "One more rectification becomes overdue", change)
         for rule in vr.get("floors", []):
             if rule["tier"] >= target:
                 add(d, target, needed, f"floor_{rule['id']}", None,
-                    f"若出现“{rule['reason']}”，按底线规则直接定为{rule['tier']}级", 0.0, sufficient=True, floor=True)
+                    f"若出现“{rule['reason']}”，按底线规则直接定为{rule['tier']}级",
+                    f"Should “{rule.get('reason_en') or rule['reason']}” happen, a floor rule sets tier "
+                    f"{rule['tier']} outright", 0.0, sufficient=True, floor=True)
 
     return pl.DataFrame(rows, schema=SCHEMA)
 
@@ -260,3 +293,22 @@ def _fix_text(r: dict) -> str:
         "classified_without_secrecy": f"取得国家秘密载体印制资质，或将涉密项目移交有资质的服务机构（{detail}）",
         "none_registered": "登记有效的资质证书（如档案服务企业备案、信息安全管理体系认证）",
     }.get(kind, f"纠正：{detail}")
+
+
+def _fix_text_en(r: dict) -> str:
+    """_fix_text in English."""
+    kind, detail = r["evidence_kind"], r.get("detail_en") or r["detail_zh"]
+    return {
+        "suspended": f"Have the certificate restored to valid — {detail}",
+        "expired": f"Obtain a valid certificate again — {detail}",
+        "expiring": f"Renew the certificate before it expires — {detail}",
+        "classified_without_secrecy": "Obtain a state-secret carrier printing licence, or hand the classified "
+                                      f"project to a licensed vendor — {detail}",
+        "none_registered": "Register a valid qualification certificate (such as an archive service filing or an "
+                           "ISMS certification)",
+    }.get(kind, f"Correct the finding — {detail}")
+
+
+def _severity_en(severity: str) -> str:
+    """A severity within a sentence: lower case, as in 14_organ_schedule.sql's texts."""
+    return SEVERITY_EN.get(severity, severity).lower()

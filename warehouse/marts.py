@@ -387,8 +387,13 @@ def _checklist_size(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def _register_config(con: duckdb.DuckDBPyConnection, cfg: AnalyticsConfig) -> None:
-    labels = pl.DataFrame({"kind": ["flag"] * len(FLAGS), "key": list(FLAGS),
-                           "label_zh": [zh for zh, _en in FLAGS.values()]})
+    from schemas.values_en import VALUE_EN
+    # cfg_labels: the flags' labels (schemas/rules.py FLAGS) and, of kind 'value', the contract's
+    # values in English (schemas/values_en.py), which the English texts of the evidence name
+    labels = pl.DataFrame({"kind": ["flag"] * len(FLAGS) + ["value"] * len(VALUE_EN),
+                           "key": [*FLAGS, *VALUE_EN],
+                           "label_zh": [zh for zh, _en in FLAGS.values()] + list(VALUE_EN),
+                           "label_en": [en for _zh, en in FLAGS.values()] + list(VALUE_EN.values())})
     for name, frame in (("cfg_tier_conditions", cfg.tier_conditions()), ("cfg_intervals", cfg.intervals()),
                         ("cfg_points", cfg.points()), ("cfg_labels", labels)):
         _temp_table_of(con, name, frame)

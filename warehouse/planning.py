@@ -149,7 +149,8 @@ def plan_visits(con, plan_id: int) -> pl.DataFrame:
     """The visits of a plan in visit order, with the team or why it has none.
 
     Columns: plan_id, visit_no, organ_code, organ_name, region_code, region_name, tier, selection
-    (forced | tier_sample | silent_sample), reasons (codes), reasons_zh, priority, lottery, due_on,
+    (forced | tier_sample | silent_sample), reasons (codes), reasons_zh, reasons_en (in English; the
+    Chinese for a plan recorded before there were English texts), priority, lottery, due_on,
     window_start, window_end, project_codes, service_types, needed_expertise, check_items, status
     (staffed | unstaffed), expertise_covered, notes_zh, inspector_ids, inspector_names, unstaffed_code,
     unstaffed_reason."""
@@ -168,6 +169,7 @@ def plan_team(con, plan_id: int) -> pl.DataFrame:
 def plan_unstaffed(con, plan_id: int) -> pl.DataFrame:
     """The visits left without a team and why. Columns: plan_id, visit_no, organ_code, organ_name,
     region_code, tier, selection, reason_code (TOO_FEW_INSPECTORS | ALL_RECUSED | CAPACITY), reason_zh,
+    reason_en (NULL for a plan recorded before there were English texts: see draw.unstaffed_reason_en),
     needed, active, recused_registry, recused_last, at_capacity, available."""
     _need(con, plan_id)
     return _run(con, "plan_unstaffed.sql", {"plan_id": plan_id})

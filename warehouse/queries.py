@@ -496,9 +496,14 @@ def repeat_findings(con, f: Filters, scope: str = "organ", *, limit: int | None 
 
 VENDOR_ORDER = (("rank", False),)
 VENDOR_COLUMNS = ("rank", "vendor_code", "vendor_name", "region_code", "score", "tier", "score_tier", "floor_tier",
-                  "floor_reason", "pts_inspections", "pts_evaluations", "pts_incidents", "pts_qualifications",
+                  "floor_reason", "floor_reason_en", "pts_inspections", "pts_evaluations", "pts_incidents",
+                  "pts_qualifications",
                   "pts_flags", "pts_rectifications", "pts_exposure", "inspections_counted", "evaluations_counted",
                   "incidents_counted", "organs_served", "active_projects", "previous_tier", "tier_since")
+
+
+# The English texts of vendor_risk's reasons, which the exports (etl/export, Chinese) leave out.
+VENDOR_REASONS_EN = ("floor_reason_en", "tier_change_reason_en")
 
 
 def vendor_risk(con, f: Filters, *, limit: int | None = None, search: str | None = None,
@@ -512,7 +517,8 @@ def vendor_risk(con, f: Filters, *, limit: int | None = None, search: str | None
     pts_inspections, pts_evaluations, pts_incidents, pts_qualifications, pts_flags,
     pts_rectifications, pts_exposure, inspections_counted, evaluations_counted, incidents_counted,
     organs_served, active_projects, previous_tier, tier_since, tier_change_reason, as_of, rank (the
-    place in the selection's order, 1 = riskiest)."""
+    place in the selection's order, 1 = riskiest), floor_reason_en and tier_change_reason_en (the
+    reasons in English)."""
     params = {**f.params(), "limit": limit, "search": search or None}
     if page is not None:
         return _run_page(con, "vendor_risk_rows.sql", params, page, VENDOR_ORDER, VENDOR_COLUMNS)
@@ -557,7 +563,7 @@ def vendor_risk_evidence(con, vendor_code: str, component: str | None = None) ->
     """The evidence rows behind a vendor's score (or one component of it).
 
     Columns: vendor_code, component, evidence_kind, evidence_code, evidence_on, organ_code,
-    project_code, factor (weight or decay), raw_points, detail_zh."""
+    project_code, factor (weight or decay), raw_points, detail_zh, detail_en (the same in English)."""
     if component is not None and component not in COMPONENTS:
         raise ValueError(f"component is one of {COMPONENTS}")
     return _run(con, "vendor_risk_evidence.sql", {"vendor": vendor_code, "component": component})
@@ -567,7 +573,8 @@ def vendor_tier_history(con, vendor_code: str | None = None) -> pl.DataFrame:
     """Tier changes of vendors (append-only), newest first.
 
     Columns: history_id, entity_kind, entity_code, tier, previous_tier, score, previous_score,
-    components (JSON), rules, reason_zh, effective_on, load_id, recorded_at."""
+    components (JSON), rules, reason_zh, reason_en (the same in English), effective_on, load_id,
+    recorded_at."""
     return _run(con, "tier_history.sql", {"entity_kind": "vendor", "entity_code": vendor_code})
 
 
@@ -584,7 +591,8 @@ def vendor_next_tier(con, vendor_code: str, *, today: dt.date | None = None,
     components and evidence of the last refresh, everything else unchanged.
 
     Columns: direction (lower | higher), current_tier, target_tier, score, points_needed (score
-    change needed), lever, component, description_zh, points_change, sufficient, available_on."""
+    change needed), lever, component, description_zh, description_en (the same in English),
+    points_change, sufficient, available_on."""
     from warehouse import levers
     return levers.next_tier(con, vendor_code, today=today, config=_cfg(config))
 
@@ -603,8 +611,9 @@ def organ_schedule(con, f: Filters, *, status: str | Sequence[str] | None = None
     included); organ_code keeps one organ. `page` returns one block (with total_rows).
 
     Columns: organ_code, organ_name, region_code, region_name, admin_level, tier, tier_reason,
-    tier_rules, inspections, last_inspection_code, last_inspected_on, last_grade, interval_months,
-    next_due_on, due_source (routine | new_project | incident_followup), due_reason, days_overdue,
+    tier_reason_en, tier_rules, inspections, last_inspection_code, last_inspected_on, last_grade,
+    interval_months, next_due_on, due_source (routine | new_project | incident_followup), due_reason,
+    due_reason_en (the reasons in English), days_overdue,
     status, tier_due_on, project_due_on, project_due_code, followup_due_on, followup_incident_code,
     projects, active_projects, as_of."""
     cfg = _cfg(config)
@@ -616,8 +625,9 @@ def organ_schedule(con, f: Filters, *, status: str | Sequence[str] | None = None
 
 
 SCHEDULE_COLUMNS = ("organ_code", "organ_name", "region_code", "region_name", "admin_level", "tier", "tier_reason",
-                    "inspections", "last_inspection_code", "last_inspected_on", "last_grade", "interval_months",
-                    "next_due_on", "due_source", "due_reason", "days_overdue", "status", "tier_due_on",
+                    "tier_reason_en", "inspections", "last_inspection_code", "last_inspected_on", "last_grade",
+                    "interval_months", "next_due_on", "due_source", "due_reason", "due_reason_en", "days_overdue",
+                    "status", "tier_due_on",
                     "project_due_on", "followup_due_on", "projects", "active_projects")
 
 
@@ -981,14 +991,20 @@ __all__ = [
 # A vendor's tier and the reasons for it are its own, computed from all its data (docs/access.md),
 # but the codes those reasons cite (incidents, inspections, rectifications, projects, flags) may
 # belong to organs outside a user's scope or an export's region. Those codes are masked: each becomes
-# OUT_OF_REGION, and in a list in （…） they are counted instead ("范围外2项").
+# OUT_OF_REGION, and in a list in （…） they are counted instead ("范围外2项"); in the English texts
+# (columns ending _en) OUT_OF_REGION_EN, and in a list in (…) "2 out of scope".
 OUT_OF_REGION = "〔范围外〕"
+OUT_OF_REGION_EN = "[out of scope]"
 # what the reasons' codes look like: letters, digits, "-" and "/", six or more, with a digit
 _CITED = re.compile(r"[0-9A-Za-z][0-9A-Za-z/\-]{4,}[0-9A-Za-z]")
 _LISTED = re.compile(r"（([^（）]*)）")
 _COUNTED = re.compile(r"^(.*) 等(\d+)项$")
-# the text columns of vendor-level answers that cite evidence
-VENDOR_REASON_COLUMNS = ("floor_reason", "tier_change_reason", "reason_zh", "description_zh")
+_LISTED_EN = re.compile(r"\(([^()]*)\)")
+_COUNTED_EN = re.compile(r"^(.*); (\d+) in all$")
+# the text columns of vendor-level answers that cite evidence (the evidence rows themselves,
+# detail_zh / detail_en, are not masked: a user sees those of organs in scope only)
+VENDOR_REASON_COLUMNS = ("floor_reason", "tier_change_reason", "reason_zh", "description_zh",
+                         "floor_reason_en", "tier_change_reason_en", "reason_en", "description_en")
 
 
 def covers_jurisdiction(con, prefix: str | None) -> bool:
@@ -1019,13 +1035,28 @@ def mask_out_of_region(con, frame: pl.DataFrame, prefix: str | None, *, vendors:
     hidden = set(regions.filter(~pl.col("region_code").str.starts_with(prefix))["code"].to_list())
     if not hidden:
         return frame
-    return frame.with_columns(pl.col(c).map_elements(lambda text: _masked(text, hidden), return_dtype=pl.String)
-                              for c in columns)
+    return frame.with_columns(pl.col(c).map_elements(
+        lambda text, english=c.endswith("_en"): _masked(text, hidden, english=english), return_dtype=pl.String)
+        for c in columns)
 
 
-def _masked(text: str, hidden: set[str]) -> str:
+def _masked(text: str, hidden: set[str], *, english: bool = False) -> str:
+    if english:
+        text = _CITED.sub(lambda m: OUT_OF_REGION_EN if m.group(0) in hidden else m.group(0), text)
+        return _LISTED_EN.sub(_count_hidden_en, text)
     text = _CITED.sub(lambda m: OUT_OF_REGION if m.group(0) in hidden else m.group(0), text)
     return _LISTED.sub(_count_hidden, text)
+
+
+def _count_hidden_en(group: re.Match) -> str:
+    """A list (a, b; N in all) whose masked items are counted: (a, 1 out of scope; N in all)."""
+    total = _COUNTED_EN.match(group.group(1))
+    items = (total.group(1) if total else group.group(1)).split(", ")
+    hidden = sum(1 for i in items if i == OUT_OF_REGION_EN)
+    if not hidden:
+        return group.group(0)
+    kept = [i for i in items if i != OUT_OF_REGION_EN] + [f"{hidden} out of scope"]
+    return "(" + ", ".join(kept) + (f"; {total.group(2)} in all" if total else "") + ")"
 
 
 def _count_hidden(group: re.Match) -> str:

@@ -74,6 +74,8 @@ def column_defs(columns: list[Col], lang: str, *, server: bool = False) -> list[
             d["valueFormatter"] = fmt
         if col.kind == "tier":
             d["cellClassRules"] = {f"tier-cell tier-{t}": f"params.value == '{t}'" for t in "ABCD"}
+            if i18n.norm_lang(lang) != "zh" and col.width:
+                d["width"] = max(col.width, TIER_WIDTH_EN)   # "B moderate" in bold, not "B moder…"
         if col.kind == "grade":
             d["cellClassRules"] = {"grade-fail": "params.value == '不合格' || params.value == 'Fail'"}
         if col.kind == "link":
@@ -89,6 +91,9 @@ def column_defs(columns: list[Col], lang: str, *, server: bool = False) -> list[
         defs.append(d)
     return defs
 
+
+# The English tier labels ("B moderate", "C elevated") need more room than 一般、较高.
+TIER_WIDTH_EN = 128
 
 # A header longer than its column wraps onto a second line instead of being cut off (整改用时中位…).
 DEFAULT_COL = {"suppressHeaderMenuButton": True, "wrapHeaderText": True, "autoHeaderHeight": True}

@@ -59,12 +59,12 @@ def layout(code: str | None = None, **kwargs):
         *fact(p("统一社会信用代码", "Credit code"), row["organ_code"]),
         *fact(p("地区", "Region"), row.get("region_name")),
         *fact(p("层级", "Level"), i18n.value(row.get("admin_level"), lang)),
-        *fact(p("等级依据", "Why this tier"), row.get("tier_reason")),
+        *fact(p("等级依据", "Why this tier"), row.get(i18n.reason_column("tier_reason", lang))),
         *fact(p("检查次数", "Inspections"), i18n.fmt_int(row.get("inspections"), lang)),
         *fact(p("最近检查", "Last inspected"),
                f"{i18n.fmt_date(row.get('last_inspected_on'), lang)} {i18n.grade(row.get('last_grade'), lang) if row.get('last_inspection_code') else ''}"),
         *fact(p("下次应检", "Next check due"), i18n.fmt_date(row.get("next_due_on"), lang)),
-        *fact(p("应检原因", "Why due"), row.get("due_reason")),
+        *fact(p("应检原因", "Why due"), row.get(i18n.reason_column("due_reason", lang))),
         *fact(p("检查状态", "Check status"), i18n.status(row.get("status"), lang)
                + (i18n.pick(lang, f"（逾期 {row['days_overdue']} 天）", f" ({row['days_overdue']} days overdue)")
                   if row.get("days_overdue") else "")),
@@ -212,7 +212,7 @@ def history_panel(params):
     if not hist.height:
         return empty_state(lang, i18n.pick(lang, "还没有等级记录。", "No tier recorded yet."))
     items = [dmc.TimelineItem([dmc.Text(i18n.fmt_date(r["effective_on"], lang), size="xs", c="dimmed"),
-                               dmc.Text(r["reason_zh"], size="sm")],
+                               dmc.Text(r[i18n.reason_column("reason_zh", lang)], size="sm")],
                               title=i18n.tier(r["tier"], lang) + (f" ← {i18n.tier(r['previous_tier'], lang)}"
                                                                    if r["previous_tier"] else ""))
              for r in hist.iter_rows(named=True)]
@@ -239,9 +239,15 @@ def submissions_panel(params):
         parts.append(empty_state(lang, p("该机关近 20 个季度没有应报的服务评价。", "Nothing was due from this organ in the last 20 quarters.")))
         return dmc.Stack(parts, gap=4)
     x = [i18n.fmt_period(q_, lang, short=True) for q_ in subs["quarter"]]
+    # a quarter whose due date (quarter end + 15 days) has not passed is awaited, not yet missing
+    awaited = [d is not None and d > f.today for d in subs["due_on"]]
     fig = go.Figure([
         go.Bar(x=x, y=subs["received"].to_list(), name=p("已报", "Received"), marker={"color": "#2f9e44"}),
-        go.Bar(x=x, y=subs["missing"].to_list(), name=p("缺报", "Missing"), marker={"color": "#e03131"}),
+        go.Bar(x=x, y=[None if a else n for n, a in zip(subs["missing"], awaited)], name=p("缺报", "Missing"),
+               marker={"color": "#e03131"}),
+        go.Bar(x=x, y=[n if a else None for n, a in zip(subs["missing"], awaited)],
+               name=p("待报（未到报送期限）", "Awaited (not yet due)"), marker={"color": "#adb5bd"},
+               showlegend=any(n for n, a in zip(subs["missing"], awaited) if a)),
         # a quarter with nothing late has no marker (not one on the axis)
         go.Scatter(x=x, y=[n or None for n in subs["late"]], name=p("迟报", "Late"), mode="markers",
                    marker={"color": "#f08c00", "size": 10, "symbol": "diamond"}),

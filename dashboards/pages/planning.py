@@ -25,7 +25,7 @@ from dashboards.components.guard import guarded
 from dashboards.components.kpi import kpi_card
 from dashboards.components.shell import frame, loading, page_title, section
 from etl.planning import service, workbooks
-from etl.planning.draw import PlanError
+from etl.planning.draw import PlanError, unstaffed_reason_en
 from schemas.roles import Permission
 from warehouse import planning, queries
 
@@ -286,7 +286,7 @@ def visit_columns(lang: str) -> list[Col]:
             Col("region_name", p("地区", "Region"), width=100),
             Col("tier", p("等级", "Tier"), "tier", width=96),
             Col("selection_text", p("抽取方式", "Drawn as"), width=110),
-            Col("reasons_zh", p("抽取原因", "Why"), "long", width=380),
+            Col(i18n.reason_column("reasons_zh", lang), p("抽取原因", "Why"), "long", width=380),
             Col("window_start", p("建议开始", "From"), "date", width=120),
             Col("window_end", p("建议截止", "To"), "date", width=120),
             Col("inspectors", p("检查人员", "Inspectors"), width=150),
@@ -317,19 +317,13 @@ def visits_display(visits: pl.DataFrame, achieved: pl.DataFrame, params: dict) -
     ).sort("visit_no")
 
 
-def unstaffed_english(row: dict) -> str:
-    return (f"Only {row['available']} of {row['active']} active inspectors can go ({row['recused_registry']} on the "
-            f"recusal list, {row['recused_last']} in the last inspection, {row['at_capacity']} fully booked); "
-            f"{row['needed']} are needed, so no team was sent.")
-
-
 def unstaffed_panel(rows: pl.DataFrame, lang: str):
     if not rows.height:
         return empty_state(lang, i18n.pick(lang, "全部检查均已派员。", "Every visit has its team."))
     items = []
     for r in rows.iter_rows(named=True):
         title = f"{r['visit_no']}. {r['organ_name'] or r['organ_code']}"
-        body = r["reason_zh"] if lang != "en" else unstaffed_english(r)
+        body = r["reason_zh"] if i18n.norm_lang(lang) != "en" else unstaffed_reason_en(r)
         items.append(dmc.Alert(body, title=title, color="orange", variant="light"))
     return dmc.Stack(items, gap="xs", id="pl-unstaffed-list")
 

@@ -39,7 +39,7 @@ def caveats(lang: str) -> list[str]:
         i18n.pick(lang, "风险分、等级及其依据按该机构的全部数据计算；表格只列权限范围内机关的记录，"
                         "依据中范围外机关的编号显示为“范围外”。",
                   "Score, tier and their grounds use all of the vendor's data; the tables list only organs in your "
-                  "scope, and codes of organs outside it are shown as “范围外” (out of scope)."),
+                  "scope, and codes of organs outside it are shown as “[out of scope]” (“范围外” in the texts still in Chinese)."),
     ]
 
 
@@ -61,7 +61,7 @@ def layout(code: str | None = None, **kwargs):
         *fact(p("注册地", "Registered in"), region_name(row["region_code"]) if row["region_code"] else None),
         *fact(p("风险分", "Risk score"), i18n.fmt_num(row["score"], 2)),
         *fact(p("分数对应等级", "Tier by score"), i18n.tier(row["score_tier"], lang)),
-        *fact(p("底线规则", "Floor rule"), row["floor_reason"]),
+        *fact(p("底线规则", "Floor rule"), row[i18n.reason_column("floor_reason", lang)]),
         # the vendor's own counts, like its score: the tables below list only the organs in scope
         *fact(p("服务机关（在办，全部地区）", "Organs served (active, all regions)"),
               i18n.fmt_int(row["organs_served"], lang)),
@@ -174,7 +174,7 @@ def levers_panel(params):
             when = i18n.pick(lang, f"（{i18n.fmt_date(r['available_on'], lang)}起）",
                              f" (from {i18n.fmt_date(r['available_on'], lang)})") if r["available_on"] else ""
             change = f"{r['points_change']:+.2f}" if r["points_change"] is not None else ""
-            rows.append(html.Li([html.Span(mark), r["description_zh"] + when,
+            rows.append(html.Li([html.Span(mark), r[i18n.reason_column("description_zh", lang)] + when,
                                  html.Span(f"  {change}", style={"color": "#868e96"})]))
         # the marks (✔ or ·) are the bullets: no list bullet beside them
         items += [dmc.Text(head, fw=600, size="sm", mt=4),
@@ -225,7 +225,8 @@ def qualifications_panel(params):
     if not evidence.height:
         return dmc.Stack([dmc.Text(p("资质状态未发现问题（未计风险分）。", "No qualification problem scored."), size="sm"),
                           note], gap=6)
-    cols = [Col("evidence_on", p("日期", "Date"), "date", width=130), Col("detail_zh", p("资质问题", "Problem"), "long")]
+    cols = [Col("evidence_on", p("日期", "Date"), "date", width=130),
+            Col(i18n.reason_column("detail_zh", lang), p("资质问题", "Problem"), "long")]
     return dmc.Stack([grid("vp-quals-grid", cols, records(evidence), lang, height=None,
                                 export=p("资质及有效期", "Qualifications and expiry"),
                                 **_export(params, lang)), note], gap=6)
@@ -244,7 +245,7 @@ def history_panel(params):
         items.append(dmc.TimelineItem([
             dmc.Text(f"{i18n.fmt_date(r['effective_on'], lang)} · {i18n.pick(lang, '风险分', 'score')} "
                      f"{i18n.fmt_num(r['score'], 2)}", size="xs", c="dimmed"),
-            dmc.Text(r["reason_zh"], size="sm")], title=title))
+            dmc.Text(r[i18n.reason_column("reason_zh", lang)], size="sm")], title=title))
     return dmc.Timeline(items, active=0, bulletSize=14, lineWidth=2)
 
 

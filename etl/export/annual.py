@@ -237,7 +237,8 @@ def collect(con, year: int, scope: Filters, *, progress: Progress | None = None)
     tables["items"] = queries.most_failed_items(con, fy, limit=20).filter(pl.col("times_failed") > 0)
     say(0.35, "读取服务机构风险…")
     # a region's export cites no code of an organ outside it (the vendors' reasons are their own)
-    vendors = queries.mask_out_of_region(con, queries.vendor_risk(con, scope), scope.region_prefix)
+    vendors = queries.mask_out_of_region(con, queries.vendor_risk(con, scope).drop(queries.VENDOR_REASONS_EN),
+                                         scope.region_prefix)
     tables["vendors"] = vendors.with_columns(
         tier_zh=pl.col("tier").replace_strict(TIER_ZH, default=None, return_dtype=pl.String))
     say(0.45, "读取事件、整改与报送…")
@@ -493,7 +494,7 @@ ISSUE_RULES = [
     ("R1 问题类别上升", f"在两年均评估不少于 {CATEGORY_MIN_ASSESSED} 次检查的类别中，取“有不符合项的检查占比”较上年上升最多的"
                    f"一个；上升不少于 {CATEGORY_RISE_MIN_PP:.0f} 个百分点时列为重点问题。用占比而非项次，"
                    "以排除检查次数增减的影响。"),
-    ("R2 服务机构转入D级", "当前等级为D级、上一等级不是D级（含首次评定即为D级）、且等级起始日在本年内的服务机构；"
+    ("R2 服务机构转入D级", "当前等级为D级、上一等级不是D级（含首次评定即为D级，分开表述）、且等级起始日在本年内的服务机构；"
                       "数据截至日在次年时（本年为最近一个完整年度），起始日在次年年初至数据截至日的也计入。"
                       "至少一家时列为重点问题。"),
     ("R3 整改逾期", "整改期限在本年内、截至统计日仍逾期未完成的整改项；至少一项时列为重点问题，并列出逾期超过"
@@ -509,6 +510,25 @@ def vendor_move_window(d: AnnualData) -> tuple[dt.date, dt.date]:
         end = d.data_as_of
     return start, end
 
+
+def vendors_into_d(moved: pl.DataFrame, start: dt.date, end: dt.date) -> Issue:
+    """Rule R2's issue from the vendors rated D in its window (vendor_name, previous_tier,
+    floor_reason, tier_change_reason). A vendor rated for the first time (no earlier tier, e.g. at
+    the warehouse's first load) did not move into D: it is counted, but said apart."""
+    into = moved.filter(pl.col("previous_tier").is_not_null())
+    rated = moved.filter(pl.col("previous_tier").is_null())
+
+    def names(frame: pl.DataFrame) -> str:
+        return "、".join(frame["vendor_name"].head(3).to_list()) + ("等" if frame.height > 3 else "")
+
+    titles = ([f"{into.height} 家服务机构转入D级"] if into.height else []) + \
+        ([f"{rated.height} 家{'' if into.height else '服务机构'}首次评定即为D级"] if rated.height else [])
+    parts = ([f"{names(into)}转入D级"] if into.height else []) + \
+        ([f"{names(rated)}首次评定即为D级"] if rated.height else [])
+    first = (into if into.height else rated).row(0, named=True)
+    reason = first["floor_reason"] or first["tier_change_reason"] or ""
+    return Issue("R2", f"{'、'.join(titles)}（高风险）",
+                 f"{start.isoformat()}至{end.isoformat()}间，{'；'.join(parts)}；{first['vendor_name']}的原因：{reason}。")
 
 def priority_issues(con, d: AnnualData, rect_y: pl.DataFrame) -> list[Issue]:
     """At most three issues, one per rule R1–R3, in that order; a rule that does not hold adds none."""
@@ -532,11 +552,7 @@ def priority_issues(con, d: AnnualData, rect_y: pl.DataFrame) -> list[Issue]:
         (pl.col("tier") == "D") & pl.col("tier_since").is_between(start, end)
         & (pl.col("previous_tier").is_null() | (pl.col("previous_tier") != "D")))
     if moved.height:
-        names = "、".join(moved["vendor_name"].head(3).to_list()) + ("等" if moved.height > 3 else "")
-        first = moved.row(0, named=True)
-        reason = first["floor_reason"] or first["tier_change_reason"] or ""
-        issues.append(Issue("R2", f"{moved.height} 家服务机构转入D级（高风险）",
-                            f"{names}转入D级；{names.split('、')[0]}的原因：{reason}。"))
+        issues.append(vendors_into_d(moved, start, end))
     r = rect_y.row(0, named=True)
     if r["overdue"]:
         overdue = d.tables["rectifications"].filter(pl.col("status") == "overdue")

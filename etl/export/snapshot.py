@@ -216,7 +216,9 @@ def _derived_frames(con, year: int, scope: Filters, b: dict) -> dict[str, tuple[
         "derived/submissions": ("服务评价报送（查询层 submission_completeness）：季度起始日在两年内", submissions),
         # the reasons cite no code of an organ outside the region, as in the workbook
         "derived/vendor_risk": ("服务机构风险分与等级（查询层 vendor_risk，当前评分；范围外的机关、项目、事件编号已隐去）",
-                                queries.mask_out_of_region(con, queries.vendor_risk(con, scope), scope.region_prefix)),
+                                queries.mask_out_of_region(
+                                    con, queries.vendor_risk(con, scope).drop(queries.VENDOR_REASONS_EN),
+                                    scope.region_prefix)),
     }
 
 

@@ -23,6 +23,10 @@ organ's district and the expertise its projects need) among the active inspector
 recuse (registry list, or part of the organ's last inspection) and have capacity left. Forced
 visits are staffed first, and within a class the visit with the fewest inspectors left first. A
 visit that cannot get a full team gets nobody, and the plan says why, in Chinese.
+
+Every reason is written in Chinese and, beside it, in English (`reasons_en`, the unstaffed
+`reason_en`) for the English pages; the English texts are not part of `result_sha256`, so a plan
+drawn before they existed verifies the same.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ from etl.planning.config import TIERS, PlanningConfig
 ALGORITHM = "draw-v2"
 LOTTERY = "draw-v1"
 TIER_ZH = {"A": "低", "B": "一般", "C": "较高", "D": "高"}
+TIER_EN = {"A": "low", "B": "moderate", "C": "elevated", "D": "high"}
 DEFAULT_TIER = "B"
 
 # -- the inputs ------------------------------------------------------------------------------------
@@ -228,6 +233,7 @@ class Reason:
     code: str
     text: str
     due_on: dt.date | None = None
+    text_en: str = ""           # the same in English
 
 
 def _d(day: dt.date) -> str:
@@ -239,27 +245,40 @@ def _forced_reasons(o: dict, start: dt.date, end: dt.date, today: dt.date, cfg: 
     def late(due: dt.date) -> str:
         return f"已逾期{(today - due).days}日" if due < today else "计划期开始前到期"
 
+    def late_en(due: dt.date) -> str:
+        return f"{(today - due).days} days overdue" if due < today else "due before the plan starts"
+
     due = o["followup_due_on"]
     if due is not None:  # forced whatever its date; a past one says so, like any overdue check
-        out.append(Reason("INCIDENT_FOLLOWUP", f"事件复查：本机关或所用服务机构发生事件{o['followup_incident_code'] or ''}，"
-                                               f"应于{_d(due)}前复查" + (f"，{late(due)}" if due < start else ""), due))
+        incident = o['followup_incident_code'] or ''
+        out.append(Reason("INCIDENT_FOLLOWUP", f"事件复查：本机关或所用服务机构发生事件{incident}，"
+                                               f"应于{_d(due)}前复查" + (f"，{late(due)}" if due < start else ""), due,
+                          f"Incident follow-up: incident {incident} at the organ or a vendor it uses; to be checked "
+                          f"by {_d(due)}" + (f", {late_en(due)}" if due < start else "")))
 
     due = o["project_due_on"]
     if due is not None and due <= end:
         code = o["project_due_code"] or ""
         if due < start:
-            out.append(Reason("OVERDUE_PROJECT", f"新项目逾期未检：项目{code}应于{_d(due)}前首次检查，{late(due)}", due))
+            out.append(Reason("OVERDUE_PROJECT", f"新项目逾期未检：项目{code}应于{_d(due)}前首次检查，{late(due)}", due,
+                              f"New project overdue: project {code} to be first inspected by {_d(due)}, "
+                              f"{late_en(due)}"))
         elif cfg.due_in_period:
-            out.append(Reason("DUE_PROJECT", f"新项目首检：项目{code}应于{_d(due)}前首次检查", due))
+            out.append(Reason("DUE_PROJECT", f"新项目首检：项目{code}应于{_d(due)}前首次检查", due,
+                              f"New project: project {code} to be first inspected by {_d(due)}"))
     due = o["tier_due_on"]
     if due is not None and due <= end:
         tier = o["tier"]
         rule = f"{tier}级（{TIER_ZH.get(tier, '')}风险）每{o['interval_months']}个月检查一次" \
             if o["interval_months"] else f"{tier}级"
+        rule_en = f"tier {tier} ({TIER_EN.get(tier, '')} risk) checked every {o['interval_months']} months" \
+            if o["interval_months"] else f"tier {tier}"
         if due < start:
-            out.append(Reason("OVERDUE_ROUTINE", f"逾期未检：{rule}，应于{_d(due)}前检查，{late(due)}", due))
+            out.append(Reason("OVERDUE_ROUTINE", f"逾期未检：{rule}，应于{_d(due)}前检查，{late(due)}", due,
+                              f"Overdue: {rule_en}; to be checked by {_d(due)}, {late_en(due)}"))
         elif cfg.due_in_period:
-            out.append(Reason("DUE_ROUTINE", f"期内到期：{rule}，应于{_d(due)}前检查", due))
+            out.append(Reason("DUE_ROUTINE", f"期内到期：{rule}，应于{_d(due)}前检查", due,
+                              f"Due in the period: {rule_en}; to be checked by {_d(due)}"))
     return out
 
 
@@ -267,11 +286,16 @@ def _quarters_text(quarters: list[str]) -> str:
     return "、".join(quarters)
 
 
+def _quarters_text_en(quarters: list[str]) -> str:
+    return ", ".join(quarters)
+
+
 # -- the result ------------------------------------------------------------------------------------
 
 VISIT_SCHEMA = {
     "visit_no": pl.Int32, "organ_code": pl.String, "organ_name": pl.String, "region_code": pl.String,
     "tier": pl.String, "selection": pl.String, "reasons": pl.List(pl.String), "reasons_zh": pl.String,
+    "reasons_en": pl.String,
     "priority": pl.Int32, "lottery": pl.Float64, "due_on": pl.Date, "window_start": pl.Date, "window_end": pl.Date,
     "project_codes": pl.List(pl.String), "service_types": pl.List(pl.String),
     "needed_expertise": pl.List(pl.String), "check_items": pl.String, "status": pl.String,
@@ -282,8 +306,10 @@ TEAM_SCHEMA = {
     "region_code": pl.String, "locality": pl.String, "expertise_matched": pl.List(pl.String),
     "weight": pl.Float64, "draw_key": pl.Float64,
 }
+# The English texts beside the Chinese ones (not hashed: PlanResult.result_json).
+ENGLISH_COLUMNS = ("reasons_en", "reason_en")
 UNSTAFFED_SCHEMA = {
-    "visit_no": pl.Int32, "reason_code": pl.String, "reason_zh": pl.String, "needed": pl.Int32,
+    "visit_no": pl.Int32, "reason_code": pl.String, "reason_zh": pl.String, "reason_en": pl.String, "needed": pl.Int32,
     "active": pl.Int32, "recused_registry": pl.Int32, "recused_last": pl.Int32, "at_capacity": pl.Int32,
     "available": pl.Int32,
 }
@@ -309,7 +335,10 @@ class PlanResult:
     result_sha256: str = field(default="")
 
     def result_json(self) -> str:
-        return frames_json({"visits": self.visits, "team": self.team, "unstaffed": self.unstaffed})
+        """The canonical result the hash is of: the English texts left out (a translation of the Chinese
+        ones, added after plans had been recorded: those plans verify the same)."""
+        return frames_json({"visits": self.visits.drop(ENGLISH_COLUMNS, strict=False), "team": self.team,
+                            "unstaffed": self.unstaffed.drop(ENGLISH_COLUMNS, strict=False)})
 
 
 # -- the draw --------------------------------------------------------------------------------------
@@ -351,17 +380,22 @@ def draw(inputs: PlanInputs, period: Period, today: dt.date, seed: int, config: 
         drawn = _sample(pool, ratio, seed, f"tier:{tier}", strata, population=len(members))
         for code, u in drawn:
             chosen[code] = {"selection": "tier_sample", "lottery": u, "reasons": [Reason(
-                "TIER_SAMPLE", f"{tier}级（{TIER_ZH[tier]}风险）随机抽取，抽查比例{_pct(ratio)}")]}
+                "TIER_SAMPLE", f"{tier}级（{TIER_ZH[tier]}风险）随机抽取，抽查比例{_pct(ratio)}",
+                text_en=f"Tier {tier} ({TIER_EN[tier]} risk) drawn at random, sampling ratio {_pct(ratio)}")]}
     silent_codes = sorted(silent)
     pool = [c for c in silent_codes if c not in chosen]
     drawn = _sample(pool, cfg.silent_share, seed, "silent", strata, population=len(silent_codes))
     for code, u in drawn:
         chosen[code] = {"selection": "silent_sample", "lottery": u, "reasons": [Reason(
             "SILENT_SAMPLE", f"未报送随机抽取：{_quarters_text(sorted(silent[code]))}未报送任何材料，"
-                             f"抽取比例{_pct(cfg.silent_share)}")]}
+                             f"抽取比例{_pct(cfg.silent_share)}",
+            text_en=f"Drawn among organs that sent nothing: nothing sent for {_quarters_text_en(sorted(silent[code]))}, "
+                    f"sampling ratio {_pct(cfg.silent_share)}")]}
     for code in silent_codes:
         if code in chosen and chosen[code]["selection"] != "silent_sample":
-            chosen[code]["reasons"].append(Reason("SILENT", f"另：{_quarters_text(sorted(silent[code]))}未报送任何材料"))
+            chosen[code]["reasons"].append(Reason(
+                "SILENT", f"另：{_quarters_text(sorted(silent[code]))}未报送任何材料",
+                text_en=f"Also: nothing sent for {_quarters_text_en(sorted(silent[code]))}"))
 
     # the visits: reasons, projects, expertise, window
     visits = []
@@ -378,6 +412,7 @@ def draw(inputs: PlanInputs, period: Period, today: dt.date, seed: int, config: 
             "organ_code": code, "organ_name": o["organ_name"], "region_code": o["region_code"], "tier": tier_of[code],
             "selection": c["selection"], "reasons": [r.code for r in reasons],
             "reasons_zh": "；".join(r.text for r in reasons),
+            "reasons_en": "; ".join(r.text_en for r in reasons),
             "priority": TIER_SAMPLE_PRIORITY[tier_of[code]] if lead.code == "TIER_SAMPLE" else PRIORITY[lead.code],
             "lottery": c["lottery"], "due_on": due, "window_start": w_start, "window_end": w_end,
             "project_codes": [p["project_code"] for p in own], "service_types": types,
@@ -634,5 +669,33 @@ def _why(visit_no: int, size: int, active: int, reg: int, prev: int, full: int, 
         code = "CAPACITY"
         text = (f"未回避的{eligible}名检查人员中{full}名本期检查任务已满，可派{available}名，{tail}"
                 if full < eligible else f"未回避的{eligible}名检查人员本期检查任务均已满，{tail}")
-    return {"visit_no": visit_no, "reason_code": code, "reason_zh": text, "needed": size, "active": active,
+    return {"visit_no": visit_no, "reason_code": code, "reason_zh": text,
+            "reason_en": _why_en(code, size, active, reg, prev, full, available, eligible),
+            "needed": size, "active": active,
             "recused_registry": reg, "recused_last": prev, "at_capacity": full, "available": available}
+
+
+def _why_en(code: str, size: int, active: int, reg: int, prev: int, full: int, available: int, eligible: int) -> str:
+    """_why's text in English, from the same counts."""
+    tail = f"every visit needs at least {size} inspectors, so no team was sent yet"
+    if code == "TOO_FEW_INSPECTORS":
+        return (f"Only {active} active inspectors in the registry; {tail}" if active else
+                f"No active inspector in the registry (load the inspector registry first); {tail}")
+    if code == "ALL_RECUSED":
+        detail = ", ".join(p for p in (f"{reg} on the recusal list" if reg else "",
+                                       f"{prev} in the organ's last inspection" if prev else "") if p)
+        if eligible == 0:
+            return f"All {active} active inspectors must recuse ({detail}); {tail}"
+        return f"Only {eligible} of {active} active inspectors can go: {reg + prev} must recuse ({detail}); {tail}"
+    return (f"Of the {eligible} inspectors not recused, {full} are fully booked this period and {available} can go; "
+            f"{tail}" if full < eligible else f"All {eligible} inspectors not recused are fully booked this period; {tail}")
+
+
+def unstaffed_reason_en(row: dict) -> str:
+    """The English reason of an unstaffed visit from its recorded counts (a plan_unstaffed row): for
+    plans recorded before the English texts were (reason_en NULL)."""
+    if row.get("reason_en"):
+        return row["reason_en"]
+    active, reg, prev = row["active"] or 0, row["recused_registry"] or 0, row["recused_last"] or 0
+    return _why_en(row["reason_code"], row["needed"] or 0, active, reg, prev, row["at_capacity"] or 0,
+                   row["available"] or 0, active - reg - prev)

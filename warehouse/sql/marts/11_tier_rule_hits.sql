@@ -10,6 +10,8 @@
 --   flag                   flags with a code in `codes` (active_only: on active projects or no project)
 --   qualification_expiring latest valid certificates expiring within `days`
 --   new_vendor             vendors whose first project started within the last `months`
+-- The reason is the rule's text with its evidence, in Chinese (reason_text) and beside it in English
+-- (reason_text_en, from the rule's reason_en): "… (a, b, c)", "… (a, b, c; 5 in all)".
 -- Grain: one row per entity and rule that holds.
 -- Refresh: the organs and vendors in scope (see mart_entity_facts).
 -- (each IN apart, in two statements and a UNION ALL: each is then a semi-join the scan can use,
@@ -20,7 +22,8 @@ DELETE FROM mart_tier_rule_hits WHERE entity_kind = 'vendor' AND entity_code IN 
 
 INSERT INTO mart_tier_rule_hits BY NAME
 WITH conditions AS (
-    SELECT f.entity_kind, f.entity_code, c.rule_set, c.rule_id, c.tier, c.tier_order, c.reason_zh, c.cond_no,
+    SELECT f.entity_kind, f.entity_code, c.rule_set, c.rule_id, c.tier, c.tier_order, c.reason_zh, c.reason_en,
+           c.cond_no,
            c.negate,
            CASE c.signal
                WHEN 'incident' THEN list_transform(
@@ -60,6 +63,7 @@ judged AS (
 rules AS (
     SELECT entity_kind, entity_code, rule_set, rule_id,
            any_value(tier) AS tier, any_value(tier_order) AS tier_order, any_value(reason_zh) AS reason_zh,
+           any_value(reason_en) AS reason_en,
            -- in the conditions' order: sorted after the aggregate (an ordered aggregate sorts each
            -- group apart, about three times slower over thousands of entities)
            flatten(list_transform(list_sort(list({'cond_no': cond_no, 'evidence': evidence}) FILTER (WHERE NOT negate)),
@@ -73,5 +77,10 @@ SELECT *,
            WHEN len(evidence) = 0 THEN ''
            WHEN len(evidence) <= 3 THEN '（' || array_to_string(evidence, '、') || '）'
            ELSE '（' || array_to_string(evidence[1:3], '、') || ' 等' || len(evidence) || '项）'
-       END AS reason_text
+       END AS reason_text,
+       reason_en || CASE
+           WHEN len(evidence) = 0 THEN ''
+           WHEN len(evidence) <= 3 THEN ' (' || array_to_string(evidence, ', ') || ')'
+           ELSE ' (' || array_to_string(evidence[1:3], ', ') || '; ' || len(evidence) || ' in all)'
+       END AS reason_text_en
 FROM rules;

@@ -8,8 +8,9 @@
 --                     the current tier for the latest inspection and when no history reaches back
 --                     that far.
 --   new_project       each project: due start_on + new_project_due_days; achieved by the first
---                     inspection naming the project, or an organ-level inspection (no project) on or
---                     after start_on, whichever is first.
+--                     inspection naming the project, an organ-level inspection (no project) on or
+--                     after start_on, or, once the project has ended, any inspection of the organ on
+--                     or after actual_end_on, whichever is first.
 --   incident_followup each incident of severity ≥ incident_followup_min_severity, for the organ where
 --                     it happened (whether or not its vendor is known) and, when the vendor is known,
 --                     for every organ that had a project with that vendor running at the time
@@ -85,16 +86,20 @@ project_first AS (
     GROUP BY organ_code, project_code
 ),
 new_project AS (
+    -- the first of: an inspection naming the project, an organ-level one on or after its start, and
+    -- (once the project has ended) any inspection of the organ on or after its end — a project that
+    -- ended unchecked can no longer be supervised as it runs; the organ's next visit sees what it
+    -- handed back, and the check counts as achieved (late) then, not as overdue for ever
     SELECT p.organ_code, 'new_project' AS event_kind, p.project_code AS source_code, p.start_on AS source_on,
            coalesce(h.tier, t.tier) AS tier,
            (p.start_on + $new_project_due_days)::DATE AS due_on,
-           CASE WHEN g.inspected_on IS NULL OR (pf.inspected_on IS NOT NULL AND pf.inspected_on <= g.inspected_on)
-                THEN pf.inspected_on ELSE g.inspected_on END AS achieved_on,
-           CASE WHEN g.inspected_on IS NULL OR (pf.inspected_on IS NOT NULL AND pf.inspected_on <= g.inspected_on)
-                THEN pf.inspection_code ELSE g.inspection_code END AS achieved_by
+           least(CASE WHEN pf.inspected_on IS NOT NULL THEN {'on': pf.inspected_on, 'code': pf.inspection_code} END,
+                 g.done_at, e.done_at) AS first_check
     FROM (SELECT * FROM mart_projects WHERE organ_key IN (SELECT organ_key FROM _scope_organs)) p
     LEFT JOIN project_first pf ON pf.organ_code = p.organ_code AND pf.project_code = p.project_code
     ASOF LEFT JOIN general g ON g.organ_code = p.organ_code AND {'on': p.start_on, 'code': ''} <= g.done_at
+    ASOF LEFT JOIN done e ON e.organ_code = p.organ_code
+       AND {'on': coalesce(p.actual_end_on, DATE '9999-12-31'), 'code': ''} <= e.done_at
     ASOF LEFT JOIN organ_history h ON h.organ_code = p.organ_code AND {'on': p.start_on + 1, 'id': 0} > h.since
     JOIN _organ_tiers t ON t.organ_code = p.organ_code
 ),
@@ -130,7 +135,7 @@ followup AS (
 events AS (
     SELECT organ_code, event_kind, source_code, source_on, tier, due_on, achieved_on, achieved_by FROM routine_due
     UNION ALL
-    SELECT organ_code, event_kind, source_code, source_on, tier, due_on, achieved_on, achieved_by FROM new_project
+    SELECT organ_code, event_kind, source_code, source_on, tier, due_on, first_check.on, first_check.code FROM new_project
     UNION ALL
     SELECT organ_code, event_kind, source_code, source_on, tier, due_on, achieved_on, achieved_by FROM followup
 )

@@ -2,7 +2,8 @@
 -- the earliest due date among its checks not yet achieved (mart_check_events): the routine check
 -- after its last inspection, the first check of a project never inspected, a follow-up after a
 -- serious incident at the organ or of a vendor it uses. Days overdue depend on "today" and are
--- worked out by the query layer (today − next_due_on).
+-- worked out by the query layer (today − next_due_on). Why it is due: due_reason in Chinese and
+-- due_reason_en in English, composed side by side.
 -- Grain: one row per organ.
 -- Refresh: the organs in scope.
 DELETE FROM mart_organ_schedule WHERE organ_key IN (SELECT organ_key FROM _scope_organs);
@@ -28,7 +29,7 @@ by_kind AS (
     GROUP BY organ_code
 )
 SELECT o.organ_code, md5_number_lower(o.organ_code) AS organ_key, o.organ_name, o.region_code, o.admin_level,
-       t.tier, t.tier_reason, t.tier_rules,
+       t.tier, t.tier_reason, t.tier_reason_en, t.tier_rules,
        f.inspections, f.last_inspection_code, f.last_inspected_on, f.last_grade,
        t.interval_months,
        k.tier_due_on, k.project_due_on, k.project_due_code, k.followup_due_on, k.followup_incident_code,
@@ -46,6 +47,20 @@ SELECT o.organ_code, md5_number_lower(o.organ_code) AS organ_key, o.organ_name, 
                                                 $followup_severity, k.next_event.code, k.next_event.source_on::VARCHAR, $followup_days)
            ELSE '从未检查且无外包项目，暂无应检'
        END AS due_reason,
+       CASE k.next_event.kind
+           WHEN 'routine' THEN printf('Tier %s (%s): checked every %d months; last inspected %s (%s)',
+                                      t.tier, CASE t.tier WHEN 'A' THEN 'low' WHEN 'B' THEN 'moderate'
+                                                          WHEN 'C' THEN 'elevated' ELSE 'high' END,
+                                      t.interval_months, k.next_event.source_on::VARCHAR, k.next_event.code)
+           WHEN 'new_project' THEN printf('Project %s started %s and has not been inspected; due within %d days of its start',
+                                          k.next_event.code, k.next_event.source_on::VARCHAR, $new_project_due_days)
+           WHEN 'incident_followup' THEN printf('Incident %s (%s or worse) %s, reported %s; follow-up due within %d days',
+                                                k.next_event.code, $followup_severity_en,
+                                                CASE WHEN own.incident_code IS NOT NULL THEN 'at this organ'
+                                                     ELSE 'at a vendor it uses' END,
+                                                k.next_event.source_on::VARCHAR, $followup_days)
+           ELSE 'Never inspected and no outsourcing project: nothing due yet'
+       END AS due_reason_en,
        f.projects, f.active_projects, f.service_types, f.vendor_codes,
        $today AS as_of
 FROM (SELECT * FROM organs WHERE organ_code IN (SELECT organ_code FROM _scope_organs)) o

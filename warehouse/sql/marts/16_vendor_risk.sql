@@ -2,7 +2,8 @@
 -- sum of its evidence rows (mart_vendor_risk_evidence) kept between 0 and the component's maximum
 -- and rounded to 2 decimals; the score is the exact sum of the rounded components. The tier comes
 -- from the cut-points (score ≥ D → D, ≥ C → C, ≥ B → B, else A), raised to a floor tier when a floor
--- rule holds (mart_tier_rule_hits, rule set vendor_floor).
+-- rule holds (mart_tier_rule_hits, rule set vendor_floor): floor_reason in Chinese, floor_reason_en in
+-- English.
 -- Grain: one row per vendor.
 -- Refresh: the vendors in scope.
 DELETE FROM mart_vendor_risk WHERE vendor_code IN (SELECT vendor_code FROM _scope_vendors);
@@ -66,8 +67,7 @@ floor_hits AS (
 floors AS (
     SELECT h.entity_code AS vendor_code, any_value(h.tier) AS floor_tier,
            -- by rule: sorted after the aggregate, cheaper than an ordered aggregate (11_tier_rule_hits.sql)
-           array_to_string(list_transform(list_sort(list({'rule_id': h.rule_id, 'text': h.reason_text})),
-                                          x -> x.text), '；') AS floor_reason
+           list_sort(list({'rule_id': h.rule_id, 'text': h.reason_text, 'text_en': h.reason_text_en})) AS texts
     FROM floor_hits h
     JOIN (SELECT entity_code, min(tier_order) AS tier_order FROM floor_hits GROUP BY entity_code) w
       ON w.entity_code = h.entity_code AND w.tier_order = h.tier_order
@@ -77,7 +77,9 @@ tiered AS (
     SELECT t.*,
            CASE WHEN score >= $cut_d THEN 'D' WHEN score >= $cut_c THEN 'C' WHEN score >= $cut_b THEN 'B'
                 ELSE 'A' END AS score_tier,
-           f.floor_tier, f.floor_reason
+           f.floor_tier,
+           array_to_string(list_transform(f.texts, x -> x.text), '；') AS floor_reason,
+           array_to_string(list_transform(f.texts, x -> x.text_en), '; ') AS floor_reason_en
     FROM totals t LEFT JOIN floors f USING (vendor_code)
 )
 SELECT t.*, md5_number_lower(t.vendor_code) AS vendor_key,

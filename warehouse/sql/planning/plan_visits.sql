@@ -1,8 +1,9 @@
 -- plan_visits — the visits of a plan in visit order, each with its team (ids and names, seat order)
--- or, when unstaffed, why.
+-- or, when unstaffed, why. reasons_en: the reasons in English (a plan recorded before migration 0008
+-- has none: its Chinese ones).
 -- Grain: one row per visit.
 SELECT v.plan_id, v.visit_no, v.organ_code, v.organ_name, v.region_code, v.tier, v.selection, v.reasons,
-       v.reasons_zh, v.priority, v.lottery, v.due_on, v.window_start, v.window_end, v.project_codes,
+       v.reasons_zh, coalesce(v.reasons_en, v.reasons_zh) AS reasons_en, v.priority, v.lottery, v.due_on, v.window_start, v.window_end, v.project_codes,
        v.service_types, v.needed_expertise, v.check_items, v.status, v.expertise_covered, v.notes_zh,
        coalesce(t.inspector_ids, []::VARCHAR[]) AS inspector_ids,
        coalesce(t.inspector_names, []::VARCHAR[]) AS inspector_names,

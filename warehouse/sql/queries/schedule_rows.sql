@@ -5,10 +5,12 @@
 -- the organs due by its end (overdue included); $status: the statuses kept (a list; NULL: all);
 -- $organ: one organ. The region's name is the warehouse's GB/T 2260 reference (regions). No order:
 -- organ_schedule.sql lists these rows, schedule_counts.sql counts them, the query layer pages them.
+-- tier_reason_en, due_reason_en: the reasons in English (the Chinese ones until a refresh after
+-- migration 0008 has composed them).
 SELECT s.organ_code, s.organ_name, s.region_code, g.region_name, s.admin_level,
-       s.tier, s.tier_reason, s.tier_rules,
+       s.tier, s.tier_reason, coalesce(s.tier_reason_en, s.tier_reason) AS tier_reason_en, s.tier_rules,
        s.inspections, s.last_inspection_code, s.last_inspected_on, s.last_grade, s.interval_months,
-       s.next_due_on, s.due_source, s.due_reason,
+       s.next_due_on, s.due_source, s.due_reason, coalesce(s.due_reason_en, s.due_reason) AS due_reason_en,
        CASE WHEN s.next_due_on < $today THEN ($today - s.next_due_on)::INTEGER ELSE 0 END AS days_overdue,
        CASE WHEN s.next_due_on IS NULL THEN 'not_due'
             WHEN s.next_due_on < $today THEN 'overdue'
