@@ -144,3 +144,12 @@ class World:
 
     def connect(self, read_only: bool = True) -> duckdb.DuckDBPyConnection:
         return db.connect(self.warehouse, read_only=read_only)
+
+    def as_before(self, migration: str, dropped: dict[str, list[str]]) -> None:
+        """The (file) warehouse as the release before `migration` left it: the columns it added
+        dropped, and the migration not yet applied (the next writable connection applies it)."""
+        with duckdb.connect(str(self.warehouse)) as con:
+            for table, columns in dropped.items():
+                for column in columns:
+                    con.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+            con.execute("DELETE FROM schema_migrations WHERE name = $name", {"name": migration})
