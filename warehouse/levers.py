@@ -28,9 +28,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from schemas.values_en import GRADE_EN, SEVERITY_EN
 from warehouse import sqlfiles
 from warehouse.analytics_config import COMPONENT_ZH, AnalyticsConfig
-from schemas.values_en import GRADE_EN, SEVERITY_EN
 from warehouse.periods import add_months
 
 LOWER = {"D": "C", "C": "B", "B": "A"}

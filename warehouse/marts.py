@@ -50,6 +50,7 @@ from schemas.checklist import CHECKLIST_VERSION
 from schemas.enums import SERVICE_TYPE
 from schemas.kinds import KINDS
 from schemas.rules import FLAGS
+from schemas.values_en import VALUE_EN
 from warehouse import analytics_config, db, sqlfiles
 from warehouse.analytics_config import AnalyticsConfig
 from warehouse.periods import add_months, quarter_end, quarter_start
@@ -387,7 +388,6 @@ def _checklist_size(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def _register_config(con: duckdb.DuckDBPyConnection, cfg: AnalyticsConfig) -> None:
-    from schemas.values_en import VALUE_EN
     # cfg_labels: the flags' labels (schemas/rules.py FLAGS) and, of kind 'value', the contract's
     # values in English (schemas/values_en.py), which the English texts of the evidence name
     labels = pl.DataFrame({"kind": ["flag"] * len(FLAGS) + ["value"] * len(VALUE_EN),
