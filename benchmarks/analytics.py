@@ -427,7 +427,8 @@ def main(argv=None) -> None:
                         help="print each load's N slowest refresh statements (file#index in warehouse/sql/marts)")
     parser.add_argument("--json", action="store_true")
     a = parser.parse_args(argv)
-    from warehouse import queries as q
+    from warehouse import db, queries as q
+    db.connect(a.warehouse).close()     # a warehouse of an earlier release is migrated first
     con = q.connect(a.warehouse)
     try:
         today = q.marts_as_of(con)["today"]

@@ -58,6 +58,13 @@ def _exists(warehouse) -> bool:
     return db.exists(warehouse)
 
 
+def _migrated(warehouse) -> None:
+    """Apply the migrations a new release brings before the pages read the warehouse: they open it
+    read-only, which migrates nothing (a writable connection does, warehouse/db.py)."""
+    from warehouse import db
+    db.connect(warehouse).close()
+
+
 def _actor(warehouse: Path, acting_as: str | None, permission=None):
     """The account (or OS user name) a command runs as; refused (exit 2) when its role may not."""
     from schemas.roles import PermissionDenied
@@ -338,6 +345,8 @@ def _serve(warehouse: Path, host: str, port: int, workers: int, threads: int, de
         raise click.UsageError(str(exc)) from None
     if not _exists(warehouse):
         click.echo(f"注意：仓库文件 {warehouse} 还不存在，页面将提示先装载数据。", err=True)
+    else:
+        _migrated(warehouse)
     srv.run(warehouse, host=host, port=port, workers=workers, threads=threads, debug=debug, today=day,
             announce=lambda line: click.echo(line))
 

@@ -333,3 +333,19 @@ def test_the_migration_adds_the_english_columns_and_the_next_refresh_fills_them(
         assert con.execute("SELECT count(*) FROM mart_vendor_risk_evidence WHERE detail_en IS NULL").fetchall() == [(0,)]
         assert "Inspection JC-M1 (2025-03-31) graded Fail, weight 3/3: 30.00 points" \
             in q.vendor_risk_evidence(con, vendor)["detail_en"].to_list()
+
+
+def test_serving_a_warehouse_of_the_release_before_migrates_it_first(tmp_path):
+    """The pages open the warehouse read-only, which migrates nothing: `oversight serve` applies the
+    new release's migrations before it starts them."""
+    from etl import cli
+    w = World(tmp_path / "w", file_only=True)
+    organ = w.organ(1, "330106")
+    w.load(TODAY)
+    w.as_before("0008_reasons_en.sql", NEW_COLUMNS)
+    cli._migrated(w.warehouse)
+    with w.connect() as con:
+        assert "reason_en" in {r[0] for r in con.execute("DESCRIBE tier_history").fetchall()}
+        # the query the organ page makes answers (the Chinese reason where no English one was recorded)
+        assert q.organ_tier_history(con, organ)["reason_en"].to_list() == \
+            q.organ_tier_history(con, organ)["reason_zh"].to_list()
