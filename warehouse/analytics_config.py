@@ -21,14 +21,13 @@ from typing import Any
 import polars as pl
 
 from schemas.enums import SEVERITY_RANK
+from schemas.values_en import SEVERITY_EN
 from warehouse.config_files import ConfigError, merge, need  # noqa: F401 (ConfigError re-exported)
 
 TIERS = ("A", "B", "C", "D")
 TIER_ZH = {"A": "低", "B": "一般", "C": "较高", "D": "高"}
 # As the English pages name the tiers (dashboards/i18n.py tier.*).
 TIER_EN = {"A": "low", "B": "moderate", "C": "elevated", "D": "high"}
-# Severities in English, as the pages show them (dashboards/i18n.py SEVERITY_EN), lower case.
-SEVERITY_EN = {"特别重大": "extremely serious", "重大": "serious", "较大": "relatively serious", "一般": "ordinary"}
 # The English texts a configuration without them gets (docs/analytics.md, docs/risk-method.md): a
 # rule without reason_en shows its id; without default_reason_en the default tier says this.
 DEFAULT_REASON_EN = "No tier rule holds"
@@ -93,7 +92,7 @@ class AnalyticsConfig:
             "followup_days": int(ot["incident_followup_days"]),
             "followup_rank": SEVERITY_RANK[ot["incident_followup_min_severity"]],
             "followup_severity": ot["incident_followup_min_severity"],
-            "followup_severity_en": SEVERITY_EN[ot["incident_followup_min_severity"]],
+            "followup_severity_en": SEVERITY_EN[ot["incident_followup_min_severity"]].lower(),
             "submission_quarters": int(d["windows"]["submission_quarters"]),
             "submission_due_days": int(d["submissions"]["due_days_after_quarter"]),
             "insp_lookback_months": int(vr["inspections"]["lookback_months"]),

@@ -43,14 +43,13 @@ from typing import Any
 import polars as pl
 
 from etl.planning.config import TIERS, PlanningConfig
+from warehouse.analytics_config import TIER_EN, TIER_ZH
 
 # The rules' version, recorded with each plan: a plan is re-drawn (verified) only by the rules it was
 # drawn with. v2: capacity for the time left, drawn windows of at least min_days, a late follow-up
 # says how late. The lottery keeps its own salt, so every lottery number stays what it was.
 ALGORITHM = "draw-v2"
 LOTTERY = "draw-v1"
-TIER_ZH = {"A": "低", "B": "一般", "C": "较高", "D": "高"}
-TIER_EN = {"A": "low", "B": "moderate", "C": "elevated", "D": "high"}
 DEFAULT_TIER = "B"
 
 # -- the inputs ------------------------------------------------------------------------------------
@@ -282,12 +281,8 @@ def _forced_reasons(o: dict, start: dt.date, end: dt.date, today: dt.date, cfg: 
     return out
 
 
-def _quarters_text(quarters: list[str]) -> str:
-    return "、".join(quarters)
-
-
-def _quarters_text_en(quarters: list[str]) -> str:
-    return ", ".join(quarters)
+def _quarters_text(quarters: list[str], sep: str = "、") -> str:
+    return sep.join(quarters)
 
 
 # -- the result ------------------------------------------------------------------------------------
@@ -389,13 +384,13 @@ def draw(inputs: PlanInputs, period: Period, today: dt.date, seed: int, config: 
         chosen[code] = {"selection": "silent_sample", "lottery": u, "reasons": [Reason(
             "SILENT_SAMPLE", f"未报送随机抽取：{_quarters_text(sorted(silent[code]))}未报送任何材料，"
                              f"抽取比例{_pct(cfg.silent_share)}",
-            text_en=f"Drawn among organs that sent nothing: nothing sent for {_quarters_text_en(sorted(silent[code]))}, "
+            text_en=f"Drawn among organs that sent nothing: nothing sent for {_quarters_text(sorted(silent[code]), ', ')}, "
                     f"sampling ratio {_pct(cfg.silent_share)}")]}
     for code in silent_codes:
         if code in chosen and chosen[code]["selection"] != "silent_sample":
             chosen[code]["reasons"].append(Reason(
                 "SILENT", f"另：{_quarters_text(sorted(silent[code]))}未报送任何材料",
-                text_en=f"Also: nothing sent for {_quarters_text_en(sorted(silent[code]))}"))
+                text_en=f"Also: nothing sent for {_quarters_text(sorted(silent[code]), ', ')}"))
 
     # the visits: reasons, projects, expertise, window
     visits = []
