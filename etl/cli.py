@@ -751,12 +751,20 @@ def users() -> None:
     """用户与角色：添加、列出、停用、重置密码 / user accounts."""
 
 
+def _at_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
 def _new_password(password_stdin: bool, generate: bool) -> tuple[str, bool]:
     """(password, generated): from stdin, typed twice at a terminal (never echoed), or generated."""
     if password_stdin:
         return sys.stdin.readline().rstrip("\r\n"), False
-    if not generate and sys.stdin.isatty():
-        return click.prompt("新密码 / new password", hide_input=True, confirmation_prompt="再输入一次 / repeat"), False
+    if not generate and _at_terminal():
+        while True:  # click's own confirmation would say its mismatch in English
+            first = click.prompt("新密码 / new password", hide_input=True)
+            if first == click.prompt("再输入一次 / repeat", hide_input=True):
+                return first, False
+            click.echo("错误：两次输入的密码不一致，请重新输入。/ The two passwords differ; type them again.", err=True)
     from warehouse import access
     return access.generate_password(), True
 

@@ -11,6 +11,7 @@ with its type (Choice, IntRange, Path …) saying what was expected — into `Us
 from __future__ import annotations
 
 import os
+import re
 import sys
 
 import click
@@ -25,6 +26,26 @@ class _Formatter(click.HelpFormatter):
 
     def write_heading(self, heading: str) -> None:
         super().write_heading(self.HEADINGS.get(heading, heading))
+
+    def write_dl(self, rows, *args, **kwargs) -> None:
+        super().write_dl([(term, _extras_zh(text)) for term, text in rows], *args, **kwargs)
+
+
+# What click appends to an option's help: [env var: X; default: Y; 1<=x<=64; required]
+_EXTRAS = re.compile(r"\[([^\[\]]*)\]$")
+_EXTRA_WORDS = (("env var: ", "环境变量："), ("default: ", "默认："), ("required", "必填"))
+
+
+def _extras_zh(text: str) -> str:
+    def zh(match: re.Match) -> str:
+        items = []
+        for item in match.group(1).split("; "):
+            for en, word in _EXTRA_WORDS:
+                if item.startswith(en):
+                    item = word + item[len(en):]
+            items.append(item)
+        return "[" + "；".join(items) + "]"
+    return _EXTRAS.sub(zh, text)
 
 
 class _Context(click.Context):

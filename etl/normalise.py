@@ -167,9 +167,11 @@ def parse_column(column: Column, raw: pl.Series) -> pl.Series:
     return raw.to_frame("v").select(typed_expr(column, pl.col("v")))[:, 0].alias(column.name)
 
 
-# A number Excel showed in scientific notation with 16 or more digits (1.13301E+17): how the reader
-# gives a long number cell (etl.read), and how Excel saves one in a CSV. Its digits past the 15th are gone.
-CODE_AS_NUMBER = r"^[1-9](?:\.\d+)?[Ee]\+?(?:1[5-9]|[2-9]\d|\d{3,})$"
+# A number in the scientific notation Excel shows for one of 12 or more digits (1.13301E+17): how the
+# reader gives a number cell of 16 or more digits (etl.read; its digits past the 15th are gone), and how
+# Excel saves a number cell of 12 or more digits in a CSV (as shown: six significant digits). A shorter
+# number cell is exact and is read as its digits.
+CODE_AS_NUMBER = r"^[1-9](?:\.\d+)?[Ee]\+?(?:1[1-9]|[2-9]\d|\d{3,})$"
 # A time of day with no date: a time-only Excel cell (the reader gives it as Excel shows it), or typed so.
 TIME_ONLY = r"^\d{1,2}(?::\d{2}(?::\d{2})?|[时点](?:\d{1,2}分(?:\d{1,2}秒)?)?)$"
 

@@ -24,9 +24,11 @@ ROW_RULES = {
     "ROW_ENUM": "「{header}」的值“{value}”不是允许的取值，应为：{detail}",
     "ROW_RANGE": "「{header}」的值“{value}”超出允许范围（{detail}）",
     # A code typed into a number cell: Excel keeps 15 significant digits, so the digits read are not
-    # the code (113301000000000123 comes back as 113301000000000096). {value} as Excel shows it.
+    # the code (113301000000000123 comes back as 113301000000000096), and a CSV it saves keeps the six
+    # it shows (3.30106E+11). {value} as Excel shows it.
     "ROW_CODE_AS_NUMBER": "「{header}」的值“{value}”是Excel按数字保存的，不是原样的代码：Excel的数字最多保留15位有效数字，"
-                          "第15位以后的数字已经丢失，无法从文件中恢复；请将该列单元格格式设置为“文本”后重新输入完整代码",
+                          "以科学计数法显示或另存为CSV时只保留显示的几位，代码的其余数字已经丢失，无法从文件中恢复；"
+                          "请将该列单元格格式设置为“文本”后重新输入完整代码",
     "ROW_USCC": "「{header}」的值“{value}”不是有效的统一社会信用代码：{detail}",
     "ROW_REGION": "「{header}」的值“{value}”不是有效的行政区划代码",
     "ROW_JURISDICTION": "「{header}」的值“{value}”不在本辖区（{detail}）内",
@@ -67,6 +69,32 @@ RULE_NAMES_ZH = {
     "W_GRADE_MISMATCH": "结论与检查项不符", "W_OVERALL_MISMATCH": "综合得分与分项不符",
     "W_FINDING_MISSING": "未填写问题描述", "W_DUPLICATE_ROW": "重复行（只装载一次）",
 }
+
+# The rules' names for the English pages (the messages themselves stay Chinese: they are what the
+# organ's clerk is sent).
+RULE_NAMES_EN = {
+    "FILE_UNREADABLE": "File cannot be read", "FILE_UNKNOWN_KIND": "Sheet kind not recognised",
+    "FILE_MISSING_COLUMN": "Required column missing", "FILE_HIDDEN_SHEET": "Hidden sheet not loaded",
+    "ROW_REQUIRED": "Required value empty", "ROW_TYPE": "Value cannot be read", "ROW_ENUM": "Value not allowed",
+    "ROW_RANGE": "Value out of range", "ROW_USCC": "Invalid credit code", "ROW_REGION": "Invalid region code",
+    "ROW_JURISDICTION": "Outside the jurisdiction", "ROW_DATE_ORDER": "Dates in the wrong order",
+    "ROW_FUTURE_DATE": "Date after today", "ROW_UNKNOWN_REFERENCE": "Refers to nothing known",
+    "ROW_DUPLICATE_KEY": "Duplicate key in the load", "ROW_CODE_AS_NUMBER": "Code stored as a number",
+    "ROW_TEMPLATE_EXAMPLE": "Template example row left in", "W_ORGAN_PREFIX": "Unusual organ code prefix",
+    "W_USCC_ORG_CHECK": "Organisation code check digit differs", "W_USCC_PILOT": "Pilot credit code",
+    "W_START_BEFORE_SIGNED": "Start before signing", "W_SCORE_MISMATCH": "Score differs from the items",
+    "W_GRADE_MISMATCH": "Grade differs from the items", "W_OVERALL_MISMATCH": "Overall score differs from its parts",
+    "W_FINDING_MISSING": "Finding not described", "W_DUPLICATE_ROW": "Duplicate row (loaded once)",
+}
+
+
+def rule_name(code: str | None, lang: str = "zh") -> str:
+    """How a page names a rule: its name in the page's language, then its stable code."""
+    if not code:
+        return ""
+    name = (RULE_NAMES_EN if lang == "en" else RULE_NAMES_ZH).get(code)
+    return f"{name} · {code}" if name else code
+
 
 # Statuses of a file or sheet in a load (load_batches.status and `oversight load --json`).
 STATUS_ZH = {"loaded": "已装载", "validated": "已校验（未入库）", "rejected": "整体退回",

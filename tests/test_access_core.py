@@ -222,3 +222,13 @@ def test_an_admin_manages_only_accounts_inside_its_own_scope(tmp_path):
     assert access.disable_user(wh, "xihu", actor=city_admin).active is False
     assert access.scope_within("330106", "330100") and access.scope_within("330100", "100000")
     assert not access.scope_within("100000", "330000") and not access.scope_within("330000", "330100")
+
+
+def test_cli_a_password_typed_at_a_terminal_twice_differently_is_asked_again_in_chinese(wh: Path, monkeypatch):
+    monkeypatch.setattr("etl.cli._at_terminal", lambda: True)
+    r = CliRunner().invoke(main, ["users", "add", "zhao", "--role", "leader", "--scope", "330100", "--warehouse",
+                                  str(wh), "--as", "root"],
+                           input=f"{PASSWORD}\nsomething-else-1\n{PASSWORD}\n{PASSWORD}\n")
+    assert r.exit_code == 0, r.output
+    assert "两次输入的密码不一致" in r.output and "do not match" not in r.output and PASSWORD not in r.output
+    assert isinstance(access.authenticate(wh, "zhao", PASSWORD), access.User)

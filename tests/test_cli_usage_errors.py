@@ -143,6 +143,16 @@ def test_help_is_headed_in_chinese(warehouse):
     assert "用法：oversight plan [选项] [命令] [参数]..." in result.output and "命令 / Commands:" in result.output
 
 
+def test_the_defaults_and_ranges_an_option_shows_are_in_chinese(warehouse):
+    result = oversight("demo", "--help")
+    assert_chinese(result, code=0)
+    assert "[默认：data/demo]" in result.output and "[默认：8050；1<=x<=65535]" in result.output
+    assert "default:" not in result.output
+    result = oversight("users", "add", "--help")
+    assert_chinese(result, code=0)
+    assert "[必填]" in result.output and "required" not in result.output
+
+
 def test_ctrl_c_is_aborted_in_chinese(warehouse, tmp_path, monkeypatch):
     def interrupted(out):
         raise KeyboardInterrupt

@@ -203,9 +203,20 @@ def test_upload_shows_row_errors_and_loads_on_confirmation(client, demo, tmp_pat
     response = body["response"]
     words = texts(response["sub-check"]["children"])
     assert any("合格 1 行，退回 2 行" in w for w in words)
-    assert "ROW_USCC" in words and "ROW_JURISDICTION" in words
+    # each rule by its name and its stable code
+    assert "信用代码无效 · ROW_USCC" in words and "不在本辖区 · ROW_JURISDICTION" in words
     assert response["sub-confirm"]["disabled"] is False and response["sub-report"]["disabled"] is False
     token = response["sub-token"]["data"]
+    # in English the rules are named in English; the messages stay as the organ is sent them
+    status, english = call(client, [("sub-check", "children"), ("sub-token", "data"), ("sub-confirm", "disabled"),
+                                    ("sub-report", "disabled"), ("sub-load", "children")],
+                           [("sub-upload", "contents", [content])],
+                           [("sub-upload", "filename", ["机关名录.csv"]), ("sub-params", "data", {"lang": "en"})])
+    assert status == 200, english
+    words_en = texts(english["response"]["sub-check"]["children"])
+    assert "Invalid credit code · ROW_USCC" in words_en and "Outside the jurisdiction · ROW_JURISDICTION" in words_en
+    assert "Message (Chinese, as sent to the organ)" in words_en
+    assert any(w.startswith("「统一社会信用代码」的值") for w in words_en)
 
     status, body = call(client, [("sub-report-dl", "data")], [("sub-report", "n_clicks", 1)],
                         [("sub-token", "data", token)])

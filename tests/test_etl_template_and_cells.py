@@ -229,6 +229,27 @@ def test_a_csv_saved_by_excel_with_a_code_in_scientific_notation(tmp_path, load)
     assert errors(result) == [(2, "organ_code", "ROW_CODE_AS_NUMBER"), (3, "organ_code", "ROW_USCC")]
 
 
+def test_a_csv_keeps_only_the_six_digits_excel_shows_of_a_twelve_digit_number(tmp_path, load, warehouse):
+    # Excel shows a number of 12 or more digits as 3.30106E+11 and saves a CSV as it shows: a free-text
+    # code (no check of its own) would load as that text. A 12-digit number in an .xlsx is exact.
+    project = project_row("P1", 1, 1)
+    project[0] = "3.30106E+11"
+    kept = project_row("P2", 1, 1)
+    kept[0] = "330106000001"
+    registry = write_xlsx(tmp_path / "名录.xlsx", {"机关名录": (ORGAN_HEADERS, [organ_row(1)]),
+                                                  "服务机构名录": (VENDOR_HEADERS, [vendor_row(1)])})
+    number = project_row("P3", 1, 1)
+    number[0] = 330106000002                   # a number cell of 12 digits: read as its digits
+    result = load(registry, write_csv(tmp_path / "项目.csv", PROJECT_HEADERS, [project, kept]),
+                  write_xlsx(tmp_path / "项目2.xlsx", {"外包项目": (PROJECT_HEADERS, [number])}))
+    assert errors(result) == [(2, "project_code", "ROW_CODE_AS_NUMBER")]
+    [issue] = issues_of(result, "ROW_CODE_AS_NUMBER")
+    assert issue["source_file"].endswith("项目.csv") and issue["value"] == "3.30106E+11"
+    assert "另存为CSV时只保留显示的几位" in issue["message"] and "无法从文件中恢复" in issue["message"]
+    con = db.connect(warehouse, read_only=True)
+    assert sorted(con.sql("SELECT project_code FROM projects").fetchall()) == [("330106000001",), ("330106000002",)]
+
+
 # -- times in date columns, and dates before 1900 ----------------------------------------------------
 
 def test_a_time_alone_in_a_date_or_datetime_cell_is_no_date(tmp_path, load):

@@ -131,3 +131,11 @@ def test_items_need_their_inspection_and_a_checklist_code(tmp_path, load):
     assert refs == {(3, "item_code"), (4, "inspection_code")}
     missing_finding = issues_of(result, "W_FINDING_MISSING", "warning")
     assert [i["source_row"] for i in missing_finding] == [5]
+
+
+def test_every_rule_has_a_chinese_and_an_english_name_for_the_pages():
+    from schemas.rules import MESSAGES, RULE_NAMES_EN, RULE_NAMES_ZH, rule_name
+    assert set(RULE_NAMES_ZH) == set(MESSAGES) == set(RULE_NAMES_EN)
+    assert rule_name("ROW_USCC") == "信用代码无效 · ROW_USCC"
+    assert rule_name("ROW_USCC", "en") == "Invalid credit code · ROW_USCC"
+    assert rule_name("SOMETHING_NEW", "en") == "SOMETHING_NEW" and rule_name(None) == ""

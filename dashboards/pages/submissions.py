@@ -39,7 +39,7 @@ from etl import read
 from etl.read import content_matches
 from schemas.kinds import BY_NAME
 from schemas.roles import Permission
-from schemas.rules import STATUS_ZH
+from schemas.rules import STATUS_ZH, rule_name
 from warehouse import queries
 
 dash.register_page(__name__, path="/submissions", name="数据报送", title=page_title("数据报送"), order=3)
@@ -250,7 +250,7 @@ def _files_grid(grid_id: str, summary: dict, lang: str):
                      "rows_read": f["rows_read"], "rows_loaded": f["rows_loaded"], "rows_rejected": f["rows_rejected"],
                      "rows_duplicate": f.get("rows_duplicate", 0), "rows_warned": f.get("rows_warned", 0),
                      "status": status,
-                     "message": (f.get("rule") or "") + (" " + f["message"] if f.get("message") else "")})
+                     "message": " ".join(t for t in (rule_name(f.get("rule"), lang), f.get("message")) if t)})
     cols = [Col("file", p("文件", "File"), width=220), Col("sheet", p("工作表", "Sheet"), width=120),
             Col("kind", p("类型", "Kind"), width=110), Col("rows_read", p("读取行", "Read"), "int", width=90),
             Col("rows_loaded", p("合格行", "Good"), "int", width=90),
@@ -266,6 +266,8 @@ def _files_grid(grid_id: str, summary: dict, lang: str):
 # px: the 说明 column wraps a sentence per line or two, never a character per line (the grid scrolls
 # sideways rather than squeezing it)
 MESSAGE_MIN_WIDTH = 300
+# px: a rule's name and code (信用代码无效 · ROW_USCC; in English up to "Template example row left in · …")
+RULE_WIDTH = 250
 
 
 def _issues_grid(issues: pl.DataFrame, lang: str):
@@ -274,11 +276,13 @@ def _issues_grid(issues: pl.DataFrame, lang: str):
     shown = shown.with_columns(
         file=pl.col("source_file").map_elements(lambda s: Path(s).name, return_dtype=pl.String),
         severity_text=pl.when(pl.col("severity") == "error").then(pl.lit(p("错误（退回）", "error (rejected)")))
-        .otherwise(pl.lit(p("警告", "warning"))))
+        .otherwise(pl.lit(p("警告", "warning"))),
+        rule=pl.col("rule").map_elements(lambda r: rule_name(r, lang), return_dtype=pl.String))
     cols = [Col("file", p("文件", "File"), width=200), Col("sheet", p("工作表", "Sheet"), width=110),
             Col("source_row", p("行号", "Row"), "int", width=80), Col("column_zh", p("列", "Column"), width=130),
-            Col("value", p("填写值", "Value"), width=140), Col("rule", p("规则", "Rule"), width=170),
-            Col("severity_text", p("性质", "Severity"), width=110), Col("message", p("说明", "Message"), "long")]
+            Col("value", p("填写值", "Value"), width=140), Col("rule", p("规则", "Rule"), width=RULE_WIDTH),
+            Col("severity_text", p("性质", "Severity"), width=110),
+            Col("message", p("说明", "Message (Chinese, as sent to the organ)"), "long")]
     parts = [grid("sub-issues-grid", cols, records(shown.drop("row_values", strict=False)), lang, height=420, page_size=50,
                   export=p("行级问题", "Row problems"), export_skip=state.GLOBAL_KEYS)]
     if issues.height > MAX_ISSUES_SHOWN:
@@ -450,9 +454,11 @@ def rejected_panel(params, _loaded):
     cols = [Col("load_id", p("装载", "Load"), "int", width=80),
             Col("source_file", p("文件", "File"), width=200), Col("source_row", p("行号", "Row"), "int", width=80),
             Col("column_zh", p("列", "Column"), width=120),
-            Col("rule", p("规则", "Rule"), width=160),
-            Col("message", p("说明", "Message"), "long", min_width=MESSAGE_MIN_WIDTH)]
-    shown = rejected.drop("row_values", "organ_codes", strict=False).head(2000)
+            Col("rule", p("规则", "Rule"), width=RULE_WIDTH),
+            Col("message", p("说明", "Message (Chinese, as sent to the organ)"), "long",
+                min_width=MESSAGE_MIN_WIDTH)]
+    shown = rejected.drop("row_values", "organ_codes", strict=False).head(2000).with_columns(
+        rule=pl.col("rule").map_elements(lambda r: rule_name(r, lang), return_dtype=pl.String))
     parts = [grid("sub-rejected-grid", cols, records(shown), lang, height=360, page_size=50,
                   export=p("被退回的行", "Rejected rows"))]
     organs = sorted({c for codes in rejected["organ_codes"].to_list() for c in (codes or [])})

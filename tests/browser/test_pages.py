@@ -180,7 +180,7 @@ def test_upload_with_bad_rows_shows_errors_then_loads(page, server):
     assert "合格 1 行，退回 2 行" in summary
     page.wait_for_selector("#sub-issues-grid .ag-row")
     issues = page.inner_text("#sub-issues-grid")
-    assert "ROW_USCC" in issues and "ROW_JURISDICTION" in issues
+    assert "信用代码无效 · ROW_USCC" in issues and "不在本辖区 · ROW_JURISDICTION" in issues
     shot(page, "submissions-upload", readme=True)
     with page.expect_download() as download:
         page.click("#sub-report")
