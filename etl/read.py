@@ -2,7 +2,9 @@
 
 .xlsx and .xls are read with fastexcel (calamine), every cell as text, as Excel shows it where the
 reader's text would mislead (a formula's error, a number of more than 15 digits, a time with no
-date); CSV is decoded strictly as UTF-8 (with or without BOM) or else GB18030 (never GBK: GB18030 is its superset, and never a lossy
+date); a cell merged down over several rows counts for each of them, as the clerk sees it, in an
+.xlsx (its sheet XML) and in an .xls (its BIFF records, read with olefile). CSV is decoded strictly
+as UTF-8 (with or without BOM) or else GB18030 (never GBK: GB18030 is its superset, and never a lossy
 codec: mojibake would load silently), or as UTF-16 when it starts with that BOM. A file that cannot
 be read raises FileProblem with a rule code and a Chinese explanation; no traceback reaches the user.
 """
@@ -13,6 +15,7 @@ import codecs
 import csv
 import io
 import re
+import struct
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,6 +23,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import fastexcel
+import olefile
 import polars as pl
 
 SOURCE_ROW = "source_row"  # the row number as the user sees it (1-based, counting title rows)
@@ -141,7 +145,8 @@ def _read_excel(data: bytes) -> list[Grid]:
         raise FileProblem("FILE_UNREADABLE", f"文件实为网页（HTML/XML）格式，只是扩展名为Excel，{_SAVE_AS_XLSX}")
     try:
         reader = fastexcel.read_excel(data)
-        merged = merged_down(data) if data.startswith(_ZIP_MAGIC) else {}
+        merged = (merged_down(data) if data.startswith(_ZIP_MAGIC)
+                  else xls_merged_down(data) if data.startswith(_OLE_MAGIC) else {})
         grids = []
         for name in reader.sheet_names:
             sheet = reader.load_sheet(name, header_row=None, dtypes="string", skip_rows=0)
@@ -173,6 +178,13 @@ def _read_excel(data: bytes) -> list[Grid]:
         raise
     except Exception:  # calamine's errors: corrupt zip, not a workbook, broken records (names a clerk cannot use)
         raise FileProblem("FILE_UNREADABLE", f"无法作为Excel工作簿打开，文件可能已损坏或不是Excel格式；{_SAVE_AS_XLSX}")
+    except BaseException as exc:
+        # a record calamine cannot follow may panic in its Rust code: pyo3 raises PanicException, which
+        # derives from BaseException (not Exception), so that it is not caught by accident
+        if type(exc).__name__ != "PanicException":
+            raise
+        raise FileProblem("FILE_UNREADABLE", f"无法作为Excel工作簿打开，文件可能已损坏或不是Excel格式；{_SAVE_AS_XLSX}"
+                          ) from None
 
 
 # A number Excel keeps has at most 15 significant digits: a cell read as 16 or more digits was a number
@@ -317,9 +329,10 @@ def _sheet_parts(book: zipfile.ZipFile) -> dict[str, str]:
 
 
 def merged_down(data: bytes) -> dict[str, tuple[int, list[tuple[int, int, int]]]]:
-    """Cells merged down over several rows in an .xlsx, by sheet name: (the sheet's first used
-    column, [(first row, column, last row), …], 0-based). calamine keeps a merged cell's value in its
-    first row only; the clerk sees it in every row (one organ's code merged over its projects).
+    """Cells merged down over several rows in an .xlsx (xls_merged_down: an .xls), by sheet name:
+    (the sheet's first used column, [(first row, column, last row), …], 0-based). calamine keeps a
+    merged cell's value in its first row only; the clerk sees it in every row (one organ's code
+    merged over its projects).
     Best effort: a workbook this cannot follow is read without it."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as book:
@@ -357,6 +370,82 @@ def _matches(book: zipfile.ZipFile, part: str, pattern: re.Pattern, chunk: int =
             tail = text[cut:]
     for match in pattern.finditer(tail):
         yield match.groups()
+
+
+# BIFF records of an .xls sheet: the cells calamine reads as values (BLANK and MULBLANK, formatting only,
+# are not cells to it: its frame starts at the first column holding a value), and the merges.
+# FORMULA, NUMBER, LABEL, BOOLERR, RK, LABELSST, MULRK: each starts u16 row, u16 column.
+_BIFF_VALUE_CELLS = frozenset({0x0006, 0x0203, 0x0204, 0x0205, 0x027E, 0x00FD, 0x00BD})
+_BIFF_BOF, _BIFF_EOF, _BIFF_BOUNDSHEET, _BIFF_CODEPAGE, _BIFF_MERGEDCELLS = 0x0809, 0x000A, 0x0085, 0x0042, 0x00E5
+
+
+def xls_merged_down(data: bytes) -> dict[str, tuple[int, list[tuple[int, int, int]]]]:
+    """Cells merged down over several rows in an .xls (OLE2, BIFF8 or BIFF5), by sheet name, as
+    merged_down gives them for an .xlsx: (the sheet's first column holding a value, [(first row,
+    column, last row), …], 0-based). Best effort: a workbook this cannot follow is read without it."""
+    try:
+        with olefile.OleFileIO(data) as ole:
+            stream = ole.openstream("Workbook" if ole.exists("Workbook") else "Book").read()
+        found = {}
+        for name, offset in _biff_sheets(stream).items():
+            first_column, ranges = _scan_biff_sheet(stream, offset)
+            if ranges:
+                found[name] = (first_column, ranges)
+        return found
+    except Exception:
+        return {}
+
+
+def _biff_sheets(stream: bytes) -> dict[str, int]:
+    """Sheet name -> offset of the sheet's BOF, from the BOUNDSHEET records of the workbook globals."""
+    sheets, biff8, codepage, at = {}, True, "cp1252", 0
+    while at + 4 <= len(stream):
+        kind, size = struct.unpack_from("<HH", stream, at)
+        body = stream[at + 4:at + 4 + size]
+        at += 4 + size
+        if kind == _BIFF_EOF:
+            break
+        if kind == _BIFF_BOF:
+            biff8 = struct.unpack_from("<H", body)[0] == 0x0600
+        elif kind == _BIFF_CODEPAGE and not biff8:    # BIFF5 names are in the workbook's code page
+            codepage = f"cp{struct.unpack_from('<H', body)[0]}"
+        elif kind == _BIFF_BOUNDSHEET:
+            offset, length = struct.unpack_from("<IB", body)[0], body[6]
+            if biff8:   # ShortXLUnicodeString: cch, flags (bit 0: 16-bit characters), characters
+                wide = body[7] & 1
+                name = body[8:8 + length * (2 if wide else 1)].decode("utf-16-le" if wide else "latin-1")
+            else:
+                name = body[7:7 + length].decode(codepage)
+            sheets[name.replace("\0", "")] = offset
+    return sheets
+
+
+def _scan_biff_sheet(stream: bytes, at: int) -> tuple[int, list[tuple[int, int, int]]]:
+    """(first column holding a value, vertical merges) of one sheet substream, from its BOF to its EOF
+    (an embedded chart's BOF…EOF inside it passed over). A merge across several columns counts for its
+    first column only, as in an .xlsx."""
+    first_column, ranges, unpack = 0xFFFF, set(), struct.unpack_from
+    end, depth = len(stream), 0
+    while at + 4 <= end:
+        kind, size = unpack("<HH", stream, at)
+        if kind in _BIFF_VALUE_CELLS:
+            column = unpack("<H", stream, at + 6)[0]
+            if column < first_column:
+                first_column = column
+        elif kind == _BIFF_MERGEDCELLS:
+            (count,) = unpack("<H", stream, at + 4)
+            for i in range(min(count, (size - 2) // 8)):
+                top, bottom, left, _right = unpack("<4H", stream, at + 6 + 8 * i)
+                if bottom > top:
+                    ranges.add((top, left, bottom))
+        elif kind == _BIFF_BOF:
+            depth += 1
+        elif kind == _BIFF_EOF:
+            depth -= 1
+            if depth <= 0:
+                break
+        at += 4 + size
+    return (first_column if first_column != 0xFFFF else 0), sorted(ranges)
 
 
 def _fill_down(frame: pl.DataFrame, first_column: int, ranges: list[tuple[int, int, int]]) -> pl.DataFrame:
