@@ -89,6 +89,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "common.none": ("无", "none"),
     "common.vs_prev": ("较{prev}", "vs {prev}"),
     "common.no_prev": ("上期无数据", "no previous data"),
+    "common.no_current": ("本期无数据（{prev}有）", "no data this period ({prev} had some)"),
+    "common.no_either": ("本期与上期均无数据", "no data this period or the previous one"),
     "common.pp": ("个百分点", " pp"),
     "common.days": ("{n} 天", "{n} days"),
     "common.partial": ("（本期未结束）", " (period not over)"),

@@ -100,6 +100,28 @@ def test_kpis_change_with_filters(client):
     assert tier_d["organs_supervised"] != everything["organs_supervised"]
 
 
+def test_a_rate_with_no_inspection_this_period_says_so_not_that_the_last_had_none(client, demo):
+    # a county and year with no inspection, whose year before had some (found in the demo's data)
+    from warehouse import db
+    con = db.connect(demo[0], read_only=True)
+    try:
+        rows = con.sql("SELECT o.region_code, year(i.inspected_on) AS y, count(*) AS n FROM inspections i "
+                       "JOIN organs o USING (organ_code) GROUP BY ALL").fetchall()
+    finally:
+        con.close()
+    counts = {(region, year): n for region, year, n in rows}
+    region, year = next((r, y + 1) for (r, y) in sorted(counts) if (r, y + 1) not in counts and y + 1 <= TODAY.year)
+    params = {"region": region, "period": str(year)}
+    values = kpi_values(client, params)
+    assert values["inspections"] == "0"
+    panel_ = section(client, "ov-kpis", "ov-params", params)
+    card = " ".join(texts(find_id(panel_, "kpi-pass_rate")))
+    assert f"本期无数据（{year - 1}年有）" in card and "上期无数据" not in card
+    card_en = " ".join(texts(find_id(section(client, "ov-kpis", "ov-params", {**params, "lang": "en"}),
+                                     "kpi-pass_rate")))
+    assert f"no data this period ({year - 1} had some)" in card_en
+
+
 def test_trend_breaks_down_one_level_below_the_selection(client):
     province = section(client, "ov-trend-region", "ov-params", {})
     city = section(client, "ov-trend-region", "ov-params", {"region": "330100"})

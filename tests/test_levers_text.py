@@ -13,6 +13,8 @@ V2 — never inspected, no qualification registered, evaluations 61 and 62 (mean
      five recent 一般 incidents: C by score just above 40; the mean to reach is fractional.
 V3 — nine recent 一般 incidents: the incident component is at its maximum (25), so a new 一般 …
      特别重大 incident adds 0.00 points (only the floor rule for 较大 and above moves it).
+V4 — a classified project without the qualification and a 较大 incident 2025-03-01: two floors hold
+     it at D, one until its cause is removed, the other until 2027-03-01 (24 months) whatever is done.
 """
 
 from __future__ import annotations
@@ -47,6 +49,9 @@ def world(tmp_path_factory):
     for i in range(9):
         day = (TODAY - dt.timedelta(days=10 + 7 * i)).isoformat()
         w.incident(f"SJ3{i}", o3, "一般", f"{day} 09:00", vendor=w.v3, status="已结案", closed=day)
+    o4, w.v4 = w.organ(4, "330108"), w.vendor(4)
+    w.project("P4", o4, w.v4, "2025-01-01", classified=True)
+    w.incident("SJ4", o4, "较大", "2025-03-01 09:00", vendor=w.v4, status="已结案", closed="2025-03-10")
     w.load(TODAY)
     w.con = w.connect()
     yield w
@@ -130,3 +135,15 @@ def test_nothing_is_dated_today_or_earlier_even_when_asked_later(world, days):
     today = TODAY + dt.timedelta(days=days)
     for vendor in (world.v1, world.v2, world.v3):
         assert_only_advice(levers(world, vendor, today), today)
+
+
+def test_a_floor_that_lifts_only_with_time_is_dated_beside_one_whose_cause_must_be_removed(world):
+    r = risk(world, world.v4)
+    assert r["tier"] == "D" and r["score_tier"] < "D"
+    lower = {x["lever"]: x for x in levers(world, world.v4).filter(pl.col("direction") == "lower").iter_rows(named=True)}
+    floor = lower["floor"]
+    assert "须先消除该情形" in floor["description_zh"]
+    assert "“24个月内发生较大及以上事件”一项到2027-03-01才不再适用" in floor["description_zh"]
+    assert "“Relatively serious or worse incident in the last 24 months” applies until 2027-03-01" in floor["description_en"]
+    # removing the classified project's cause alone leaves the incident's floor: not enough on its own
+    assert not lower["resolve_classified_without_secrecy"]["sufficient"]

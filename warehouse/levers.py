@@ -107,14 +107,18 @@ def _incident_points(incidents: list[tuple[dt.date, float]], day: dt.date, cfg: 
     return _capped(raw, cfg.max_points["incidents"])
 
 
-def _floor_lift(con, vendor_code: str, cfg: AnalyticsConfig) -> tuple[dt.date | None, bool]:
+def _floor_lift(con, vendor_code: str, cfg: AnalyticsConfig
+                ) -> tuple[dt.date | None, bool, list[tuple[str, str, dt.date]]]:
     """The date from which no floor rule holds (when they all hold through incidents in a window),
-    and whether every floor that holds lifts with time alone."""
+    whether every floor that holds lifts with time alone, and the floors that do: (reason, English
+    reason, the day it no longer holds), in rule order."""
     hits = con.sql("SELECT rule_id, evidence FROM mart_tier_rule_hits WHERE entity_kind = 'vendor' "
-                   "AND rule_set = 'vendor_floor' AND entity_code = $v", params={"v": vendor_code}).fetchall()
+                   "AND rule_set = 'vendor_floor' AND entity_code = $v ORDER BY rule_id",
+                   params={"v": vendor_code}).fetchall()
     rules = {r["id"]: r for r in cfg["vendor_risk"].get("floors", [])}
     lift: dt.date | None = None
     timed = True
+    ends: list[tuple[str, str, dt.date]] = []
     for rule_id, evidence in hits:
         conds = rules.get(rule_id, {}).get("when", [])
         incident = [c for c in conds if c["signal"] == "incident" and not c.get("negate")]
@@ -128,7 +132,9 @@ def _floor_lift(con, vendor_code: str, cfg: AnalyticsConfig) -> tuple[dt.date | 
             continue
         day = add_months(dates, int(incident[0]["months"]))
         lift = day if lift is None or day > lift else lift
-    return lift, timed
+        rule = rules[rule_id]
+        ends.append((rule["reason"], rule.get("reason_en") or rule["reason"], day))
+    return lift, timed, ends
 
 
 def next_tier(con, vendor_code: str, *, today: dt.date | None, config: AnalyticsConfig) -> pl.DataFrame:
@@ -171,7 +177,7 @@ def next_tier(con, vendor_code: str, *, today: dt.date | None, config: Analytics
         needed = -max(0.0, round(v.score - cuts[v.tier] + 0.01, 2)) if v.score_tier > target else 0.0
         d = "lower"
         if v.floor_tier and v.floor_tier > target:
-            lift, timed = _floor_lift(con, vendor_code, cfg)
+            lift, timed, ends = _floor_lift(con, vendor_code, cfg)
             timed = bool(lift and timed)
             held = f"Held at tier {v.floor_tier} by a floor rule: {v.floor_reason_en}"
             if timed and lift <= as_of:     # the window has ended since the last refresh
@@ -183,6 +189,11 @@ def next_tier(con, vendor_code: str, *, today: dt.date | None, config: Analytics
                     "；如无新情况，到期后不再适用" if timed else "；须先消除该情形")
                 text_en = held + ("; unless something new happens, it no longer applies when its window ends"
                                   if timed else "; its cause must be removed first")
+                # another floor lifts with time alone: removing the cause is not enough before its day
+                for reason, reason_en, day in ([] if timed else ends):
+                    if day > as_of:
+                        text += f"；“{reason}”一项到{day:%Y-%m-%d}才不再适用"
+                        text_en += f"; “{reason_en}” applies until {day:%Y-%m-%d}"
             if v.score_tier <= target:      # the score is not what holds the tier
                 text = (f"风险分{v.score:.2f}已在{target}级范围，" + text
                         + "；在此之前，分数再降也不会改变等级")

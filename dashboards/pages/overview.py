@@ -84,7 +84,10 @@ def _f(params):
 
 def _change_text(row: dict, lang: str) -> tuple[str, str]:
     prev_label = i18n.fmt_period(row["previous_period"], lang)
-    if row["previous_value"] is None or row["value"] is None:
+    if row["value"] is None:   # e.g. a pass rate with no inspection this period
+        key = "common.no_either" if row["previous_value"] is None else "common.no_current"
+        return i18n.t(key, lang, prev=prev_label), "neutral"
+    if row["previous_value"] is None:
         return i18n.t("common.no_prev", lang), "neutral"
     change = row["change"] or 0.0
     if row["kpi"] == "pass_rate":
