@@ -243,6 +243,20 @@ def test_audit_log_lists_sign_ins_and_user_changes_and_filters(admin, warehouse)
     assert {r["action"] for r in english} == {"User added"}
 
 
+def test_the_details_of_loads_and_exports_are_worded_not_raw_keys(admin, warehouse):
+    access.audit(warehouse, "load", user="admin", target="机关名录.csv",
+                 detail={"load_id": 7, "rows_read": 3, "rows_loaded": 1, "rows_rejected": 2, "rows_duplicate": 0,
+                         "source": "upload"})
+    access.audit(warehouse, "export", user="admin", target="计划.xlsx", detail={"kind": "plan_public", "plan_id": 2})
+    zh = {r["target"]: r["detail"] for r in audit_rows(audit(admin, actions=["load", "export"]))}
+    assert zh["机关名录.csv"] == "装载序号：7；读取行数：3；装载行数：1；拒收行数：2；重复行数：0；来源：网页上传"
+    assert zh["计划.xlsx"] == "类型：公示名单；计划编号：2"
+    en = {r["target"]: r["detail"] for r in audit_rows(audit(admin, actions=["load", "export"], lang="en"))}
+    assert en["机关名录.csv"] == ("Load #: 7; Rows read: 3; Rows loaded: 1; Rows rejected: 2; Duplicate rows: 0; "
+                                 "Source: web upload")
+    assert en["计划.xlsx"] == "Kind: public list; Plan #: 2"
+
+
 def test_audit_log_says_when_its_limit_is_hit_and_exports(admin, monkeypatch):
     from dashboards.pages import admin_audit
     for _ in range(3):

@@ -43,7 +43,15 @@ DETAIL_TEXT = {
     "year": ("年度", "Year"), "region": ("地区", "Region"), "scope": ("范围", "Scope"), "period": ("期间", "Period"),
     "seed": ("随机种子", "Seed"), "redraw": ("重抽", "Re-draw"), "mode": ("方式", "Mode"),
     "rebuild": ("全部重建", "Rebuild"), "request": ("请求", "Request"), "trigger": ("触发", "Trigger"),
+    "rows_duplicate": ("重复行数", "Duplicate rows"), "load_id": ("装载序号", "Load #"), "source": ("来源", "Source"),
+    "rows": ("行数", "Rows"), "filters": ("筛选条件", "Filters"), "items": ("内容", "Items"),
+    "report": ("报告", "Report"), "snapshot": ("快照", "Snapshot"), "plan_id": ("计划编号", "Plan #"),
 }
+# What was exported (the detail's kind) and where a load came from.
+KIND_TEXT = {"grid": ("页面表格", "page table"), "annual": ("年度统计", "annual report"),
+             "snapshot": ("审计快照", "audit snapshot"), "plan_plan": ("检查计划", "inspection plan"),
+             "plan_public": ("公示名单", "public list")}
+SOURCE_TEXT = {"upload": ("网页上传", "web upload")}
 REASON_TEXT = {"unknown_user": ("用户不存在", "unknown user"), "wrong_password": ("密码错误", "wrong password"),
                "locked": ("账户锁定中", "account locked"), "disabled": ("账户已停用", "account disabled"),
                "throttled": ("该地址失败次数过多", "too many failures from the address")}
@@ -60,7 +68,7 @@ def label(table: dict[str, tuple[str, str]], code, lang: str) -> str:
 
 
 # Detail values shown in words: the key's table of values.
-VALUE_TEXT = {"reason": REASON_TEXT, "role": ROLE_TEXT, "mode": MODE_TEXT}
+VALUE_TEXT = {"reason": REASON_TEXT, "role": ROLE_TEXT, "mode": MODE_TEXT, "kind": KIND_TEXT, "source": SOURCE_TEXT}
 
 
 def detail_text(detail: str | None, lang: str) -> str:
