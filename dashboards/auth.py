@@ -378,7 +378,7 @@ def _logout():
         except Exception:  # noqa: BLE001 — signing out must work even if the audit write fails
             log.exception("could not record the sign-out of %s", user.username)
     session.clear()
-    return redirect("/login?why=out")
+    return redirect("/login?why=out" + ("&lang=en" if request.form.get("lang") == "en" else ""))
 
 
 # -- wiring -------------------------------------------------------------------------------------------

@@ -263,6 +263,14 @@ def test_sign_out_ends_the_session_even_for_a_copied_cookie(env):
     assert {"logout"} <= set(audit_actions(env, "logout")["action"].to_list())
 
 
+def test_signing_out_of_an_english_page_leads_to_the_english_sign_in_page(env):
+    client = signed_in_client(env, "leader")
+    logout = client.post("/logout", data={"csrf": client.get_cookie("_csrf_token").value, "lang": "en"})
+    assert logout.status_code == 302 and logout.headers["Location"].endswith("/login?why=out&lang=en")
+    page = client.get(logout.headers["Location"]).get_data(as_text=True)
+    assert 'lang="en"' in page and "signed out" in page.lower()
+
+
 # -- request hardening ------------------------------------------------------------------------------
 
 def test_unsigned_requests_are_sent_to_sign_in(env):

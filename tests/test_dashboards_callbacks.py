@@ -520,6 +520,21 @@ def _vendor_with_certificates(client):
     raise AssertionError("no vendor of the demo has certificates")
 
 
+def test_a_certificate_says_how_long_it_has_left_or_since_when_it_has_expired(client, demo):
+    from warehouse import queries
+    con = queries.connect(demo[0], read_only=True)
+    try:
+        quals = con.sql("SELECT vendor_code, expires_on FROM qualifications").pl()
+    finally:
+        con.close()
+    expired = quals.filter(quals["expires_on"] < TODAY).row(0, named=True)
+    code, days = expired["vendor_code"], (TODAY - expired["expires_on"]).days
+    zh = texts(panel(client, "vp-quals", [("vp-params", "data", {"code": code})]))
+    assert f"已过期 {days} 天" in zh and not any(w.startswith("-") for w in zh)
+    en = texts(panel(client, "vp-quals", [("vp-params", "data", {"code": code, "lang": "en"})]))
+    assert f"expired {days} days ago" in en
+
+
 def test_english_profiles_show_the_contracts_values_in_english(client, demo):
     import re
     cjk = re.compile(r"[\u4e00-\u9fff（）]")

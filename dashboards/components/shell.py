@@ -81,6 +81,7 @@ def account_menu(lang: str):
                   html.Span(i18n.pick(lang, f"权限范围：{scope}", f"Scope: {scope}"), className="account-scope",
                             id="account-scope")], className="account-who"),
         dcc.Input(type="hidden", name="csrf", value=auth.csrf_token()),
+        dcc.Input(type="hidden", name="lang", value=i18n.norm_lang(lang)),   # the sign-in page after, in it
         html.Button(i18n.pick(lang, "退出", "Sign out"), type="submit", id="logout", className="logout-button"),
     ], action="/logout", method="post", className="account-menu")
 

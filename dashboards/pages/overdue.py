@@ -63,7 +63,7 @@ def _columns(view: str, lang: str) -> list[Col]:
             Col("next_due_on", p("应检日期", "Due"), "date", width=130),
             Col("status_text", p("状态", "Status"), width=96),
             Col("due_source_text", p("应检类型", "Kind"), width=110),
-            Col(i18n.reason_column("due_reason", lang), p("原因", "Reason"), "text", width=340),
+            Col(i18n.reason_column("due_reason", lang), p("原因", "Reason"), "long", min_width=340),
             Col("last_inspected_on", p("最近检查", "Last inspected"), "date", width=130),
             Col(i18n.reason_column("tier_reason", lang), p("等级依据", "Why this tier"), "text", width=300)]
 

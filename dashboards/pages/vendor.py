@@ -214,7 +214,11 @@ def qualifications_panel(params):
                 Col("issuer", p("发证机关", "Issuer")),
                 Col("expires_on", p("有效期至", "Expires"), "date", width=130),
                 Col("effective_status", p("状态", "Status"), width=90),
-                Col("days_to_expiry", p("距到期天数", "Days to expiry"), "int", width=110)]
+                Col("expiry_text", p("到期情况", "Expiry"), width=130)]
+        # "还有 30 天" or "已过期 185 天", not a count of −185 days to expiry
+        quals = quals.with_columns(expiry_text=pl.col("days_to_expiry").map_elements(
+            lambda d: p(f"还有 {d} 天", f"{d} days left") if d >= 0 else p(f"已过期 {-d} 天", f"expired {-d} days ago"),
+            return_dtype=pl.String))
         return dmc.Stack([figures.graph(fig, "vp-quals-graph"),
                           grid("vp-quals-list", cols, records(quals), lang, height=None,
                                export=p("资质证书", "Qualification certificates"), **_export(params, lang))], gap=6)

@@ -49,7 +49,8 @@ def columns(lang: str) -> list[Col]:
             Col("organs_served", p("服务机关", "Organs"), "int", width=96),
             Col("active_projects", p("在办项目", "Active projects"), "int", width=100),
             Col("incidents_counted", p("计分事件", "Incidents"), "int", width=96),
-            Col(i18n.reason_column("floor_reason", lang), p("底线规则", "Floor rule"), "text"),
+            # wrapped, not cut: a floor rule's reason is what a reader of this list looks for
+            Col(i18n.reason_column("floor_reason", lang), p("底线规则", "Floor rule"), "long", min_width=260),
             Col("tier_since", p("等级起始", "Tier since"), "date", width=130),
             Col("vendor_code", p("统一社会信用代码", "Credit code"), "text", width=190)]
 

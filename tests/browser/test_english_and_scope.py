@@ -35,6 +35,9 @@ def test_an_english_grid_shows_the_contracts_values_in_english(page, server):
         assert zh not in cells, zh
     assert any(en in cells for en in ("Random inspection", "Special inspection", "Unannounced inspection",
                                       "Re-inspection", "Acceptance inspection"))
+    # the tier badge reads as written ("B moderate"), not in Mantine's capitals
+    badge = page.inner_text("#op-tier")
+    assert badge[1:] != badge[1:].upper() and badge.split()[0] in "ABCD", badge
 
 
 def _masked_vendor(server) -> tuple[str, set[str]]:
