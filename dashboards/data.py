@@ -145,6 +145,13 @@ def in_scope(frame: pl.DataFrame, column: str = "region_code") -> pl.DataFrame:
     return frame if not prefix else frame.filter(pl.col(column).fill_null("").str.starts_with(prefix))
 
 
+def region_outside_scope(region: str | None) -> bool:
+    """Whether a region asked for by the filters lies wholly outside the user's scope (the queries then
+    answer nothing: a region outside the scope never widens it)."""
+    prefix = scope_prefix() if region and user_or_none() is not None else ""
+    return bool(prefix) and not (region_prefix(region).startswith(prefix) or prefix.startswith(region_prefix(region)))
+
+
 def covers_jurisdiction() -> bool:
     """Whether the user's scope takes in the whole jurisdiction (needed for jurisdiction-wide acts:
     drawing the inspection plan, its workbooks)."""

@@ -93,6 +93,19 @@ def test_callbacks_posted_by_hand_with_another_city_return_nothing_of_it(city, e
     assert codes_in(overdue_rows(city, {"status": "all"}))          # the city's own rows are there
 
 
+def test_a_region_outside_the_scope_is_said_to_be_so_not_shown_as_zeros(city, admin):
+    status, body = route(city, "/", "?region=330300")
+    assert status == 200
+    alert = find_id(body["response"], "scope-outside")
+    assert alert is not None and "所选地区（温州市）不在您的权限范围（杭州市）内" in " ".join(texts(alert))
+    status, body = route(city, "/overdue", "?region=330300&lang=en")
+    assert "The region chosen (温州市) is outside your scope (杭州市)" in " ".join(
+        texts(find_id(body["response"], "scope-outside")))
+    # inside the scope, or wider than it (narrowed to it), or for an account that sees everything: no alert
+    for client, search in ((city, "?region=330106"), (city, "?region=330000"), (admin, "?region=330300")):
+        assert find_id(route(client, "/", search)[1]["response"], "scope-outside") is None, search
+
+
 def test_profiles_outside_the_city_are_not_found(city, admin, env):
     regions = organ_regions(env)
     outside = next(c for c, r in regions.items() if not r.startswith(HANGZHOU))

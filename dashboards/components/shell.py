@@ -248,6 +248,15 @@ def frame(active: str, params: dict, path: str, content, *, title: str, caveats:
     if show_filters or extra_filters:
         body.append(filter_bar(params, show_filters, extra_filters, path=path))
     body.append(as_of_banner(params, caveats))
+    region = params.get("region")
+    if region and data.region_outside_scope(region):
+        scope = data.jurisdiction_name(data.user().region_scope)
+        body.append(dmc.Alert(i18n.pick(
+            lang, f"所选地区（{data.jurisdiction_name(region) or region}）不在您的权限范围（{scope}）内，本页不显示任何数据；"
+                  "请清除地区筛选或选择范围内的地区。",
+            f"The region chosen ({data.jurisdiction_name(region) or region}) is outside your scope ({scope}): this "
+            "page shows no data. Clear the region filter or choose one within your scope."),
+            color="yellow", id="scope-outside"))
     body.append(html.Div(content, className="page-body"))
     _set_tab_title(f"{title} · {i18n.t('app.title', lang)}")
     return html.Div([header(active, params, path), html.Main(body, className="app-main", lang=
