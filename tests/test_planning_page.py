@@ -29,10 +29,10 @@ def client(warehouse_path, monkeypatch):
     return signed_in_client(warehouse_path, "admin")
 
 
-def draw(client, *, seed=7, reason=None, redraw=False, params=None) -> dict:
+def draw(client, *, seed=7, reason=None, redraw=False, params=None, period="2026-Q1") -> dict:
     return post_callback(client, "pl-draw-result.children",
                 inputs=[{"id": "pl-draw", "property": "n_clicks", "value": 1}],
-                state=[{"id": "pl-period", "property": "value", "value": "2026-Q1"},
+                state=[{"id": "pl-period", "property": "value", "value": period},
                        {"id": "pl-seed", "property": "value", "value": seed},
                        {"id": "pl-reason", "property": "value", "value": reason},
                        {"id": "pl-redraw", "property": "checked", "value": redraw},
@@ -87,7 +87,7 @@ def test_the_planning_page_draws_shows_and_downloads(client):
     again = draw(client, seed=99)
     assert "未重新抽取" in " ".join(texts(again["pl-draw-result"]["children"])) and again["pl-plan"]["value"] == "1"
     refused = draw(client, redraw=True)
-    assert "须说明原因" in " ".join(texts(refused["pl-draw-result"]["children"]))
+    assert "须填写原因" in " ".join(texts(refused["pl-draw-result"]["children"]))
     assert "pl-plan" not in refused  # nothing re-drawn, the chosen plan stays
 
     assert downloads_enabled(client, drawn["pl-plan"]["value"]) == (False, False, "")
@@ -128,3 +128,124 @@ def test_the_planning_page_draws_shows_and_downloads(client):
     assert redo["pl-plan"]["value"] == "2" and "Plan #2 drawn" in " ".join(texts(redo["pl-draw-result"]))
     labels = [o["label"] for o in redo["pl-plan"]["data"]]
     assert labels[0].startswith("#2") and "superseded by #2" in labels[1]
+
+
+# -- the review's defects (each test after the one above: plan 1, 2026-Q1, drawn first with seed 7) ---
+
+def test_the_page_refuses_in_its_language_without_naming_cli_options(client):
+    refused = " ".join(texts(draw(client, redraw=True)["pl-draw-result"]["children"]))
+    assert "重新抽取须填写原因，原因将与新计划一并记录" in refused and "--" not in refused
+    refused = " ".join(texts(draw(client, redraw=True, params={"lang": "en"})["pl-draw-result"]["children"]))
+    assert "A redraw needs a reason; it is recorded with the new plan" in refused
+    assert not any("\u4e00" <= ch <= "\u9fff" for ch in refused), refused
+    # a re-draw of a period without a plan: the page's words, not the CLI's
+    nothing = " ".join(texts(draw(client, redraw=True, reason="试", period="2026-Q2")["pl-draw-result"]))
+    assert "2026-Q2尚无检查计划" in nothing and "取消勾选“重新抽取”" in nothing and "--" not in nothing
+    nothing = " ".join(texts(draw(client, redraw=True, reason="x", period="2026-Q2", params={"lang": "en"})
+                             ["pl-draw-result"]))
+    assert "2026-Q2 has no plan yet" in nothing and "untick Re-draw" in nothing
+    # asked again without Re-draw: the plan in force is shown, and the page says how to re-draw on the page
+    again = " ".join(texts(draw(client)["pl-draw-result"]))
+    assert "未重新抽取" in again and "勾选“重新抽取”并填写原因" in again and "--" not in again
+
+
+def test_the_first_draws_reason_is_shown_in_the_pages_language(client):
+    draw(client)     # plan 1, the period's first draw, exists (drawn now, or already)
+    english = " ".join(texts(show(client, "1", {"lang": "en"})["pl-summary"]))
+    assert "First draw" in english and "首次抽取" not in english
+    assert "首次抽取" in " ".join(texts(show(client, "1")["pl-summary"]))
+
+
+def test_the_execution_cards_add_up_to_the_plan(client):
+    draw(client)
+    for lang, pending in (("zh", "待检查"), ("en", "Pending")):
+        shown = show(client, "1", {"lang": lang})["pl-achieved"]
+        value = lambda card: int(texts(find_id(shown, f"pl-kpi-{card}-value"))[0].replace(",", ""))  # noqa: E731
+        parts = [value(c) for c in ("achieved", "pending", "behind", "missed")]
+        assert value("planned") > 0 and sum(parts) == value("planned")
+        assert parts[1] == value("planned")            # drawn before the quarter: every visit is pending
+        assert pending in texts(find_id(shown, "pl-kpi-pending"))
+    # the cards name the statuses as the visits table does
+    grid = find_id(show(client, "1", {"lang": "en"})["pl-visits"],
+                   {"type": "grid-export-grid", "grid": "pl-visit-grid"})["props"]
+    assert {r["achieved_text"] for r in grid["rowData"]} == {"Pending"}
+
+
+def test_the_suggested_dates_have_room_for_a_full_date(client):
+    draw(client)
+    for lang in ("zh", "en"):
+        grid = find_id(show(client, "1", {"lang": lang})["pl-visits"],
+                       {"type": "grid-export-grid", "grid": "pl-visit-grid"})["props"]
+        widths = {c["field"]: c.get("width") for c in grid["columnDefs"]}
+        assert widths["window_start"] >= 140 and widths["window_end"] >= 140   # 2026年11月27日 at 13 px
+
+
+def test_every_panel_says_when_no_plan_is_drawn(client):
+    for lang, wanted in (("zh", "尚未抽取本期检查计划。"), ("en", "No plan drawn for this period yet.")):
+        shown = show(client, None, {"lang": lang})
+        for panel in ("pl-calendar", "pl-visits", "pl-unstaffed", "pl-achieved"):
+            assert wanted in texts(shown[panel]["children"]), panel
+            assert shown[panel]["children"]["props"]["className"] == "empty-state", panel
+
+
+@pytest.mark.parametrize("username, zh, en", [
+    ("leader", "只有检查员和数据管理员可以抽取检查计划", "Only inspectors and data administrators draw the inspection plan"),
+    ("inspector-hz", "须由权限范围覆盖全辖区的账户抽取", "by an account whose scope covers all of it"),
+])
+def test_who_may_not_draw_is_told_why(warehouse_path, monkeypatch, username, zh, en):
+    monkeypatch.setenv("OVERSIGHT_WAREHOUSE", str(warehouse_path))
+    monkeypatch.setenv("OVERSIGHT_TODAY", T0.isoformat())
+    other = signed_in_client(warehouse_path, username)
+    _status, routed = route(other, "/planning")
+    said = " ".join(texts(find_id(routed, "pl-no-draw")))
+    assert zh in said and find_id(routed, "pl-draw") is None
+    assert ("覆盖全辖区" in said) == (username != "leader")     # a leader's scope is the whole province
+    _status, routed = route(other, "/planning", "?lang=en")
+    assert en in " ".join(texts(find_id(routed, "pl-no-draw")))
+
+
+def unstaffed_rows(n: int, reason_zh: str, reason_en: str, first: int = 1) -> list[dict]:
+    return [{"visit_no": k, "organ_code": organ_code(k), "organ_name": f"测试机关{k}", "reason_code": "TOO_FEW_INSPECTORS",
+             "reason_zh": reason_zh, "reason_en": reason_en, "needed": 2, "active": 1, "recused_registry": 0,
+             "recused_last": 0, "at_capacity": 0, "available": 1} for k in range(first, first + n)]
+
+
+def test_unstaffed_visits_sharing_a_reason_share_a_card():
+    import polars as pl
+
+    from dashboards.pages import planning as page
+    rows = pl.DataFrame(unstaffed_rows(63, "检查人员名录中在岗人员仅1名，须至少2名", "Only 1 active inspector")
+                        + unstaffed_rows(1, "另一原因", "Another reason", first=64))
+    for lang, title, more in (("zh", "63项检查未能派员", "等63家"), ("en", "63 visits without a team", "and 53 more")):
+        panel = json.loads(json.dumps(page.unstaffed_panel(rows, lang).to_plotly_json(), default=lambda o: o.to_plotly_json()))
+        cards = panel["props"]["children"]
+        assert len(cards) == 2
+        words = texts(cards[0])
+        assert title in words and any(w.endswith(more) and "10. 测试机关10" in w and "11. " not in w for w in words)
+        assert "64. 测试机关64" in texts(cards[1])
+
+
+def test_a_plan_with_many_unstaffed_visits_groups_them(tmp_path, monkeypatch):
+    """Twelve organs, all drawn, and one active inspector: every visit lacks a team for one reason."""
+    from etl.planning import config as planning_config
+    from etl.planning import service
+    from tests.factories import ORGAN_HEADERS, organ_row, write_csv
+    from tests.planning_registry import INSPECTOR_HEADERS, load_files
+    files = tmp_path / "files"
+    files.mkdir()
+    write_csv(files / "organs.csv", ORGAN_HEADERS, [organ_row(n) for n in range(1, 13)])
+    write_csv(files / "inspectors.csv", INSPECTOR_HEADERS, [["浙A-330100-001", "甲", "330100", "整理", "", "是"]])
+    wh = tmp_path / "wh" / "oversight.duckdb"
+    load_files(wh, T0, files)
+    everyone = planning_config.default().with_overrides(sampling={
+        "ratio": {t: 1.0 for t in "ABCD"}, "bands": {t: [0.0, 1.0] for t in "ABCD"}})
+    outcome = service.make_plan(wh, "2026-Q1", today=T0, seed=1, config=everyone)
+    assert outcome.plan["unstaffed"] == outcome.plan["visits"] == 12
+    monkeypatch.setenv("OVERSIGHT_WAREHOUSE", str(wh))
+    monkeypatch.setenv("OVERSIGHT_TODAY", T0.isoformat())
+    client = signed_in_client(wh, "admin")
+    for lang, title, more in (("zh", "12项检查未能派员", "等12家"), ("en", "12 visits without a team", "and 2 more")):
+        panel = show(client, str(outcome.plan["plan_id"]), {"lang": lang})["pl-unstaffed"]["children"]
+        cards = panel["props"]["children"]
+        assert len(cards) == 1 and title in texts(cards[0])
+        assert any(w.endswith(more) for w in texts(cards[0]))

@@ -76,8 +76,17 @@ def test_a_plan_is_drawn_recorded_and_never_silently_redrawn(province: Path):
     # asked again, with another seed: the plan in force is shown, not re-drawn
     again = service.make_plan(province, "2026年第一季度", today=T0, seed=99, config=ONLY_FORCED)
     assert not again.created and again.plan["plan_id"] == 1 and "未重新抽取" in again.message
-    with pytest.raises(PlanError, match="须说明原因"):
+    with pytest.raises(PlanError, match="须说明原因（--reason）") as refused:
         service.make_plan(province, "2026-Q1", today=T0, seed=7, redraw=True, config=ONLY_FORCED)
+    # the CLI's message names --reason; a page gets it without the option, in its language
+    assert refused.value.text("zh") == "重新抽取须填写原因，原因将与新计划一并记录"
+    assert refused.value.text("en") == "A redraw needs a reason; it is recorded with the new plan"
+    with pytest.raises(PlanError, match="去掉 --redraw") as refused:
+        service.make_plan(province, "2026-Q2", today=T0, redraw=True, reason="试", config=ONLY_FORCED)
+    assert "--" not in refused.value.text("zh") and refused.value.text("en").startswith("2026-Q2 has no plan yet")
+    with pytest.raises(PlanError) as refused:
+        service.resolve_period("2026-Q5")
+    assert "不是有效的计划期间" in refused.value.text("zh") and "is not a plan period" in refused.value.text("en")
     with pytest.raises(PlanError, match="尚无检查计划"):
         service.make_plan(province, "2026-Q2", today=T0, redraw=True, reason="x", config=ONLY_FORCED)
 
@@ -283,7 +292,7 @@ def test_the_oversight_plan_commands(province: Path, tmp_path: Path):
     done = runner.invoke(main, ["plan", "--period", "2026-Q1"], env=env)
     assert done.exit_code == 0 and "未重新抽取" in done.output
     done = runner.invoke(main, ["plan", "--period", "2026-Q1", "--redraw"], env=env)
-    assert done.exit_code == 2 and "须说明原因" in done.output
+    assert done.exit_code == 2 and "须说明原因" in done.output and "--reason" in done.output
     done = runner.invoke(main, ["plan", "--period", "2026-Q1", "--seed", "8", "--redraw", "--reason", "名录更新",
                                 "--out", str(tmp_path / "out")], env=env)
     assert done.exit_code == 0, done.output

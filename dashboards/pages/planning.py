@@ -26,7 +26,7 @@ from dashboards.components.kpi import kpi_card
 from dashboards.components.shell import frame, loading, page_title, section
 from etl.planning import service, workbooks
 from etl.planning.draw import PlanError, unstaffed_reason_en
-from schemas.roles import Permission
+from schemas.roles import GRANTS, ROLE_EN, ROLE_ZH, Permission, Role
 from warehouse import planning, queries
 
 dash.register_page(__name__, path="/planning", name="检查计划", name_en="Inspection plan",
@@ -101,6 +101,21 @@ def default_plan(plans: pl.DataFrame, period: str | None) -> str | None:
     return str(chosen["plan_id"].max())
 
 
+def no_draw_text(lang: str) -> str:
+    """Why the signed-in user sees no draw controls: the role may not draw (a leader), or the scope
+    does not take in the whole jurisdiction (an inspector of one city). data.require says the same
+    when the draw is attempted."""
+    p = lambda zh, en: i18n.pick(lang, zh, en)  # noqa: E731
+    roles = [r for r in Role if Permission.PLAN in GRANTS[r]]
+    if not data.can(Permission.PLAN):
+        return p(f"只有{'和'.join(ROLE_ZH[r] for r in roles)}可以抽取检查计划。下方列出您权限范围内的检查任务。",
+                 f"Only {' and '.join(ROLE_EN[r].lower() + 's' for r in roles)} draw the inspection plan. "
+                 "Below are the visits in your scope.")
+    return p("检查计划按全辖区抽取，须由权限范围覆盖全辖区的账户抽取；您的权限范围只是其中一部分。下方只列出您权限范围内的检查任务。",
+             "The plan is drawn for the whole jurisdiction, by an account whose scope covers all of it; yours covers "
+             "part of it. Below are the visits in your scope.")
+
+
 def layout(**kwargs):
     params = state.clean(kwargs)
     lang = state.lang_of(params)
@@ -113,10 +128,7 @@ def layout(**kwargs):
     except data.NoWarehouse:
         plans = pl.DataFrame(schema=planning.PLAN_COLUMNS)
     may_draw = data.can(Permission.PLAN) and data.covers_jurisdiction()
-    draw_controls = dmc.Alert(p("检查计划按全辖区抽取：须由权限范围覆盖全辖区的检查员或数据管理员抽取。下方只列出您权限范围内的检查任务。",
-                                "The plan is drawn for the whole jurisdiction, by an inspector or administrator whose "
-                                "scope covers it. Below are the visits in your scope."),
-                              color="gray", id="pl-no-draw") if not may_draw else None
+    draw_controls = dmc.Alert(no_draw_text(lang), color="gray", id="pl-no-draw") if not may_draw else None
     draw_controls = draw_controls or dmc.Stack([
         dmc.Group([
             dmc.Select(id="pl-period", label=p("计划期间", "Period"), data=choices, value=period, w=170, size="xs",
@@ -182,7 +194,7 @@ def draw_plan(n_clicks, period, seed, reason, redraw, params):
         outcome = service.make_plan(data.warehouse_path(), period, today=data.today(), seed=seed_value,
                                     redraw=bool(redraw), reason=reason, created_by=data.user().username)
     except PlanError as exc:
-        return dmc.Alert(str(exc), color="red", id="pl-draw-error"), dash.no_update, dash.no_update
+        return dmc.Alert(exc.text(lang), color="red", id="pl-draw-error"), dash.no_update, dash.no_update
     plan = outcome.plan
     if outcome.created:
         data.audit("plan_draw", target=str(plan["plan_id"]),
@@ -192,8 +204,10 @@ def draw_plan(n_clicks, period, seed, reason, redraw, params):
                 f"{plan['unstaffed']} without a team." if outcome.created else
                 f"{period} already has plan #{plan['plan_id']} (seed {plan['seed']}); it was not re-drawn. "
                 "Tick Re-draw and give a reason to draw again.")
-    else:
-        text = outcome.message
+    else:   # the service's message names the CLI's options (--redraw --reason): the page says it its way
+        text = (outcome.message if outcome.created else
+                f"{period}已有检查计划（第{plan['plan_id']}号，种子{plan['seed']}），未重新抽取；"
+                "如需重抽，请勾选“重新抽取”并填写原因")
     message = dmc.Alert(text, color="green" if outcome.created else "blue", id="pl-draw-message")
     return message, plan_options(_plans(), lang), str(plan["plan_id"])
 
@@ -205,6 +219,14 @@ def _plan_id(value) -> int | None:
         return int(value) if value not in (None, "") else None
     except (TypeError, ValueError):
         return None
+
+
+def reason_text(reason: str | None, lang: str) -> str:
+    """A plan's recorded reason: the first draw's (stored in Chinese, service.FIRST_REASON) in the
+    page's language; a reason typed by a user as typed."""
+    if reason == service.FIRST_REASON:
+        return i18n.pick(lang, service.FIRST_REASON, service.FIRST_REASON_EN)
+    return reason or "—"
 
 
 def summary_panel(plan: dict, visits: pl.DataFrame, lang: str):
@@ -229,7 +251,7 @@ def summary_panel(plan: dict, visits: pl.DataFrame, lang: str):
         (p("随机种子", "Seed"), str(plan["seed"])),
         (p("抽取日期", "Drawn for"), i18n.fmt_date(plan["planned_on"], lang)),
         (p("状态", "Status"), status),
-        (p("原因", "Reason"), plan["reason"] + (p(f"（取代第{plan['supersedes_plan_id']}号）",
+        (p("原因", "Reason"), reason_text(plan["reason"], lang) + (p(f"（取代第{plan['supersedes_plan_id']}号）",
                                                   f" (replaces #{plan['supersedes_plan_id']})")
                                                 if plan["supersedes_plan_id"] else "")),
         (p("抽取人", "Drawn by"), plan["created_by"] or "—"),
@@ -279,6 +301,10 @@ def calendar_figure(visits: pl.DataFrame, plan: dict, lang: str, today: dt.date)
     return fig
 
 
+# Room for a full date in a 13 px grid cell with its padding: 2026年11月27日 (zh), 27 Nov 2026 (en).
+DATE_WIDTH = 140
+
+
 def visit_columns(lang: str) -> list[Col]:
     p = lambda zh, en: i18n.pick(lang, zh, en)  # noqa: E731
     return [Col("visit_no", p("序号", "No."), "int", width=70, pinned=True),
@@ -287,8 +313,8 @@ def visit_columns(lang: str) -> list[Col]:
             Col("tier", p("等级", "Tier"), "tier", width=96),
             Col("selection_text", p("抽取方式", "Drawn as"), width=110),
             Col(i18n.reason_column("reasons_zh", lang), p("抽取原因", "Why"), "long", width=380),
-            Col("window_start", p("建议开始", "From"), "date", width=120),
-            Col("window_end", p("建议截止", "To"), "date", width=120),
+            Col("window_start", p("建议开始", "From"), "date", width=DATE_WIDTH),
+            Col("window_end", p("建议截止", "To"), "date", width=DATE_WIDTH),
             Col("inspectors", p("检查人员", "Inspectors"), width=150),
             Col("staffing_text", p("派员", "Team"), width=90),
             Col("achieved_text", p("执行", "Done"), width=90)]
@@ -317,14 +343,37 @@ def visits_display(visits: pl.DataFrame, achieved: pl.DataFrame, params: dict) -
     ).sort("visit_no")
 
 
+UNSTAFFED_NAMES = 10    # organs named on a card of visits sharing one reason; the rest are counted
+
+
+def organ_list(names: list[str], lang: str) -> str:
+    """The first UNSTAFFED_NAMES organs and how many there are: "1. 甲、2. 乙……等63家" / "… and 53 more"."""
+    shown = names[:UNSTAFFED_NAMES]
+    if i18n.norm_lang(lang) == "en":
+        more = len(names) - len(shown)
+        return ", ".join(shown) + (f" and {more} more" if more else "")
+    return "、".join(shown) + (f"等{len(names)}家" if len(names) > len(shown) else "")
+
+
 def unstaffed_panel(rows: pl.DataFrame, lang: str):
+    """One card per reason: the visits left without a team for the same stated reason share a card
+    that counts them and names their organs (a plan can leave dozens unstaffed for one reason)."""
     if not rows.height:
         return empty_state(lang, i18n.pick(lang, "全部检查均已派员。", "Every visit has its team."))
+    en = i18n.norm_lang(lang) == "en"
+    groups: dict[str, list[str]] = {}
+    for r in rows.sort("visit_no").iter_rows(named=True):
+        body = unstaffed_reason_en(r) if en else r["reason_zh"]
+        groups.setdefault(body, []).append(f"{r['visit_no']}. {r['organ_name'] or r['organ_code']}")
     items = []
-    for r in rows.iter_rows(named=True):
-        title = f"{r['visit_no']}. {r['organ_name'] or r['organ_code']}"
-        body = r["reason_zh"] if i18n.norm_lang(lang) != "en" else unstaffed_reason_en(r)
-        items.append(dmc.Alert(body, title=title, color="orange", variant="light"))
+    for body, organs in groups.items():
+        if len(organs) == 1:
+            items.append(dmc.Alert(body, title=organs[0], color="orange", variant="light"))
+            continue
+        title = i18n.pick(lang, f"{len(organs)}项检查未能派员", f"{len(organs)} visits without a team")
+        items.append(dmc.Alert(dmc.Stack([dmc.Text(body, size="sm"), dmc.Text(organ_list(organs, lang), size="xs",
+                                                                              c="dimmed")], gap=4),
+                               title=title, color="orange", variant="light"))
     return dmc.Stack(items, gap="xs", id="pl-unstaffed-list")
 
 
@@ -334,13 +383,19 @@ def achieved_panel(plan_id: int, lang: str, today: dt.date):
     total = data.q_fn(planning.plan_coverage, plan_id, today, region_prefix=prefix).row(0, named=True)
     by_tier = data.q_fn(planning.plan_coverage, plan_id, today, by="tier", region_prefix=prefix)
     rows = data.in_scope(data.q_fn(planning.plan_vs_achieved, plan_id, today))
-    cards = [kpi_card(p("计划", "Planned"), i18n.fmt_int(total["planned"], lang), None),
-             kpi_card(p("已检查", "Achieved"), i18n.fmt_int(total["achieved"], lang),
-                      p(f"其中建议时间内 {total['achieved_in_window']}", f"{total['achieved_in_window']} in window")),
-             kpi_card(p("未检查", "Missed"), i18n.fmt_int(total["missed"], lang), None,
-                      tone="bad" if total["missed"] else "neutral"),
-             kpi_card(p("滞后", "Behind"), i18n.fmt_int(total["behind"], lang), None),
-             kpi_card(p("计划外检查", "Unplanned"), i18n.fmt_int(total["unplanned"], lang), None),
+    name = lambda status: i18n.pick(lang, *ACHIEVED_TEXT[status])  # noqa: E731 — as the visits table names them
+    # planned = achieved + pending + behind + missed: every planned visit is in one card
+    cards = [kpi_card(p("计划", "Planned"), i18n.fmt_int(total["planned"], lang), None, card_id="pl-kpi-planned"),
+             kpi_card(name("achieved"), i18n.fmt_int(total["achieved"], lang),
+                      p(f"其中建议时间内 {total['achieved_in_window']}", f"{total['achieved_in_window']} in window"),
+                      card_id="pl-kpi-achieved"),
+             kpi_card(name("pending"), i18n.fmt_int(total["pending"], lang), p("尚未到期", "not yet due"),
+                      card_id="pl-kpi-pending"),
+             kpi_card(name("behind"), i18n.fmt_int(total["behind"], lang), None, card_id="pl-kpi-behind"),
+             kpi_card(name("missed"), i18n.fmt_int(total["missed"], lang), None,
+                      tone="bad" if total["missed"] else "neutral", card_id="pl-kpi-missed"),
+             kpi_card(p("计划外检查", "Unplanned"), i18n.fmt_int(total["unplanned"], lang), None,
+                      card_id="pl-kpi-unplanned"),
              kpi_card(p("完成率", "Coverage"), i18n.fmt_pct(total["coverage_rate"]), None, card_id="pl-coverage")]
     tier_cols = [Col("tier", p("等级", "Tier"), "tier", width=100), Col("planned", p("计划", "Planned"), "int"),
                  Col("achieved", p("已检查", "Achieved"), "int"), Col("missed", p("未检查", "Missed"), "int"),
@@ -352,7 +407,7 @@ def achieved_panel(plan_id: int, lang: str, today: dt.date):
                       Col("inspected_on", p("检查日期", "Date"), "date", width=130),
                       Col("organ_name", p("机关", "Organ"), width=260), Col("region_name", p("地区", "Region"), width=110),
                       Col("tier", p("等级", "Tier"), "tier", width=96), Col("grade", p("结论", "Grade"), "grade", width=90)]
-    parts = [dmc.SimpleGrid(cards, cols={"base": 2, "sm": 3, "lg": 6}, spacing="sm"),
+    parts = [dmc.SimpleGrid(cards, cols={"base": 2, "sm": 4, "lg": 7}, spacing="sm"),
              grid("pl-achieved-tiers", tier_cols, records(by_tier), lang, height=None,
                   export=p("计划执行情况", "Plan against achieved"), **_export(plan_id, lang))]
     if unplanned.height:
@@ -360,6 +415,9 @@ def achieved_panel(plan_id: int, lang: str, today: dt.date):
                   grid("pl-unplanned", unplanned_cols, records(unplanned), lang, height=300,
                        export=p("计划外检查", "Unplanned inspections"), **_export(plan_id, lang))]
     return dmc.Stack(parts, gap="sm")
+
+
+NO_PLAN = ("尚未抽取本期检查计划。", "No plan drawn for this period yet.")
 
 
 @callback(Output("pl-summary", "children"), Output("pl-calendar", "children"), Output("pl-visits", "children"),
@@ -372,10 +430,10 @@ def show_plan(value, params):
         empty = no_warehouse(lang)
         return empty, None, None, None, None
     plan_id = _plan_id(value)
-    if plan_id is None:
+    if plan_id is None:     # nothing drawn yet: every panel says so, none is a blank box
         msg = empty_state(lang, i18n.pick(lang, "尚无检查计划。选择期间后点击“抽取”。",
                                           "No plan yet. Choose a period and press Draw."))
-        return msg, None, None, None, None
+        return (msg, *(empty_state(lang, i18n.pick(lang, *NO_PLAN)) for _ in range(4)))
     plan = data.q_fn(planning.plan, plan_id)
     if plan is None:
         return empty_state(lang), None, None, None, None

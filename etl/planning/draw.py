@@ -194,7 +194,20 @@ class Period:
 
 
 class PlanError(ValueError):
-    """The plan cannot be drawn as asked (the message is in Chinese, for the user)."""
+    """The plan cannot be drawn as asked. The message (str) is in Chinese, for the CLI user, and may
+    name its options (--reason); `page` is the same in Chinese without them, for the 检查计划 page,
+    and `en` in English: `text(lang)` picks for a page."""
+
+    def __init__(self, message: str, *, en: str | None = None, page: str | None = None):
+        super().__init__(message)
+        self.en = en
+        self.page = page
+
+    def text(self, lang: str | None) -> str:
+        """The message for a page in `lang` ("zh" or "en"): no CLI options; Chinese when there is no English."""
+        if lang == "en" and self.en:
+            return self.en
+        return self.page or str(self)
 
 
 def lottery(seed: int, *parts: str) -> float:
@@ -341,9 +354,10 @@ class PlanResult:
 def draw(inputs: PlanInputs, period: Period, today: dt.date, seed: int, config: PlanningConfig) -> PlanResult:
     """The plan for `period`, drawn on `today` with `seed` (see the module docstring)."""
     if today > period.end:
-        raise PlanError(f"计划期间{period.label}已于{_d(period.end)}结束，不能再抽取检查计划")
+        raise PlanError(f"计划期间{period.label}已于{_d(period.end)}结束，不能再抽取检查计划",
+                        en=f"The period {period.label} ended on {_d(period.end)}; a plan can no longer be drawn for it")
     if seed < 0 or seed >= 2 ** 63:
-        raise PlanError("随机种子须为0至2^63-1之间的整数")
+        raise PlanError("随机种子须为0至2^63-1之间的整数", en="The seed must be a whole number from 0 to 2^63-1")
     cfg = config
     start = max(period.start, today)  # the plan's first day
     organs = {o["organ_code"]: o for o in inputs.organs.iter_rows(named=True)}

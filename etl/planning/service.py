@@ -22,6 +22,7 @@ from etl.planning.draw import ALGORITHM, Period, PlanError, PlanInputs, PlanResu
 from warehouse import db, planning, queries
 
 FIRST_REASON = "首次抽取"
+FIRST_REASON_EN = "First draw"      # how an English page shows the recorded FIRST_REASON (plans stay in Chinese)
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,8 @@ def resolve_period(text: str) -> Period:
     try:
         start, end, _kind = queries.parse_period(text)
     except ValueError:
-        raise PlanError(f"“{text}”不是有效的计划期间，应如 2026-Q1、2026 或 2026-07") from None
+        raise PlanError(f"“{text}”不是有效的计划期间，应如 2026-Q1、2026 或 2026-07",
+                        en=f"“{text}” is not a plan period; write it as 2026-Q1, 2026 or 2026-07") from None
     return Period(queries.period_label(start, end), start, end)
 
 
@@ -80,13 +82,17 @@ def make_plan(warehouse: str | Path, period: str, *, today: dt.date, seed: int |
     cfg = config or planning_config.default()
     path = db.location(warehouse)
     if not db.exists(path):
-        raise PlanError(f"仓库文件不存在：{path}；请先用 oversight load 装载数据")
+        raise PlanError(f"仓库文件不存在：{path}；请先用 oversight load 装载数据",
+                        page="仓库中尚无数据，请先装载报送数据", en="There is no data yet; load the submissions first")
     p = resolve_period(period)
     if today > p.end:
-        raise PlanError(f"计划期间{p.label}已于{p.end.isoformat()}结束，不能再抽取检查计划")
+        raise PlanError(f"计划期间{p.label}已于{p.end.isoformat()}结束，不能再抽取检查计划",
+                        en=f"The period {p.label} ended on {p.end.isoformat()}; a plan can no longer be drawn for it")
     reason = (reason or "").strip() or None
     if redraw and not reason:
-        raise PlanError("重新抽取须说明原因（--reason），原因将与新计划一并记录")
+        raise PlanError("重新抽取须说明原因（--reason），原因将与新计划一并记录",
+                        page="重新抽取须填写原因，原因将与新计划一并记录",
+                        en="A redraw needs a reason; it is recorded with the new plan")
     with db.exclusive(path):
         con = db.connect(path)
         try:
@@ -96,10 +102,14 @@ def make_plan(warehouse: str | Path, period: str, *, today: dt.date, seed: int |
                                f"{p.label}已有检查计划（第{current['plan_id']}号，种子{current['seed']}），未重新抽取；"
                                f"如需重抽，请加 --redraw --reason “原因”")
             if redraw and current is None:
-                raise PlanError(f"{p.label}尚无检查计划，无需重抽；去掉 --redraw 即可抽取")
+                raise PlanError(f"{p.label}尚无检查计划，无需重抽；去掉 --redraw 即可抽取",
+                                page=f"{p.label}尚无检查计划，无需重抽；取消勾选“重新抽取”即可抽取",
+                                en=f"{p.label} has no plan yet, so there is nothing to redraw; untick Re-draw to draw one")
             inputs = read_inputs(con, p, today, cfg)
             if not inputs.organs.height:
-                raise PlanError("仓库中没有机关名录，无法抽取检查计划；请先装载机关名录")
+                raise PlanError("仓库中没有机关名录，无法抽取检查计划；请先装载机关名录",
+                                en="The warehouse has no organ registry, so no plan can be drawn; load the organ "
+                                   "registry first")
             if seed is None:
                 seed = secrets.randbelow(2 ** 31)
             result = draw(inputs, p, today, seed, cfg)
