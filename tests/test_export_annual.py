@@ -195,13 +195,65 @@ def test_priority_issues_follow_the_rules(workbook, con, scope):
     assert bool(r3) == (overdue > 0)
     if r3:
         assert r3[0].title.startswith(f"{overdue} 项整改逾期未完成")
-    d_vendors = queries.vendor_risk(con, scope).filter(pl.col("tier") == "D")
+    # The sample's single load rated every vendor on TODAY (2026-03-15), after the 2025 report's
+    # window: those first ratings are not 2025's, and the summary says the tier record starts later.
+    assert annual.vendor_move_window(data) == (dt.date(YEAR, 1, 1), dt.date(YEAR, 12, 31))
+    assert queries.vendor_tier_history(con)["effective_on"].min() == TODAY
+    assert "R2" not in rules
+    assert data.sentences[-1] == f"服务机构等级记录始于2026年3月15日，{YEAR}年度内没有等级变化记录。"
+    assert not any("2026-03-15间" in i.text for i in data.issues)
+
+
+def test_first_ratings_count_in_the_year_of_their_date(con):
+    """The current year's report (to TODAY) has the sample's first ratings in its window: R2 names
+    them as first ratings, dated inside the window, and no note about the tier record."""
+    year = TODAY.year
+    data = annual.collect(con, year, annual.scope_filters(None, TODAY))
+    assert annual.vendor_move_window(data) == (dt.date(year, 1, 1), TODAY)
+    d_vendors = queries.vendor_risk(con, data.scope).filter(pl.col("tier") == "D")
     r2 = [i for i in data.issues if i.rule == "R2"]
-    if r2:   # the sample's single load rated every vendor on TODAY, inside R2's window for the latest year:
-        # first ratings, said as such (not "moved into D")
-        assert r2[0].title == f"{d_vendors.height} 家服务机构首次评定即为D级（高风险）"
-        start, end = annual.vendor_move_window(data)
-        assert r2[0].text.startswith(f"{start.isoformat()}至{end.isoformat()}间，")
+    assert r2 and r2[0].title == f"{d_vendors.height} 家服务机构首次评定即为D级（高风险）"
+    assert r2[0].text.startswith(f"{year}-01-01至{TODAY.isoformat()}间，")
+    assert not any("等级记录始于" in s for s in data.sentences)
+
+
+def test_vendor_move_window_ends_at_the_year_end_or_today():
+    def window(year: int, today: dt.date, data_as_of: dt.date | None):
+        d = annual.AnnualData(year=year, scope=annual.scope_filters(None, today), f_year=None, f_prev=None,
+                              scope_label="浙江省", data_as_of=data_as_of, loaded_at=None, scores_as_of=None,
+                              figures=[], sentences=[], issues=[], tables={}, methodology=[], region_level="city")
+        return annual.vendor_move_window(d)
+    # a report of 2025 made in late 2026 (data loaded 2026-11-27) stays inside 2025
+    assert window(2025, dt.date(2026, 11, 27), dt.date(2026, 11, 27)) == (dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+    assert window(2025, dt.date(2026, 1, 10), dt.date(2026, 1, 10)) == (dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+    # the current year runs to today
+    assert window(2026, dt.date(2026, 11, 27), dt.date(2026, 11, 27)) == (dt.date(2026, 1, 1), dt.date(2026, 11, 27))
+
+
+def test_tier_history_starting_after_the_window_is_said_plainly():
+    window = (dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+    assert annual.tier_history_note(2025, window, dt.date(2026, 11, 27)) == \
+        "服务机构等级记录始于2026年11月27日，2025年度内没有等级变化记录。"
+    assert annual.tier_history_note(2025, window, dt.date(2025, 12, 31)) is None
+    assert annual.tier_history_note(2025, window, dt.date(2024, 3, 1)) is None
+    assert annual.tier_history_note(2025, window, None) is None
+
+
+def test_summary_method_column_is_in_plain_words(workbook):
+    data, wb = workbook
+    ws = wb["摘要"]
+    h = header_row(ws)
+    headers = [c.value for c in ws[h]]
+    method, key = headers.index("口径"), headers.index("指标代码")
+    rows = {r[key]: r[method] for r in ws.iter_rows(min_row=h + 1, values_only=True) if r[key]}
+    assert set(rows) == {f.key for f in data.figures}
+    for code, text in rows.items():
+        # no code names such as (compliance_trend(by=year)), (kpis), (queries.incidents)
+        assert not re.search(r"[A-Za-z_]{3,}", text), (code, text)
+        assert "来源：" in text, (code, text)
+    assert rows["inspections"] == "年内检查的次数（按检查日期）；同一机关检查两次计两家次（来源：按年度汇总的检查结果）"
+    assert rows["active_projects"].endswith("（来源：首页指标）")
+    assert rows["incidents"] == "发生时间在年内的事件（来源：安全事件清单）"
 
 
 def test_vendors_moved_into_d_are_told_apart_from_first_ratings():

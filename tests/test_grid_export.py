@@ -118,6 +118,30 @@ def test_overview_region_table_exports_what_it_shows(client):
     check_export(client, "ov-regions-grid", grid_in(tree, "ov-regions-grid"), filter_words=("地区", "杭州"))
 
 
+def test_english_region_table_exports_in_english_with_percentages(client):
+    """From an English page the header block is English (not 筛选条件/统计日/共 n 行), and the shares the
+    screen shows as percentages (逾期占比, 合格率) are percent-formatted cells."""
+    tree = panel(client, "ov-regions", [("ov-params", "data", {"region": "330100", "lang": "en"})])
+    props = grid_in(tree, "ov-regions-grid")
+    assert props["meta"]["title"] == "Region comparison"
+    search = "?region=330100&lang=en"
+    block = check_export(client, "ov-regions-grid", props, search=search,
+                         filter_words=("Filters: Region: 杭州市 (330100)", "Status date", "Data as of:",
+                                       "Exported by: admin", f"{len(props['rowData'])} row"),
+                         absent=("筛选条件", "统计日", "数据截至", "共 ", "：", "；"))
+    assert "Region comparison" in block
+    download = post_export(client, "ov-regions-grid", props["rowData"], props["columnDefs"], props["meta"], search)
+    ws = openpyxl.load_workbook(io.BytesIO(base64.b64decode(download["content"]))).active
+    h = int(ws.freeze_panes[1:]) - 1
+    headers = [c.value for c in ws[h]]
+    for header in ("Overdue share", "Pass rate"):
+        col = headers.index(header) + 1
+        cells = [ws.cell(r, col) for r in range(h + 1, ws.max_row + 1) if ws.cell(r, col).value is not None]
+        assert cells and all(c.number_format == "0.0%" for c in cells), header
+    col = headers.index("Mean score") + 1
+    assert ws.cell(h + 1, col).number_format == "#,##0.00"
+
+
 def test_vendor_and_organ_profile_grids_export_what_they_show(client):
     vendors = panel(client, "ov-vendors", [("ov-params", "data", {})])
     top = find_id(vendors, "ov-top-vendors") or vendors

@@ -147,7 +147,7 @@ def workbook(frame_: pl.DataFrame, columns: dict[str, str], params: dict, title:
     from etl.export.grid_export import grid_bytes
     as_of = (data.marts_as_of() or {}).get("refreshed_at")
     return grid_bytes(frame_, "xlsx", filters=described_filters(params, skip=skip, extra=extra), title=title,
-                      columns_zh=columns, data_as_of=as_of)
+                      columns_zh=columns, data_as_of=as_of, lang=state.lang_of(params))
 
 
 # -- the callbacks (one for every client-side grid, one for every server-paged grid) ----------------

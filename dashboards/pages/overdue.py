@@ -236,7 +236,7 @@ def export_bytes(params: dict) -> tuple[bytes, int]:
     described = with_exporter(described, lang)
     as_of = (data.marts_as_of() or {}).get("refreshed_at")
     return (grid_bytes(frame_, "xlsx", filters=described, title=list_title(params), columns_zh=columns,
-                       data_as_of=as_of), frame_.height)
+                       data_as_of=as_of, lang=lang), frame_.height)
 
 
 def export_name(params: dict) -> str:

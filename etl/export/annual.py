@@ -63,6 +63,11 @@ class Figure:
     definition: str
 
     @property
+    def source_zh(self) -> str:
+        """Where the figure comes from, in words a reader understands (the 摘要 sheet's 口径)."""
+        return SOURCE_ZH.get(self.source, self.source)
+
+    @property
     def change(self) -> float | None:
         if self.value is None or self.previous is None:
             return None
@@ -75,6 +80,19 @@ class Figure:
         if self.kind == "rate" or self.value is None or not self.previous:
             return None
         return round((self.value - self.previous) / self.previous, 4)
+
+
+# The query functions the key figures come from, in plain Chinese (a reader of the 摘要 sheet or of
+# the report does not know the code names; the 方法说明 sheet names both).
+SOURCE_ZH = {
+    "compliance_trend(by=year)": "按年度汇总的检查结果",
+    "queries.incidents": "安全事件清单",
+    "kpis": "首页指标",
+    "rectification_status": "整改情况汇总",
+    "submission_completeness": "服务评价报送情况",
+    "coverage": "检查覆盖情况",
+    "vendor_risk": "服务机构风险评分",
+}
 
 
 @dataclass(frozen=True)
@@ -270,6 +288,10 @@ def collect(con, year: int, scope: Filters, *, progress: Progress | None = None)
     check_not_empty(data)
     data.sentences = summary_sentences(data)
     data.issues = priority_issues(con, data, rect_y)
+    note = tier_history_note(year, vendor_move_window(data),
+                             tier_history_start(con, tables["vendors"]["vendor_code"].to_list()))
+    if note:   # no R2 issue because the tier record begins later, not because no vendor moved
+        data.sentences.append(note)
     data.methodology = methodology(data)
     say(0.65, "年度数据已就绪")
     return data
@@ -494,21 +516,42 @@ ISSUE_RULES = [
     ("R1 问题类别上升", f"在两年均评估不少于 {CATEGORY_MIN_ASSESSED} 次检查的类别中，取“有不符合项的检查占比”较上年上升最多的"
                    f"一个；上升不少于 {CATEGORY_RISE_MIN_PP:.0f} 个百分点时列为重点问题。用占比而非项次，"
                    "以排除检查次数增减的影响。"),
-    ("R2 服务机构转入D级", "当前等级为D级、上一等级不是D级（含首次评定即为D级，分开表述）、且等级起始日在本年内的服务机构；"
-                      "数据截至日在次年时（本年为最近一个完整年度），起始日在次年年初至数据截至日的也计入。"
-                      "至少一家时列为重点问题。"),
+    ("R2 服务机构转入D级", "当前等级为D级、上一等级不是D级（含首次评定即为D级，分开表述）、且等级起始日在本年内"
+                      "（1月1日至12月31日，统计日早于年末时至统计日）的服务机构；起始日在本年以后的不计入。"
+                      "至少一家时列为重点问题。服务机构等级记录始于本年以后时，概述中说明本年没有等级变化记录。"),
     ("R3 整改逾期", "整改期限在本年内、截至统计日仍逾期未完成的整改项；至少一项时列为重点问题，并列出逾期超过"
                 "约谈期限的项数与涉及机关数。"),
 ]
 
 
 def vendor_move_window(d: AnnualData) -> tuple[dt.date, dt.date]:
-    """Rule R2's window: the year; for the latest complete year (data as of the year after), up to
-    the data-as-of day, so that a report prepared early next year shows the current moves."""
+    """Rule R2's window: the report's year, 1 January to 31 December, or to `today` when that is
+    earlier. Tier changes and first ratings dated after it (a later load) are not the year's."""
     start, end = dt.date(d.year, 1, 1), dt.date(d.year, 12, 31)
-    if d.data_as_of is not None and d.data_as_of.year == d.year + 1:
-        end = d.data_as_of
-    return start, end
+    return start, min(end, d.scope.today)
+
+
+def _cn_date(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def tier_history_start(con, vendor_codes: list[str] | None = None) -> dt.date | None:
+    """The first day a vendor tier was recorded (of these vendors, if given); None without history."""
+    history = queries.vendor_tier_history(con)
+    if vendor_codes is not None:
+        history = history.filter(pl.col("entity_code").is_in(vendor_codes))
+    if not history.height:
+        return None
+    first = history["effective_on"].min()
+    return first.date() if isinstance(first, dt.datetime) else first
+
+
+def tier_history_note(year: int, window: tuple[dt.date, dt.date], first: dt.date | None) -> str | None:
+    """Said plainly when the vendors' tier history starts after R2's window: the year has no tier
+    changes to report (not "no vendor moved into D"). None when the history reaches into the window."""
+    if first is None or first <= window[1]:
+        return None
+    return f"服务机构等级记录始于{_cn_date(first)}，{year}年度内没有等级变化记录。"
 
 
 def vendors_into_d(moved: pl.DataFrame, start: dt.date, end: dt.date) -> Issue:
@@ -627,6 +670,6 @@ def methodology(d: AnnualData) -> list[tuple[str, str, str]]:
     rows += [("检查周期", f"{t}级", f"每 {cfg.interval_months(t)} 个月检查一次") for t in ("A", "B", "C", "D")]
     rows += [("重点问题规则", rule, text) for rule, text in ISSUE_RULES]
     rows += [("重点问题规则", "数量", "按 R1、R2、R3 顺序，每条规则最多一项，合计不超过三项")]
-    rows += [("指标口径", f.label_zh, f"{f.definition}。来源：{f.source}") for f in d.figures]
+    rows += [("指标口径", f.label_zh, f"{f.definition}。来源：{f.source_zh}（{f.source}）") for f in d.figures]
     rows += [("工作表来源", sheet, src) for sheet, src in SHEET_SOURCES]
     return rows

@@ -163,7 +163,7 @@ def _summary(wb, ws, styles: Styles, data: AnnualData, layouts: dict[str, TableL
             ws.write_number(row, 3, f.change, change_fmt[f.kind])
         if f.change_pct is not None:
             ws.write_number(row, 4, f.change_pct, pct_fmt)
-        write_user_text(ws, row, 5, f"{f.definition}（{f.source}）", styles.text)
+        write_user_text(ws, row, 5, f"{f.definition}（来源：{f.source_zh}）", styles.text)
         write_user_text(ws, row, 6, f.key, styles.text)
         row += 1
     ws.freeze_panes(start + 1, 1)

@@ -3,6 +3,10 @@
 The query layer returns English snake_case columns (warehouse/queries.py); every export shows them
 under the Chinese headers below. A page may pass its own `columns_zh` to `export_grid`; a column it
 does not name falls back to this table, then to the column name itself.
+
+An export made from an English page (`lang="en"`) writes its header block in English and shows the
+values the English screen translates — the contract's enumerations (schemas/values_en.py: grades,
+severities, service types…) and the states the pages derive (statuses, check causes) — in English.
 """
 
 from __future__ import annotations
@@ -13,7 +17,10 @@ from typing import Any, Mapping
 
 import polars as pl
 
-from warehouse.analytics_config import COMPONENT_ZH, TIER_ZH
+from schemas.values_en import VALUE_EN as CONTRACT_VALUE_EN
+from warehouse.analytics_config import COMPONENT_ZH, TIER_EN, TIER_ZH
+
+LANGS = ("zh", "en")
 
 COLUMN_ZH: dict[str, str] = {
     # periods and places
@@ -86,6 +93,29 @@ VALUE_ZH: dict[str, dict[str, str]] = {
     "component": dict(COMPONENT_ZH),
 }
 
+# The same codes in English, as the English pages show them (dashboards/i18n.py).
+VALUE_EN_BY_COLUMN: dict[str, dict[str, str]] = {
+    "status": {"closed": "Closed", "closed_late": "Closed late", "superseded": "Superseded", "overdue": "Overdue",
+               "due_soon": "Due soon", "open": "Open", "scheduled": "Scheduled", "not_due": "Nothing due"},
+    "event_kind": {"routine": "Routine", "new_project": "New project", "incident_followup": "Incident follow-up"},
+    "due_source": {"routine": "Routine", "new_project": "New project", "incident_followup": "Incident follow-up"},
+    "component": {"inspections": "Inspections", "evaluations": "Evaluations", "incidents": "Incidents",
+                  "qualifications": "Qualifications", "flags": "Compliance flags",
+                  "rectifications": "Overdue rectifications", "exposure": "Concentration"},
+}
+
+# A text cell holding exactly one of these Chinese values is shown in English in an English export,
+# as the English grids show it: the contract's enumerations (grades, severities, service types,
+# statuses of incidents…) and the states the pages derive, in the words of the pages and of VALUE_ZH.
+TEXT_EN: dict[str, str] = {
+    **CONTRACT_VALUE_EN,
+    "逾期": "Overdue", "即将到期": "Due soon", "已排期": "Scheduled", "暂无应检": "Nothing due", "整改中": "Open",
+    "已完成": "Closed", "逾期完成": "Closed late", "已由复查覆盖": "Superseded",
+    **{VALUE_ZH[col][code]: en for col in ("status", "event_kind") for code, en in VALUE_EN_BY_COLUMN[col].items()
+       if code in VALUE_ZH[col]},
+    "未评定": "Not graded", "未定级": "Not graded", "未关联项目": "No project",
+}
+
 RATE_COLUMNS = frozenset({
     "pass_rate", "share_fail", "share_with_failure", "share_with_failure_prev", "failure_rate", "share",
     "rejection_rate", "coverage_rate", "on_time_rate", "share_of_score", "pass_rate_prev", "change_pct",
@@ -105,9 +135,15 @@ FILTER_ZH = {"period": "期间", "region": "地区", "service_type": "服务类�
              "tier": "风险等级", "today": "统计日"}
 
 
-def header(column: str, columns_zh: Mapping[str, str] | None = None) -> str:
+def norm_lang(lang: str | None) -> str:
+    return lang if lang in LANGS else "zh"
+
+
+def header(column: str, columns_zh: Mapping[str, str] | None = None, lang: str = "zh") -> str:
     if columns_zh and column in columns_zh:
         return columns_zh[column]
+    if lang == "en":
+        return column.replace("_", " ").capitalize()
     return COLUMN_ZH.get(column, column)
 
 
@@ -124,14 +160,23 @@ def kind_of(column: str, dtype: pl.DataType) -> str:
     if dtype.is_integer():
         return "int"
     if dtype.is_float() or dtype.is_decimal():
-        return "rate" if column in RATE_COLUMNS or column.endswith("_rate") else "float"
+        return "rate" if is_rate(column) else "float"
     return "text"
 
 
-def display_value(column: str, value: Any) -> Any:
-    """A value as shown: codes translated, booleans 是/否, lists joined with 、."""
+def is_rate(column: str) -> bool:
+    """A fraction shown as a percentage (合格率 0.75 → 75.0%): the rates and shares the screens show
+    with a percent format (pass_rate, overdue_share…). A change in percentage points is not one."""
+    return column in RATE_COLUMNS or column.endswith(("_rate", "_share"))
+
+
+def display_value(column: str, value: Any, lang: str = "zh") -> Any:
+    """A value as shown: codes translated, booleans 是/否, lists joined with 、 (in English: the
+    contract's values and the pages' states in English, Yes/No, lists joined with a comma)."""
     if value is None:
         return None
+    if lang == "en":
+        return _display_value_en(column, value)
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, (list, tuple)):
@@ -142,6 +187,26 @@ def display_value(column: str, value: Any) -> Any:
     if mapping and isinstance(value, str):
         return mapping.get(value, value)
     return value
+
+
+def _display_value_en(column: str, value: Any) -> Any:
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, (list, tuple)):
+        return ", ".join("" if v is None else str(value_en(v) if isinstance(v, str) else v) for v in value)
+    if not isinstance(value, str):
+        return value
+    if column in PERIOD_COLUMNS:
+        return period_text(value, "en")
+    mapping = VALUE_EN_BY_COLUMN.get(column)
+    if mapping and value in mapping:
+        return mapping[value]
+    return value_en(value)
+
+
+def value_en(text: str) -> str:
+    """A value in English as the English grids show it (any other text as it is)."""
+    return TEXT_EN.get(text, text)
 
 
 def region_label(region: str | None) -> str:
@@ -157,10 +222,16 @@ def tier_label(tier: str | None) -> str:
     return f"{tier}级（{TIER_ZH[tier]}）" if tier in TIER_ZH else (tier or "")
 
 
-def describe_filters(f: Any) -> dict[str, str]:
+def describe_filters(f: Any, lang: str = "zh") -> dict[str, str]:
     """The filters of a queries.Filters (or a plain dict) in Chinese, for the header block of an export.
 
-    Only the filters that are set are listed; `today` is always listed (statuses depend on it)."""
+    Only the filters that are set are listed; `today` is always listed (statuses depend on it).
+    `lang="en"`: in English (filters_en), as an English page's export writes them."""
+    out = _describe_filters(f)
+    return filters_en(out) if lang == "en" else out
+
+
+def _describe_filters(f: Any) -> dict[str, str]:
     if isinstance(f, Mapping):
         return {str(k): _text(v) for k, v in f.items() if v not in (None, "", [], ())}
     out: dict[str, str] = {}
@@ -182,7 +253,43 @@ def describe_filters(f: Any) -> dict[str, str]:
     return out
 
 
-def filters_line(filters: Mapping[str, str]) -> str:
+# The labels of describe_filters (and of the pages' own filters) in English. STATUS_DAY is the day
+# statuses are counted for, written on its own line of the header block.
+STATUS_DAY = {"zh": "统计日", "en": "Status date"}
+FILTER_EN = {"期间": "Period", "地区": "Region", "权限范围": "Scope", "服务类型": "Service type", "服务机构": "Vendor",
+             "风险等级": "Tier", "统计日": STATUS_DAY["en"], "搜索": "Search", "导出人": "Exported by", "状态": "Status",
+             "机关": "Organ", "检查计划": "Plan", "年度": "Year"}
+
+
+def filters_en(filters: Mapping[str, str]) -> dict[str, str]:
+    """Filters described in Chinese (describe_filters, a page's {标签: 值}) in English: the labels of
+    FILTER_EN, periods (2025年第3季度 → Q3 2025), regions (杭州市（330100） → 杭州市 (330100)), tiers
+    (D级（高） → D high) and the contract's values (档案整理 → Arrangement); other text as it is."""
+    out: dict[str, str] = {}
+    for key, value in filters.items():
+        key_en = FILTER_EN.get(key, key)
+        text = str(value)
+        if key_en in ("Period", "Year"):
+            text = period_text(text, "en")
+        elif key_en in ("Region", "Scope"):
+            text = "All" if text == "全部" else re.sub(r"（(\d{6})）$", r" (\1)", text)
+        elif key_en == "Tier" and (m := re.fullmatch(r"([A-D])级（.+）", text)):
+            text = f"{m[1]} {TIER_EN[m[1]]}"
+        else:
+            text = value_en(text)
+        out[key_en] = text
+    return out
+
+
+def status_day(filters: Mapping[str, str], lang: str = "zh") -> str | None:
+    """The day statuses are counted for, if the filters name it."""
+    return filters.get(STATUS_DAY[lang])
+
+
+def filters_line(filters: Mapping[str, str], lang: str = "zh") -> str:
+    if lang == "en":
+        shown = {k: v for k, v in filters.items() if k != STATUS_DAY["en"]}
+        return "Filters: " + ("; ".join(f"{k}: {v}" for k, v in shown.items()) if shown else "none (all data)")
     shown = {k: v for k, v in filters.items() if k != "统计日"}
     text = "；".join(f"{k}：{v}" for k, v in shown.items()) if shown else "无（全部数据）"
     return "筛选条件：" + text
@@ -191,8 +298,14 @@ def filters_line(filters: Mapping[str, str]) -> str:
 PERIOD_COLUMNS = frozenset({"period", "quarter"})
 
 
-def period_text(period: Any) -> str:
-    """A period as a Chinese reader writes it: 2025年, 2025年第3季度, 2025年3月, or a date range."""
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def period_text(period: Any, lang: str = "zh") -> str:
+    """A period as a Chinese reader writes it: 2025年, 2025年第3季度, 2025年3月, or a date range.
+    In English: 2025, Q3 2025, Mar 2025, 2025-01-01 to 2025-03-31 (the Chinese forms are read too)."""
+    if lang == "en":
+        return _period_text_en(period)
     if isinstance(period, tuple):
         return f"{period[0].isoformat()} 至 {period[1].isoformat()}"
     text = str(period)
@@ -202,6 +315,22 @@ def period_text(period: Any) -> str:
         return f"{m[1]}年第{m[2]}季度"
     if m := re.fullmatch(r"(\d{4})-(\d{1,2})", text):
         return f"{m[1]}年{int(m[2])}月"
+    return text
+
+
+def _period_text_en(period: Any) -> str:
+    if isinstance(period, tuple):
+        return f"{period[0].isoformat()} to {period[1].isoformat()}"
+    text = str(period).strip()
+    if " 至 " in text:
+        return " to ".join(_period_text_en(p) for p in text.split(" 至 ", 1))
+    if m := re.fullmatch(r"(\d{4})年?", text):
+        return m[1]
+    if m := (re.fullmatch(r"(\d{4})-?Q([1-4])", text.upper()) or re.fullmatch(r"(\d{4})年第([1-4])季度", text)):
+        return f"Q{m[2]} {m[1]}"
+    if m := re.fullmatch(r"(\d{4})(?:-|年)(\d{1,2})月?", text):
+        if 1 <= int(m[2]) <= 12:
+            return f"{_MONTHS_EN[int(m[2]) - 1]} {m[1]}"
     return text
 
 

@@ -62,14 +62,22 @@ class TableLayout:
 
 def write_header_block(ws, styles: Styles, *, title: str, filters: Mapping[str, str],
                        data_as_of: str | None, exported_at: dt.datetime | None = None,
-                       extra: Sequence[str] = ()) -> int:
-    """Title, filters, data as of and export time in the first rows; returns the next free row."""
+                       extra: Sequence[str] = (), lang: str = "zh") -> int:
+    """Title, filters, data as of and export time in the first rows; returns the next free row.
+
+    lang="en": the lines in English (`filters` as labels.describe_filters(…, "en") gives them)."""
     exported_at = exported_at or dt.datetime.now().replace(microsecond=0)
     write_user_text(ws, 0, 0, title, styles.title)
-    lines = [labels.filters_line(filters)]
-    if "统计日" in filters:
-        lines.append(f"统计日（逾期、到期按此日计算）：{filters['统计日']}")
-    lines.append(f"数据截至：{data_as_of or '未知'}；导出时间：{exported_at:%Y-%m-%d %H:%M}")
+    lines = [labels.filters_line(filters, lang)]
+    day = labels.status_day(filters, lang)
+    if lang == "en":
+        if day is not None:
+            lines.append(f"Status date (overdue and due are counted to this day): {day}")
+        lines.append(f"Data as of: {data_as_of or 'unknown'}; exported: {exported_at:%Y-%m-%d %H:%M}")
+    else:
+        if day is not None:
+            lines.append(f"统计日（逾期、到期按此日计算）：{day}")
+        lines.append(f"数据截至：{data_as_of or '未知'}；导出时间：{exported_at:%Y-%m-%d %H:%M}")
     lines.extend(extra)
     for i, line in enumerate(lines, start=1):
         write_user_text(ws, i, 0, line, styles.note)
@@ -78,21 +86,22 @@ def write_header_block(ws, styles: Styles, *, title: str, filters: Mapping[str, 
 
 def write_table(ws, styles: Styles, frame: pl.DataFrame, *, start_row: int = 0, start_col: int = 0,
                 columns_zh: Mapping[str, str] | None = None, freeze: bool = True, autofilter: bool = True,
-                widths: dict[str, float] | None = None) -> TableLayout:
+                widths: dict[str, float] | None = None, lang: str = "zh") -> TableLayout:
     """Write `frame` with a header row at `start_row`; freeze the rows above the data and the header.
 
-    `columns_zh` overrides headers (labels.COLUMN_ZH otherwise)."""
+    `columns_zh` overrides headers (labels.COLUMN_ZH otherwise); lang="en" shows text values in
+    English where the English pages do (labels.display_value)."""
     cols = frame.columns
     kinds = {c: labels.kind_of(c, frame.schema[c]) for c in cols}
     layout = TableLayout(start_row, start_row + 1, start_row + frame.height,
                          {c: start_col + i for i, c in enumerate(cols)}, kinds)
-    headers = [labels.header(c, columns_zh) for c in cols]
+    headers = [labels.header(c, columns_zh, lang) for c in cols]
     for i, h in enumerate(headers):
         write_user_text(ws, start_row, start_col + i, h, styles.header)
     col_width = {c: labels.display_width(h) / 1.6 + 2 for c, h in zip(cols, headers)}  # headers wrap
     for r, row in enumerate(frame.iter_rows(), start=start_row + 1):
         for i, (c, value) in enumerate(zip(cols, row)):
-            width = write_cell(ws, styles, r, start_col + i, c, kinds[c], value)
+            width = write_cell(ws, styles, r, start_col + i, c, kinds[c], value, lang)
             if r - start_row <= WIDTH_SAMPLE and width > col_width[c]:
                 col_width[c] = width
     for c in cols:
@@ -107,7 +116,8 @@ def write_table(ws, styles: Styles, frame: pl.DataFrame, *, start_row: int = 0, 
     return layout
 
 
-def write_cell(ws, styles: Styles, row: int, col: int, column: str, kind: str, value: Any) -> float:
+def write_cell(ws, styles: Styles, row: int, col: int, column: str, kind: str, value: Any,
+               lang: str = "zh") -> float:
     """Write one value by its column's kind; return its display width."""
     if value is None:
         return 0
@@ -123,7 +133,7 @@ def write_cell(ws, styles: Styles, row: int, col: int, column: str, kind: str, v
             return 0
         ws.write_number(row, col, number, styles.by_kind[kind])
         return len(f"{number:,.2f}") if kind == "float" else len(f"{number:,.0f}") + (3 if kind == "rate" else 0)
-    text = labels.display_value(column, value)
+    text = labels.display_value(column, value, lang)
     if not isinstance(text, str):
         text = str(text)
     write_user_text(ws, row, col, text, styles.text)
