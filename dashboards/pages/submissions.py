@@ -266,8 +266,8 @@ def _files_grid(grid_id: str, summary: dict, lang: str):
 # px: the 说明 column wraps a sentence per line or two, never a character per line (the grid scrolls
 # sideways rather than squeezing it)
 MESSAGE_MIN_WIDTH = 300
-# px: a rule's name and code (信用代码无效 · ROW_USCC; in English up to "Template example row left in · …")
-RULE_WIDTH = 250
+# px: a rule's name and code on one line (同批次重复记录 · ROW_DUPLICATE_KEY); a longer one (in English) wraps
+RULE_WIDTH = 270
 
 
 def _issues_grid(issues: pl.DataFrame, lang: str):
@@ -280,7 +280,7 @@ def _issues_grid(issues: pl.DataFrame, lang: str):
         rule=pl.col("rule").map_elements(lambda r: rule_name(r, lang), return_dtype=pl.String))
     cols = [Col("file", p("文件", "File"), width=200), Col("sheet", p("工作表", "Sheet"), width=110),
             Col("source_row", p("行号", "Row"), "int", width=80), Col("column_zh", p("列", "Column"), width=130),
-            Col("value", p("填写值", "Value"), width=140), Col("rule", p("规则", "Rule"), width=RULE_WIDTH),
+            Col("value", p("填写值", "Value"), width=140), Col("rule", p("规则", "Rule"), "long", width=RULE_WIDTH),
             Col("severity_text", p("性质", "Severity"), width=110),
             Col("message", p("说明", "Message (Chinese, as sent to the organ)"), "long")]
     parts = [grid("sub-issues-grid", cols, records(shown.drop("row_values", strict=False)), lang, height=420, page_size=50,
@@ -454,7 +454,7 @@ def rejected_panel(params, _loaded):
     cols = [Col("load_id", p("装载", "Load"), "int", width=80),
             Col("source_file", p("文件", "File"), width=200), Col("source_row", p("行号", "Row"), "int", width=80),
             Col("column_zh", p("列", "Column"), width=120),
-            Col("rule", p("规则", "Rule"), width=RULE_WIDTH),
+            Col("rule", p("规则", "Rule"), "long", width=RULE_WIDTH),
             Col("message", p("说明", "Message (Chinese, as sent to the organ)"), "long",
                 min_width=MESSAGE_MIN_WIDTH)]
     shown = rejected.drop("row_values", "organ_codes", strict=False).head(2000).with_columns(
