@@ -151,6 +151,7 @@ def test_exports_carry_only_the_city(city, env):
                                    {"id": "ex-params", "property": "data", "value": {"region": "330000"}}],
                             changed=["ex-start.n_clicks"])
     job = started["ex-job"]["data"]
+    assert "已开始导出 2025 年（杭州市，330100）" in " ".join(texts(started["ex-started"]["children"]))
     info = page.RUNNER.wait(job["id"], timeout=180)
     assert info["status"] == "done", info
     assert info["owner"] == "inspector-hz" and info["region"] == "330100"

@@ -7,9 +7,11 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 import shutil
 
 import openpyxl
+import polars as pl
 import pytest
 
 from tests.dash_support import (NEW_ORGAN_CODE, TODAY, call, client, demo, find_id, signed_in_client,  # noqa: F401
@@ -533,6 +535,25 @@ def test_a_certificate_says_how_long_it_has_left_or_since_when_it_has_expired(cl
     assert f"已过期 {days} 天" in zh and not any(w.startswith("-") for w in zh)
     en = texts(panel(client, "vp-quals", [("vp-params", "data", {"code": code, "lang": "en"})]))
     assert f"expired {days} days ago" in en
+
+
+def test_an_organs_submissions_run_quarter_by_quarter_without_jumps(client, demo):
+    from warehouse import queries
+    con = queries.connect(demo[0], read_only=True)
+    try:
+        subs = queries.submission_completeness(con, queries.Filters(today=TODAY))
+    finally:
+        con.close()
+    gaps = subs.group_by("organ_code").agg(n=pl.len(), first=pl.col("quarter_start").min(),
+                                           last=pl.col("quarter_start").max())
+    # an organ whose quarters with something due are not consecutive
+    organ = gaps.filter(((pl.col("last") - pl.col("first")).dt.total_days() / 91).round() + 1 > pl.col("n")
+                        )["organ_code"].sort()[0]
+    tree = panel(client, "op-submissions", [("op-params", "data", {"code": organ})])
+    x = find_id(tree, "op-submissions-graph")["props"]["figure"]["data"][0]["x"]
+    quarters = [tuple(int(n) for n in re.findall(r"\d+", q)[:2]) for q in x]     # 2025年第1季度 → (2025, 1)
+    assert all((y2 * 4 + q2) - (y1 * 4 + q1) == 1 for (y1, q1), (y2, q2) in zip(quarters, quarters[1:])), x
+    assert "空白的季度" in " ".join(texts(find_id(tree, "op-submissions-gaps")))
 
 
 def test_english_profiles_show_the_contracts_values_in_english(client, demo):

@@ -135,7 +135,9 @@ def start(n_clicks, year, kinds, params):
                                   owner=who.username)
     data.audit("export", target=job_id, detail={"kind": "annual", "year": int(year), "items": chosen,
                                                 "region": scope.effective_region, "scope": who.region_scope})
-    region = i18n.pick(lang, "全辖区", "whole jurisdiction") if not scope.effective_region else scope.effective_region
+    region = (i18n.pick(lang, "全辖区", "whole jurisdiction") if not scope.effective_region
+              else f"{data.jurisdiction_name(scope.effective_region)}，{scope.effective_region}" if lang != "en"
+              else f"{data.jurisdiction_name(scope.effective_region)}, {scope.effective_region}")
     text = i18n.pick(lang, f"已开始导出 {year} 年（{region}）。", f"Export of {year} ({region}) started.")
     return dmc.Text(text, size="sm", id="ex-started-text"), {"id": job_id, "lang": lang}, False
 

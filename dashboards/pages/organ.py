@@ -17,6 +17,7 @@ from dashboards.components.guard import guarded, guarded_layout
 from dashboards.components.shell import frame, loading, page_title, section
 from dashboards.components.tables import fact, incident_grid, inspection_grid
 from warehouse import queries
+from warehouse.periods import add_months
 
 dash.register_page(__name__, path_template="/organs/<code>", name="机关档案", title=page_title("机关档案"))
 
@@ -238,6 +239,7 @@ def submissions_panel(params):
     if not subs.height:
         parts.append(empty_state(lang, p("该机关近 20 个季度没有应报的服务评价。", "Nothing was due from this organ in the last 20 quarters.")))
         return dmc.Stack(parts, gap=4)
+    subs = every_quarter(subs)
     x = [i18n.fmt_period(q_, lang, short=True) for q_ in subs["quarter"]]
     # a quarter whose due date (quarter end + 15 days) has not passed is awaited, not yet missing
     awaited = [d is not None and d > f.today for d in subs["due_on"]]
@@ -256,4 +258,21 @@ def submissions_panel(params):
     figures.style(fig, height=260)
     fig.update_yaxes(rangemode="tozero", dtick=1, title_text=p("服务评价（份）", "Evaluations"))
     parts.append(figures.graph(fig, "op-submissions-graph"))
+    if subs["expected"].fill_null(0).eq(0).any():
+        parts.append(dmc.Text(p("空白的季度：该机关当季没有在办项目，无应报的服务评价。",
+                                "A blank quarter: the organ had no active project then, so nothing was due."),
+                              size="xs", c="dimmed", id="op-submissions-gaps"))
     return dmc.Stack(parts, gap=4)
+
+
+def every_quarter(subs: pl.DataFrame) -> pl.DataFrame:
+    """The organ's quarters from its first to its last, those with nothing due as empty rows: the
+    chart's axis then runs without jumps (2025Q1 straight to 2026Q4 reads as consecutive)."""
+    first, last = subs["quarter_start"].min(), subs["quarter_start"].max()
+    starts, day = [], first
+    while day <= last:
+        starts.append(day)
+        day = add_months(day, 3)
+    quarters = pl.DataFrame({"quarter_start": starts}).with_columns(
+        quarter=pl.format("{}-Q{}", pl.col("quarter_start").dt.year(), pl.col("quarter_start").dt.quarter()))
+    return quarters.join(subs.drop("quarter"), on="quarter_start", how="left").sort("quarter_start")
