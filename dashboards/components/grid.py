@@ -87,7 +87,10 @@ def column_defs(columns: list[Col], lang: str, *, server: bool = False) -> list[
         if col.kind == "long":
             d["wrapText"] = True
             d["autoHeight"] = True
-            d["cellStyle"] = {"lineHeight": "1.5", "whiteSpace": "normal", "wordBreak": "break-all"}
+            # Chinese wraps between any two characters anyway; an English word wraps whole ("Files", not
+            # "File s"), and only a string too long for the line (a code) is broken inside
+            d["cellStyle"] = {"lineHeight": "1.5", "whiteSpace": "normal", "wordBreak": "normal",
+                              "overflowWrap": "anywhere"}
         defs.append(d)
     return defs
 

@@ -77,3 +77,20 @@ def test_a_city_inspector_sees_no_code_of_an_organ_outside_the_city(chromium, se
     finally:
         context.close()
     assert watch.errors == [], "\n".join(watch.errors)
+
+
+def test_an_english_wrapped_cell_breaks_between_words_not_inside_them(page, server):
+    open_page(page, server, "/overdue?lang=en", "#od-total")
+    cell = page.locator(".ag-row[row-index='0'] .ag-cell[col-id='due_reason_en']")
+    cell.wait_for()
+    style = cell.evaluate("c => [getComputedStyle(c).wordBreak, getComputedStyle(c).overflowWrap]")
+    assert style == ["normal", "anywhere"], style
+    # each line of the wrapped reason ends at a word's end: no line ends inside a word
+    lines = cell.evaluate("""c => { const r = document.createRange(); const t = c.innerText; const out = [];
+        const walker = document.createTreeWalker(c, NodeFilter.SHOW_TEXT); let n, top = null, line = '';
+        while ((n = walker.nextNode())) { for (let i = 0; i < n.length; i++) { r.setStart(n, i); r.setEnd(n, i + 1);
+            const y = Math.round(r.getBoundingClientRect().top); if (top !== null && y > top + 2) { out.push(line); line = ''; }
+            top = y; line += n.data[i]; } } out.push(line); return out; }""")
+    assert len(lines) >= 1
+    for line, following in zip(lines, lines[1:]):
+        assert line.endswith((" ", "-", ",", ";", ")", ".")) or following.startswith((" ", "(")), (line, following)
