@@ -139,3 +139,23 @@ def test_background_job_with_progress(warehouse_path, tmp_path):
         assert runner.file(failing, "workbook") is None
     finally:
         runner.shutdown()
+
+
+def test_the_quarterly_charts_legend_sits_below_the_quarters_not_over_the_bars(monkeypatch):
+    import polars as pl
+    drawn = {}
+    real_png = charts._png
+
+    def keep(fig):
+        fig.canvas.draw()
+        ax = fig.axes[0]
+        drawn["legend"] = ax.get_legend().get_window_extent()
+        drawn["axes"] = ax.get_window_extent()
+        drawn["ticks"] = max(t.get_window_extent().y0 for t in ax.get_xticklabels())
+        return real_png(fig)
+    monkeypatch.setattr(charts, "_png", keep)
+    frame = pl.DataFrame({"period": ["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"], "inspections": [3, 4, 3, 5],
+                          "pass_rate": [0.7, 0.75, 0.8, 0.78]})
+    assert charts.quarterly(frame, "分季度检查次数与合格率").startswith(b"\x89PNG")
+    # display coordinates grow upwards: the legend's top is below the plot and below the tick labels
+    assert drawn["legend"].y1 < drawn["axes"].y0 and drawn["legend"].y1 <= drawn["ticks"]

@@ -88,7 +88,8 @@ def quarterly(frame: pl.DataFrame, title: str) -> bytes:
     ax2.set_ylim(0, 105)
     ax2.spines[["top"]].set_visible(False)
     handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
-    ax.legend(handles, ["检查次数", "合格率"], loc="lower left", frameon=False, ncol=2)
+    # below the quarters' labels, not over the bars
+    ax.legend(handles, ["检查次数", "合格率"], loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False, ncol=2)
     ax.set_title(title)
     return _png(fig)
 
