@@ -56,44 +56,47 @@ WARNING_RULES = {
 }
 
 MESSAGES = {**FILE_RULES, **ROW_RULES, **WARNING_RULES}
-RULE_NAMES_ZH = {
-    "FILE_UNREADABLE": "文件无法读取", "FILE_UNKNOWN_KIND": "无法识别表格类型",
-    "FILE_MISSING_COLUMN": "缺少必填列", "FILE_HIDDEN_SHEET": "隐藏工作表未导入", "ROW_REQUIRED": "必填项为空", "ROW_TYPE": "格式无法识别",
-    "ROW_ENUM": "取值不在允许范围", "ROW_RANGE": "数值超出范围", "ROW_USCC": "信用代码无效",
-    "ROW_REGION": "区划代码无效", "ROW_JURISDICTION": "不在本辖区", "ROW_DATE_ORDER": "日期顺序错误",
-    "ROW_FUTURE_DATE": "日期晚于今天", "ROW_UNKNOWN_REFERENCE": "引用的对象不存在",
-    "ROW_DUPLICATE_KEY": "同批次重复记录", "ROW_CODE_AS_NUMBER": "代码被存为数字",
-    "ROW_TEMPLATE_EXAMPLE": "模板示例行未删除", "W_ORGAN_PREFIX": "机关代码前缀异常",
-    "W_USCC_ORG_CHECK": "组织机构代码校验位不符", "W_USCC_PILOT": "试点信用代码",
-    "W_START_BEFORE_SIGNED": "开始日期早于签订日期", "W_SCORE_MISMATCH": "得分与检查项不符",
-    "W_GRADE_MISMATCH": "结论与检查项不符", "W_OVERALL_MISMATCH": "综合得分与分项不符",
-    "W_FINDING_MISSING": "未填写问题描述", "W_DUPLICATE_ROW": "重复行（只装载一次）",
+# Each rule's short name, in Chinese (the error report, the pages) and in English (the English pages;
+# the messages themselves stay Chinese: they are what the organ's clerk is sent).
+RULE_NAMES = {
+    "FILE_UNREADABLE": ("文件无法读取", "File cannot be read"),
+    "FILE_UNKNOWN_KIND": ("无法识别表格类型", "Sheet kind not recognised"),
+    "FILE_MISSING_COLUMN": ("缺少必填列", "Required column missing"),
+    "FILE_HIDDEN_SHEET": ("隐藏工作表未导入", "Hidden sheet not loaded"),
+    "ROW_REQUIRED": ("必填项为空", "Required value empty"),
+    "ROW_TYPE": ("格式无法识别", "Value cannot be read"),
+    "ROW_ENUM": ("取值不在允许范围", "Value not allowed"),
+    "ROW_RANGE": ("数值超出范围", "Value out of range"),
+    "ROW_USCC": ("信用代码无效", "Invalid credit code"),
+    "ROW_REGION": ("区划代码无效", "Invalid region code"),
+    "ROW_JURISDICTION": ("不在本辖区", "Outside the jurisdiction"),
+    "ROW_DATE_ORDER": ("日期顺序错误", "Dates in the wrong order"),
+    "ROW_FUTURE_DATE": ("日期晚于今天", "Date after today"),
+    "ROW_UNKNOWN_REFERENCE": ("引用的对象不存在", "Refers to nothing known"),
+    "ROW_DUPLICATE_KEY": ("同批次重复记录", "Duplicate key in the load"),
+    "ROW_CODE_AS_NUMBER": ("代码被存为数字", "Code stored as a number"),
+    "ROW_TEMPLATE_EXAMPLE": ("模板示例行未删除", "Template example row left in"),
+    "W_ORGAN_PREFIX": ("机关代码前缀异常", "Unusual organ code prefix"),
+    "W_USCC_ORG_CHECK": ("组织机构代码校验位不符", "Organisation code check digit differs"),
+    "W_USCC_PILOT": ("试点信用代码", "Pilot credit code"),
+    "W_START_BEFORE_SIGNED": ("开始日期早于签订日期", "Start before signing"),
+    "W_SCORE_MISMATCH": ("得分与检查项不符", "Score differs from the items"),
+    "W_GRADE_MISMATCH": ("结论与检查项不符", "Grade differs from the items"),
+    "W_OVERALL_MISMATCH": ("综合得分与分项不符", "Overall score differs from its parts"),
+    "W_FINDING_MISSING": ("未填写问题描述", "Finding not described"),
+    "W_DUPLICATE_ROW": ("重复行（只装载一次）", "Duplicate row (loaded once)"),
 }
-
-# The rules' names for the English pages (the messages themselves stay Chinese: they are what the
-# organ's clerk is sent).
-RULE_NAMES_EN = {
-    "FILE_UNREADABLE": "File cannot be read", "FILE_UNKNOWN_KIND": "Sheet kind not recognised",
-    "FILE_MISSING_COLUMN": "Required column missing", "FILE_HIDDEN_SHEET": "Hidden sheet not loaded",
-    "ROW_REQUIRED": "Required value empty", "ROW_TYPE": "Value cannot be read", "ROW_ENUM": "Value not allowed",
-    "ROW_RANGE": "Value out of range", "ROW_USCC": "Invalid credit code", "ROW_REGION": "Invalid region code",
-    "ROW_JURISDICTION": "Outside the jurisdiction", "ROW_DATE_ORDER": "Dates in the wrong order",
-    "ROW_FUTURE_DATE": "Date after today", "ROW_UNKNOWN_REFERENCE": "Refers to nothing known",
-    "ROW_DUPLICATE_KEY": "Duplicate key in the load", "ROW_CODE_AS_NUMBER": "Code stored as a number",
-    "ROW_TEMPLATE_EXAMPLE": "Template example row left in", "W_ORGAN_PREFIX": "Unusual organ code prefix",
-    "W_USCC_ORG_CHECK": "Organisation code check digit differs", "W_USCC_PILOT": "Pilot credit code",
-    "W_START_BEFORE_SIGNED": "Start before signing", "W_SCORE_MISMATCH": "Score differs from the items",
-    "W_GRADE_MISMATCH": "Grade differs from the items", "W_OVERALL_MISMATCH": "Overall score differs from its parts",
-    "W_FINDING_MISSING": "Finding not described", "W_DUPLICATE_ROW": "Duplicate row (loaded once)",
-}
+RULE_NAMES_ZH = {code: zh for code, (zh, _en) in RULE_NAMES.items()}
 
 
 def rule_name(code: str | None, lang: str = "zh") -> str:
     """How a page names a rule: its name in the page's language, then its stable code."""
     if not code:
         return ""
-    name = (RULE_NAMES_EN if lang == "en" else RULE_NAMES_ZH).get(code)
-    return f"{name} · {code}" if name else code
+    if code not in RULE_NAMES:
+        return code
+    zh, en = RULE_NAMES[code]
+    return f"{en if lang == 'en' else zh} · {code}"
 
 
 # Statuses of a file or sheet in a load (load_batches.status and `oversight load --json`).

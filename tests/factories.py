@@ -101,3 +101,19 @@ def project_row(code: str, organ: int, vendor_no: int, **over: Any) -> list[Any]
            "classified": "否", "agreement": "是"}
     row.update(over)
     return list(row.values())
+
+
+def merged_projects_xlsx(path: Path) -> Path:
+    """Projects laid out as registers often are: the table from B2 under a blank row, one organ's code
+    merged down over its three projects (C3:C5), a fourth project whose organ cell is left empty."""
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("外包项目")
+    ws.write_row(1, 1, PROJECT_HEADERS)
+    for r, code in enumerate(("P1", "P2", "P3"), start=2):
+        ws.write_row(r, 1, project_row(code, 1, 1))
+    ws.merge_range(2, 2, 4, 2, organ_code(1))
+    unmerged = project_row("P4", 1, 1)
+    unmerged[1] = None
+    ws.write_row(5, 1, unmerged)
+    wb.close()
+    return path

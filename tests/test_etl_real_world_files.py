@@ -8,7 +8,7 @@ import xlsxwriter
 
 from tests.conftest import issues_of
 from tests.factories import (ORGAN_HEADERS, PROJECT_HEADERS, VENDOR_HEADERS, organ_code, organ_row, project_row,
-                             vendor_row, write_csv, write_xls, write_xlsx)
+                             merged_projects_xlsx, vendor_row, write_csv, write_xls, write_xlsx)
 from warehouse import db
 
 
@@ -249,16 +249,7 @@ def test_a_row_numbering_the_columns_under_the_header_is_not_data(tmp_path, load
 def test_a_code_merged_down_over_several_rows_counts_for_each_row(tmp_path, load, warehouse):
     # One organ's code merged over its three projects, as registers are often laid out; the table
     # starts in column B under a blank row, so positions are the sheet's, not the table's.
-    wb = xlsxwriter.Workbook(str(tmp_path / "项目.xlsx"))
-    ws = wb.add_worksheet("外包项目")
-    ws.write_row(1, 1, PROJECT_HEADERS)
-    for r, code in enumerate(("P1", "P2", "P3"), start=2):
-        ws.write_row(r, 1, project_row(code, 1, 1))
-    ws.merge_range(2, 2, 4, 2, organ_code(1))
-    unmerged = project_row("P4", 1, 1)
-    unmerged[1] = None
-    ws.write_row(5, 1, unmerged)
-    wb.close()
+    merged_projects_xlsx(tmp_path / "项目.xlsx")
     registry = write_xlsx(tmp_path / "名录.xlsx", {"机关名录": (ORGAN_HEADERS, [organ_row(1)]),
                                                   "服务机构名录": (VENDOR_HEADERS, [vendor_row(1)])})
     result = load(registry, tmp_path / "项目.xlsx")

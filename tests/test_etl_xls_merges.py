@@ -5,14 +5,13 @@ xlwt, through the real loader."""
 import struct
 from pathlib import Path
 
-import xlsxwriter
 import xlwt
 
 from etl import read
 from etl.read import read_grids, xls_merged_down
 from tests.conftest import issues_of
 from tests.factories import (ORGAN_HEADERS, PROJECT_HEADERS, VENDOR_HEADERS, organ_code, organ_row, project_row,
-                             vendor_code, vendor_row, write_xls, write_xlsx)
+                             merged_projects_xlsx, vendor_code, vendor_row, write_xls, write_xlsx)
 from warehouse import db
 
 BORDERED = xlwt.easyxf("borders: left thin, right thin, top thin, bottom thin")
@@ -64,16 +63,7 @@ def test_a_code_merged_down_over_three_projects_counts_for_each(tmp_path, load, 
 def test_the_same_sheet_as_xls_and_xlsx_reads_the_same(tmp_path):
     # The frame calamine gives for an .xls starts where the merges' positions assume: same grid as the .xlsx.
     xls = merged_projects(tmp_path / "项目.xls")
-    wb = xlsxwriter.Workbook(str(tmp_path / "项目.xlsx"))
-    ws = wb.add_worksheet("外包项目")
-    ws.write_row(1, 1, PROJECT_HEADERS)
-    for r, code in enumerate(("P1", "P2", "P3"), start=2):
-        ws.write_row(r, 1, project_row(code, 1, 1))
-    ws.merge_range(2, 2, 4, 2, organ_code(1))
-    unmerged = project_row("P4", 1, 1)
-    unmerged[1] = None
-    ws.write_row(5, 1, unmerged)
-    wb.close()
+    merged_projects_xlsx(tmp_path / "项目.xlsx")
     [from_xls] = read_grids(xls)
     [from_xlsx] = read_grids(tmp_path / "项目.xlsx")
     assert from_xls.frame.equals(from_xlsx.frame)

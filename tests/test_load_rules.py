@@ -134,8 +134,8 @@ def test_items_need_their_inspection_and_a_checklist_code(tmp_path, load):
 
 
 def test_every_rule_has_a_chinese_and_an_english_name_for_the_pages():
-    from schemas.rules import MESSAGES, RULE_NAMES_EN, RULE_NAMES_ZH, rule_name
-    assert set(RULE_NAMES_ZH) == set(MESSAGES) == set(RULE_NAMES_EN)
+    from schemas.rules import MESSAGES, RULE_NAMES, rule_name
+    assert set(RULE_NAMES) == set(MESSAGES) and all(zh and en for zh, en in RULE_NAMES.values())
     assert rule_name("ROW_USCC") == "信用代码无效 · ROW_USCC"
     assert rule_name("ROW_USCC", "en") == "Invalid credit code · ROW_USCC"
     assert rule_name("SOMETHING_NEW", "en") == "SOMETHING_NEW" and rule_name(None) == ""
