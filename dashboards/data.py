@@ -27,7 +27,7 @@ from typing import Any, Callable, Iterator
 
 import polars as pl
 
-from schemas.identifiers import NATIONAL, region_name, region_prefix, region_table
+from schemas.identifiers import NATIONAL, OWN_LEVEL, region_name, region_prefix, region_table
 from warehouse import db, queries
 
 log = logging.getLogger("dashboards")
@@ -421,6 +421,8 @@ def region_children(code: str | None) -> list[tuple[str, str]]:
 def breakdown_level(params: dict) -> str | None:
     """The region level one below what the user is looking at (for "by region" breakdowns)."""
     code = params.get("region") or root_region() or NATIONAL
+    if code.endswith(OWN_LEVEL):    # a province's or city's own organs: nothing below them
+        return None
     if code == NATIONAL:
         return "province"
     if code.endswith("0000"):

@@ -48,7 +48,7 @@ def clean(raw: dict | None) -> dict:
         except ValueError:
             pass
     region = _first(raw.get("region"))
-    if region and re.fullmatch(r"\d{6}", str(region)):
+    if region and re.fullmatch(r"\d{6}|\d{4}00\.self", str(region)):   # a code, or a region's own level (本级)
         out["region"] = str(region)
     svc = _first(raw.get("service"))
     if svc in SERVICE_TYPES:

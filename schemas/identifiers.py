@@ -146,9 +146,21 @@ def is_jurisdiction(code: str) -> bool:
     return code == NATIONAL or code in valid_region_codes()
 
 
+# A province's or city's own level (省本级, 市本级): the organs registered at its code itself, none of
+# those of the regions below it. Written as the code and this suffix (330000.self), a filter's value.
+OWN_LEVEL = ".self"
+
+
+def own_level(code: str) -> str:
+    return code + OWN_LEVEL
+
+
 def region_prefix(code: str) -> str:
     """The prefix all codes inside `code` share: 330000 -> 33, 330100 -> 3301, 330102 -> 330102;
-    the national code 100000 -> '' (every region)."""
+    the national code 100000 -> '' (every region); a region's own level 330000.self -> 330000 (a
+    whole code: only itself)."""
+    if code.endswith(OWN_LEVEL):
+        return code.removesuffix(OWN_LEVEL)
     if code == NATIONAL:
         return ""
     if code.endswith("0000"):
@@ -159,6 +171,8 @@ def region_prefix(code: str) -> str:
 
 
 def region_name(code: str) -> str:
+    if code.endswith(OWN_LEVEL):   # 浙江省本级, 杭州市本级
+        return region_name(code.removesuffix(OWN_LEVEL)) + "本级"
     if code == NATIONAL:
         return "全国"
     row = region_table().filter(pl.col("region_code") == code)

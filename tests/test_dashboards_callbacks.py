@@ -124,6 +124,33 @@ def test_a_rate_with_no_inspection_this_period_says_so_not_that_the_last_had_non
     assert f"no data this period ({year - 1} had some)" in card_en
 
 
+def test_a_province_or_city_own_level_can_be_chosen_and_counts_only_its_own_organs(client, demo):
+    # 浙江省本级 (330000.self): the organs registered at the province itself (省直机关), no city's
+    from warehouse import db, queries
+    con = db.connect(demo[0], read_only=True)
+    try:
+        own = queries.inspections(con, queries.Filters(region="330000.self", today=TODAY))
+        regions = dict(con.sql("SELECT organ_code, region_code FROM organs").fetchall())
+        expected = con.sql("SELECT count(*) FROM inspections JOIN organs USING (organ_code) "
+                           "WHERE region_code = '330000'").fetchall()[0][0]
+    finally:
+        con.close()
+    assert own.height == expected > 0 and {regions[c] for c in own["organ_code"]} == {"330000"}
+    status, body = route(client, "/", "?region=330000.self")
+    assert status == 200
+    region_select = find_id(body["response"], {"type": "flt", "name": "region"})["props"]
+    assert region_select["value"] == "330000.self"
+    assert {"value": "330000.self", "label": "浙江省本级"} == region_select["data"][0]
+    assert kpi_values(client, {"region": "330000.self"}) != kpi_values(client, {})
+    # 杭州市本级: chosen as a district of 杭州市
+    status, body = route(client, "/", "?region=330100.self&lang=en")
+    selects = {n: find_id(body["response"], {"type": "flt", "name": n})["props"] for n in ("region", "district")}
+    assert selects["region"]["value"] == "330100" and selects["district"]["value"] == "330100.self"
+    assert selects["district"]["data"][0] == {"value": "330100.self", "label": "杭州市 (city level)"}
+    regions_panel = section(client, "ov-regions", "ov-params", {"region": "330100.self"})
+    assert "没有可对比的下级地区" in " ".join(texts(regions_panel))
+
+
 def test_trend_breaks_down_one_level_below_the_selection(client):
     province = section(client, "ov-trend-region", "ov-params", {})
     city = section(client, "ov-trend-region", "ov-params", {"region": "330100"})
@@ -209,6 +236,11 @@ def test_filter_controls_write_the_url(client):
     assert "region=330106" in href
     href = change("region", ["2025-Q3", None, None, None, "D"], href.split("/overdue")[1])
     assert "region" not in href and "tier=D" in href
+    # a province's or city's own level is a choice like any other
+    href = change("region", ["2025-Q3", "330000.self", None, None, "D"], href.split("/overdue")[1])
+    assert "region=330000.self" in href
+    href = change("district", ["2025-Q3", "330100", "330100.self", None, "D"], href.split("/overdue")[1])
+    assert "region=330100.self" in href
 
 
 # -- uploads --------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ import duckdb
 import polars as pl
 
 from schemas.checklist import CHECKLIST_VERSION
-from schemas.identifiers import NATIONAL, region_prefix, region_table
+from schemas.identifiers import NATIONAL, OWN_LEVEL, region_prefix, region_table
 from warehouse import analytics_config, db, marts, sqlfiles
 from warehouse.analytics_config import COMPONENT_ZH, COMPONENTS, TIERS, AnalyticsConfig
 from warehouse.periods import add_months, quarter_end, quarter_start
@@ -93,7 +93,7 @@ def _prefix(code: str | None) -> str | None:
         return NOWHERE
     if code == NOWHERE_SCOPE:
         return NOWHERE
-    prefix = region_prefix(code) if len(code) == 6 else code
+    prefix = region_prefix(code) if len(code) == 6 or code.endswith(OWN_LEVEL) else code
     return prefix or None
 
 
@@ -104,7 +104,9 @@ class Filters:
     period       "2025", "2025-Q3", "2025-07" or a (start, end) pair of dates (both included); None =
                  the function's stated default window
     region       a region code or prefix: province (330000 or 33), city (330100 or 3301), county
-                 (330102); matches the organ's region
+                 (330102); matches the organ's region. A province's or city's own level (330000.self,
+                 省本级: the organs registered at the province itself, none of its cities') matches
+                 that code alone
     service_type a service type (档案整理 …, or 超范围)
     vendor_code  a vendor's credit code
     tier         A, B, C or D: the organ's tier (the vendor's for vendor functions)
@@ -128,8 +130,9 @@ class Filters:
             parse_period(self.period)
         if self.tier is not None and self.tier not in TIERS:
             raise ValueError(f"tier must be one of {TIERS}")
-        if self.region is not None and not re.fullmatch(r"\d{2}(\d{2}(\d{2})?)?", self.region):
-            raise ValueError(f"region must be a region code or prefix (2, 4 or 6 digits): {self.region!r}")
+        if self.region is not None and not re.fullmatch(r"\d{2}(\d{2}(\d{2})?)?|\d{4}00\.self", self.region):
+            raise ValueError(f"region must be a region code or prefix (2, 4 or 6 digits), or a province's or "
+                             f"city's own level (330000.self): {self.region!r}")
         if self.scope is not None and not re.fullmatch(r"\d{2}(\d{2}(\d{2})?)?", self.scope):
             raise ValueError(f"scope must be a region code or prefix (2, 4 or 6 digits): {self.scope!r}")
         if self.scope is not None and _prefix(self.scope) is None:   # 100000: national, every region

@@ -17,6 +17,7 @@ from dash.exceptions import PreventUpdate
 
 from dashboards import data, i18n, state
 from dashboards.components.guard import guarded
+from schemas.identifiers import NATIONAL, OWN_LEVEL, own_level, region_name
 from warehouse import queries
 from warehouse.analytics_config import TIERS
 
@@ -113,6 +114,9 @@ def split_region(region: str | None, jurisdiction: str | None) -> tuple[str | No
     if not region:
         return None, None
     firsts = {c for c, _ in data.region_children(jurisdiction)}
+    if region.endswith(OWN_LEVEL):   # 浙江省本级 is a first-level choice, 杭州市本级 a district of 杭州市
+        base = region.removesuffix(OWN_LEVEL)
+        return (region, None) if base == jurisdiction else (base if base in firsts else None, region)
     if region == jurisdiction:
         return None, None
     if region in firsts:
@@ -125,6 +129,17 @@ def split_region(region: str | None, jurisdiction: str | None) -> tuple[str | No
     return None, region
 
 
+def with_own_level(code: str, children: list[tuple[str, str]], lang: str) -> list[tuple[str, str]]:
+    """A region's children led by its own level (浙江省本级: the organs registered at the province
+    itself, 省直机关), when it has children to choose from."""
+    if not children or code == NATIONAL or code.endswith(OWN_LEVEL):
+        return children
+    name = region_name(code)
+    label = region_name(own_level(code)) if lang != "en" else (
+        f"{name} ({'province' if code.endswith('0000') else 'city'} level)")
+    return [(own_level(code), label), *children]
+
+
 def filter_bar(params: dict, show: tuple[str, ...] = state.GLOBAL_KEYS, extra: list | None = None,
                path: str = "") -> html.Div:
     lang = state.lang_of(params)
@@ -135,10 +150,10 @@ def filter_bar(params: dict, show: tuple[str, ...] = state.GLOBAL_KEYS, extra: l
                                 params.get("period", ""), lang, width=150))
     if "region" in show and code:
         first, district = split_region(params.get("region"), code)
-        firsts = data.region_children(code)
+        firsts = with_own_level(code, data.region_children(code), lang)
         controls.append(_select("region", i18n.t("filter.region", lang),
                                 [{"value": c, "label": n} for c, n in firsts], first, lang, searchable=True))
-        districts = data.region_children(first) if first else []
+        districts = with_own_level(first, data.region_children(first), lang) if first else []
         controls.append(_select("district", i18n.t("filter.district", lang),
                                 [{"value": c, "label": n} for c, n in districts], district, lang,
                                 disabled=not districts, searchable=True))

@@ -147,8 +147,9 @@ def region_trend_panel(params):
     lang = state.lang_of(params)
     level = data.breakdown_level(params)
     if level is None:
-        return empty_state(lang, i18n.pick(lang, "已选到区县一级，没有更细的地区可以分解。",
-                                           "A district is selected: there is no finer region to break down by."))
+        return empty_state(lang, i18n.pick(lang, "所选地区（区县，或省、市本级）没有更细的地区可以分解。",
+                                           "The region chosen (a district, or a province's or city's own level) "
+                                           "has no finer region to break down by."))
     trend = data.q("compliance_trend", _f(params), by=("quarter", level))
     trend = trend.filter(pl.col("region_code").is_not_null())
     if not trend.height or trend["inspections"].sum() == 0:
@@ -294,8 +295,9 @@ def regions_panel(params):
     lang = state.lang_of(params)
     level = data.breakdown_level(params)
     if level is None:
-        return empty_state(lang, i18n.pick(lang, "已选到区县一级，没有可对比的下级地区。",
-                                           "A district is selected: there are no sub-regions to compare."))
+        return empty_state(lang, i18n.pick(lang, "所选地区（区县，或省、市本级）没有可对比的下级地区。",
+                                           "The region chosen (a district, or a province's or city's own level) "
+                                           "has no sub-regions to compare."))
     f = _f(params)
     trend = data.q("compliance_trend", f, by=("quarter", level)).filter(pl.col("region_code").is_not_null())
     rect = data.q("rectification_status", f, by=(level,))

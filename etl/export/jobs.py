@@ -30,6 +30,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from schemas.identifiers import OWN_LEVEL
+
 KINDS = ("workbook", "report", "snapshot")
 _JOB_ID = re.compile(r"[0-9a-f]{12}")
 
@@ -80,7 +82,7 @@ class JobRunner:
         def work(folder: Path, progress) -> dict[str, Path]:
             from etl.export import export_annual
             from etl.export.snapshot import zip_snapshot
-            region = f"_{scope.effective_region}" if scope.effective_region else ""
+            region = f"_{scope.effective_region.replace(OWN_LEVEL, '本级')}" if scope.effective_region else ""
             targets = {"workbook": folder / f"{year}年报{region}.xlsx", "report": folder / f"{year}年度报告{region}.docx",
                        "snapshot": folder / f"{year}审计快照{region}"}
             con = connect()

@@ -213,7 +213,9 @@ def region_label(region: str | None) -> str:
     """杭州市（330100） for a code or prefix (3301 reads the same as 330100); 全部 for none."""
     if not region:
         return "全部"
-    from schemas.identifiers import region_name
+    from schemas.identifiers import OWN_LEVEL, region_name
+    if region.endswith(OWN_LEVEL):   # 浙江省本级（330000）
+        return f"{region_name(region)}（{region.removesuffix(OWN_LEVEL)}）"
     code = region.ljust(6, "0")
     return f"{region_name(code)}（{code}）"
 
