@@ -140,7 +140,7 @@ def test_a_province_or_city_own_level_can_be_chosen_and_counts_only_its_own_orga
     assert status == 200
     region_select = find_id(body["response"], {"type": "flt", "name": "region"})["props"]
     assert region_select["value"] == "330000.self"
-    assert {"value": "330000.self", "label": "浙江省本级"} == region_select["data"][0]
+    assert {"value": "330000.self", "label": "浙江省（省本级）"} == region_select["data"][0]
     assert kpi_values(client, {"region": "330000.self"}) != kpi_values(client, {})
     # 杭州市本级: chosen as a district of 杭州市
     status, body = route(client, "/", "?region=330100.self&lang=en")

@@ -134,9 +134,8 @@ def with_own_level(code: str, children: list[tuple[str, str]], lang: str) -> lis
     itself, 省直机关), when it has children to choose from."""
     if not children or code == NATIONAL or code.endswith(OWN_LEVEL):
         return children
-    name = region_name(code)
-    label = region_name(own_level(code)) if lang != "en" else (
-        f"{name} ({'province' if code.endswith('0000') else 'city'} level)")
+    # named as the overview's breakdowns name its row: 浙江省（省本级）, 杭州市 (city level)
+    label = data.region_label(code, region_name(code), "city" if code.endswith("0000") else "county", lang)
     return [(own_level(code), label), *children]
 
 
