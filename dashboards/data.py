@@ -148,8 +148,10 @@ def in_scope(frame: pl.DataFrame, column: str = "region_code") -> pl.DataFrame:
 def region_outside_scope(region: str | None) -> bool:
     """Whether a region asked for by the filters lies wholly outside the user's scope (the queries then
     answer nothing: a region outside the scope never widens it)."""
-    prefix = scope_prefix() if region and user_or_none() is not None else ""
-    return bool(prefix) and not (region_prefix(region).startswith(prefix) or prefix.startswith(region_prefix(region)))
+    if not region or user_or_none() is None:
+        return False
+    narrowed = queries.Filters(region=region).within(user().region_scope)   # the query layer's own rule
+    return narrowed.effective_region == queries.NOWHERE
 
 
 def covers_jurisdiction() -> bool:

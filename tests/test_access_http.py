@@ -101,6 +101,8 @@ def test_a_region_outside_the_scope_is_said_to_be_so_not_shown_as_zeros(city, ad
     status, body = route(city, "/overdue", "?region=330300&lang=en")
     assert "The region chosen (温州市) is outside your scope (杭州市)" in " ".join(
         texts(find_id(body["response"], "scope-outside")))
+    # the province's own organs (省直机关) lie outside a city's scope too
+    assert find_id(route(city, "/", "?region=330000.self")[1]["response"], "scope-outside") is not None
     # inside the scope, or wider than it (narrowed to it), or for an account that sees everything: no alert
     for client, search in ((city, "?region=330106"), (city, "?region=330000"), (admin, "?region=330300")):
         assert find_id(route(client, "/", search)[1]["response"], "scope-outside") is None, search
