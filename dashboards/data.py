@@ -89,16 +89,19 @@ def can(permission) -> bool:
 
 
 def require(permission, *, whole_jurisdiction: bool = False) -> None:
-    """Raise PermissionDenied (Chinese message; audited) unless the signed-in user has `permission`
+    """Raise PermissionDenied (Chinese and English; audited) unless the signed-in user has `permission`
     — and, for jurisdiction-wide acts (loading data, drawing the inspection plan), a scope that
     takes in the whole jurisdiction. Callbacks call this themselves: hiding a button is not a check."""
-    from schemas.roles import PERMISSION_ZH, PermissionDenied
+    from schemas.roles import PERMISSION_EN, PERMISSION_ZH, PermissionDenied, not_permitted
     who = user()
     reason = None
     if not who.can(permission):
-        reason = f"{who.role_zh}无权{PERMISSION_ZH[permission]}"
+        reason = not_permitted(who.role, permission)
     elif whole_jurisdiction and not covers_jurisdiction():
-        reason = f"{PERMISSION_ZH[permission]}须由权限范围覆盖全辖区的账户进行（您的权限范围为{region_name(who.region_scope)}）"
+        scope = region_name(who.region_scope)
+        reason = (f"{PERMISSION_ZH[permission]}须由权限范围覆盖全辖区的账户进行（您的权限范围为{scope}）",
+                  f"Only an account whose scope covers the whole jurisdiction may {PERMISSION_EN[permission]} "
+                  f"(your scope: {scope})")
     if reason is None:
         return
     from flask import has_request_context, request
@@ -109,7 +112,7 @@ def require(permission, *, whole_jurisdiction: bool = False) -> None:
                      detail=attempted(), remote_addr=request.remote_addr if has_request_context() else None, wait=5.0)
     except Exception:  # noqa: BLE001 — the refusal stands even if it cannot be recorded
         log.exception("could not record a refused %s by %s", permission, who.username)
-    raise PermissionDenied(reason)
+    raise PermissionDenied(reason[0], en=reason[1])
 
 
 def attempted() -> dict | None:

@@ -37,6 +37,11 @@ PERMISSION_ZH = {
     Permission.LOAD: "装载数据", Permission.MANAGE_USERS: "管理用户", Permission.PERSONAL_DATA: "查看联系人信息",
     Permission.AUDIT: "查看审计日志",
 }
+PERMISSION_EN = {
+    Permission.READ: "view data (within the scope)", Permission.EXPORT: "export", Permission.PLAN: "draw the inspection plan",
+    Permission.LOAD: "load data", Permission.MANAGE_USERS: "manage users",
+    Permission.PERSONAL_DATA: "see contact details", Permission.AUDIT: "read the audit log",
+}
 
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.LEADER: frozenset({Permission.READ, Permission.EXPORT}),
@@ -53,7 +58,15 @@ _ALIASES = {"领导": Role.LEADER, "leader": Role.LEADER,
 
 
 class PermissionDenied(PermissionError):
-    """The role may not do this; the message is in Chinese."""
+    """The role may not do this. The message (str) is in Chinese; `en` in English, when given:
+    `text(lang)` picks for a page."""
+
+    def __init__(self, message: str, *, en: str | None = None):
+        super().__init__(message)
+        self.en = en
+
+    def text(self, lang: str | None) -> str:
+        return self.en if lang == "en" and self.en else str(self)
 
 
 def parse_role(text: str | Role) -> Role:
@@ -76,13 +89,20 @@ def can(role: str | Role | None, permission: Permission) -> bool:
 
 
 def require(role: str | Role | None, permission: Permission) -> None:
-    """Raise PermissionDenied (Chinese message) unless `role` has `permission`."""
+    """Raise PermissionDenied unless `role` has `permission`."""
     if not can(role, permission):
-        try:
-            who = ROLE_ZH[parse_role(role)] if role is not None else "未登录用户"
-        except ValueError:
-            who = "该用户"
-        raise PermissionDenied(f"{who}无权{PERMISSION_ZH[permission]}")
+        zh, en = not_permitted(role, permission)
+        raise PermissionDenied(zh, en=en)
+
+
+def not_permitted(role: str | Role | None, permission: Permission) -> tuple[str, str]:
+    """Why `role` may not do `permission`: (Chinese, English)."""
+    try:
+        zh, en = ((ROLE_ZH[parse_role(role)], f"The {ROLE_EN[parse_role(role)].lower()} role") if role is not None
+                  else ("未登录用户", "Someone not signed in"))
+    except ValueError:
+        zh, en = "该用户", "This user"
+    return f"{zh}无权{PERMISSION_ZH[permission]}", f"{en} may not {PERMISSION_EN[permission]}"
 
 
 def role_label(role: str | Role) -> str:

@@ -173,12 +173,12 @@ def test_exports_carry_only_the_city(city, env):
 
 # -- roles ------------------------------------------------------------------------------------------
 
-def upload(client, name: str, content: bytes) -> dict:
+def upload(client, name: str, content: bytes, params: dict | None = None) -> dict:
     encoded = "data:text/csv;base64," + base64.b64encode(content).decode()
     status, body = call(client, [("sub-check", "children"), ("sub-token", "data"), ("sub-confirm", "disabled"),
                                  ("sub-report", "disabled"), ("sub-load", "children")],
                         [("sub-upload", "contents", [encoded])],
-                        [("sub-upload", "filename", [name]), ("sub-params", "data", {})])
+                        [("sub-upload", "filename", [name]), ("sub-params", "data", params or {})])
     assert status == 200, body
     return body["response"]
 
@@ -215,6 +215,18 @@ def test_a_city_administrator_cannot_load_for_the_province(env):
     assert sign_in(client, "hz-admin", "hz-admin-pass-2026").status_code == 302
     response = upload(client, "organs.csv", organs_csv_with_bad_rows())
     assert "须由权限范围覆盖全辖区的账户进行" in " ".join(texts(response["sub-check"]["children"]))
+    # An English page refuses in English, naming the scope.
+    response = upload(client, "organs.csv", organs_csv_with_bad_rows(), {"lang": "en"})
+    words = " ".join(texts(response["sub-check"]["children"]))
+    assert "Only an account whose scope covers the whole jurisdiction may load data (your scope: 杭州市)" in words
+    assert "须由" not in words and "Not permitted" in words
+
+
+def test_a_refusal_on_an_english_page_is_in_english(env):
+    inspector = signed_in_client(env, "inspector")
+    response = upload(inspector, "organs.csv", organs_csv_with_bad_rows(), {"lang": "en"})
+    words = " ".join(texts(response["sub-check"]["children"]))
+    assert "The inspector role may not load data" in words and "无权" not in words
 
 
 def test_the_data_administrator_loads_and_the_load_is_audited(admin, env):

@@ -202,7 +202,11 @@ def test_other_roles_see_no_admin_page_and_cannot_act(warehouse, username):
                          ("au-enable", {"target": "admin"})):
         done = act(client, button, **form)
         assert "无权管理用户" in message(done) and "au-grid" not in done, message(done)
+        assert "role may not manage users" in message(act(client, button, lang="en", **form))
     assert accounts(warehouse) == before
+    for path in ("/admin/users", "/admin/audit"):
+        words = " ".join(texts(route(client, path, "?lang=en")[1]))
+        assert "No access: only data administrators" in words and "无权" not in words, words
     panel = audit(client)
     assert "无权访问" in " ".join(texts(panel)) and not audit_rows(panel)
     assert route(signed_in("admin"), "/")[0] == 200        # the admin's password was not taken over

@@ -188,11 +188,14 @@ def test_every_panel_says_when_no_plan_is_drawn(client):
             assert shown[panel]["children"]["props"]["className"] == "empty-state", panel
 
 
-@pytest.mark.parametrize("username, zh, en", [
-    ("leader", "只有检查员和数据管理员可以抽取检查计划", "Only inspectors and data administrators draw the inspection plan"),
-    ("inspector-hz", "须由权限范围覆盖全辖区的账户抽取", "by an account whose scope covers all of it"),
+@pytest.mark.parametrize("username, zh, en, refused_zh, refused_en", [
+    ("leader", "只有检查员和数据管理员可以抽取检查计划", "Only inspectors and data administrators draw the inspection plan",
+     "领导无权抽取检查计划", "The leader role may not draw the inspection plan"),
+    ("inspector-hz", "须由权限范围覆盖全辖区的账户抽取", "by an account whose scope covers all of it",
+     "抽取检查计划须由权限范围覆盖全辖区的账户进行（您的权限范围为杭州市）",
+     "Only an account whose scope covers the whole jurisdiction may draw the inspection plan (your scope: 杭州市)"),
 ])
-def test_who_may_not_draw_is_told_why(warehouse_path, monkeypatch, username, zh, en):
+def test_who_may_not_draw_is_told_why(warehouse_path, monkeypatch, username, zh, en, refused_zh, refused_en):
     monkeypatch.setenv("OVERSIGHT_WAREHOUSE", str(warehouse_path))
     monkeypatch.setenv("OVERSIGHT_TODAY", T0.isoformat())
     other = signed_in_client(warehouse_path, username)
@@ -202,6 +205,10 @@ def test_who_may_not_draw_is_told_why(warehouse_path, monkeypatch, username, zh,
     assert ("覆盖全辖区" in said) == (username != "leader")     # a leader's scope is the whole province
     _status, routed = route(other, "/planning", "?lang=en")
     assert en in " ".join(texts(find_id(routed, "pl-no-draw")))
+    # a draw posted by hand (no button shown) is refused, in the page's language
+    for params, wanted, unwanted in (({}, refused_zh, "may not"), ({"lang": "en"}, refused_en, "无权")):
+        said = " ".join(texts(draw(other, params=params)["pl-draw-result"]["children"]))
+        assert wanted in said and unwanted not in said, said
 
 
 def unstaffed_rows(n: int, reason_zh: str, reason_en: str, first: int = 1) -> list[dict]:

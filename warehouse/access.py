@@ -95,7 +95,7 @@ class User:
 
     def require(self, permission: Permission) -> None:
         if not self.active:
-            raise PermissionDenied("该账户已停用")
+            raise PermissionDenied("该账户已停用", en="This account is disabled.")
         require(self.role, permission)
 
 
@@ -269,7 +269,8 @@ def _check_actor(actor: User | str | None, scope: str | None = None) -> None:
     if isinstance(actor, User):
         actor.require(Permission.MANAGE_USERS)
         if scope is not None and not scope_within(scope, actor.region_scope):
-            raise PermissionDenied(f"只能管理本人权限范围（{actor.region_scope}）以内的账户")
+            raise PermissionDenied(f"只能管理本人权限范围（{actor.region_scope}）以内的账户",
+                                   en=f"You can manage only accounts inside your own scope ({actor.region_scope}).")
 
 
 def scope_within(scope: str, outer: str) -> bool:

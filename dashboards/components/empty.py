@@ -37,6 +37,6 @@ def no_warehouse(lang: str | None, submissions_href: str = "/submissions") -> ht
 
 
 def denied_state(lang: str | None, reason: str | None = None) -> html.Div:
-    """The signed-in user may not do or see this (the reason is in Chinese)."""
+    """The signed-in user may not do or see this, and why (in the page's language)."""
     title = i18n.pick(i18n.norm_lang(lang), "无权访问", "Not permitted")
     return html.Div(dmc.Alert(reason or title, title=title, color="red", id="denied"), className="error-state")

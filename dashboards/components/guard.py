@@ -40,7 +40,7 @@ def guarded(outputs: int = 1, *, fallback: str = "message"):
                 lang = _lang_in(args, kwargs)
                 if isinstance(exc, PermissionDenied):
                     log.warning("refused in %s: %s", fn.__name__, exc)
-                    shown = denied_state(lang, str(exc))
+                    shown = denied_state(lang, exc.text(lang))
                 elif isinstance(exc, data.NoWarehouse):
                     shown = no_warehouse(lang)
                 elif isinstance(exc, WarehouseBusy):
@@ -69,7 +69,7 @@ def guarded_layout(fn):
             from dash import html
             lang = kwargs.get("lang") if kwargs.get("lang") in ("zh", "en") else None
             if isinstance(exc, PermissionDenied):
-                shown = denied_state(lang, str(exc))
+                shown = denied_state(lang, exc.text(lang))
             elif isinstance(exc, data.NoWarehouse):
                 shown = no_warehouse(lang)
             elif isinstance(exc, WarehouseBusy):

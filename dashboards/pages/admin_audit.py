@@ -124,7 +124,7 @@ def caveats(lang: str) -> list[str]:
 def refusal(lang: str) -> html.Div:
     """What a user without the AUDIT permission sees: a plain refusal, no entries."""
     return empty_state(lang, i18n.pick(lang, "无权访问：只有数据管理员可以查看审计日志。",
-                                       "无权访问 · No access: only data administrators read the audit log."))
+                                       "No access: only data administrators read the audit log."))
 
 
 @guarded_layout

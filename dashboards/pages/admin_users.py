@@ -48,13 +48,12 @@ ERRORS_EN = (
     (r"角色“(.*)”无效", "Choose a role: leader, inspector or data administrator."),
     (r"请选择角色", "Choose a role."),
     (r"请输入或选择用户名", "Enter or select a user name."),
-    (r"该账户已停用", "This account is disabled."),
-    (r"只能管理本人权限范围（(\d+)）以内的账户", "You can manage only accounts inside your own scope ({0})."),
-    (r"无权", "Your role may not manage users."),
 )
 
 
 def message_text(exc: Exception, lang: str) -> str:
+    if isinstance(exc, PermissionDenied):
+        return exc.text(i18n.norm_lang(lang))
     text = str(exc)
     if i18n.norm_lang(lang) == "en":
         for pattern, english in ERRORS_EN:
@@ -122,7 +121,7 @@ def no_access(params: dict, title: str) -> html.Div:
     """The page for a user without the permission: the frame and a plain refusal, no data."""
     lang = state.lang_of(params)
     refusal = empty_state(lang, i18n.pick(lang, "无权访问：只有数据管理员可以管理用户。",
-                                          "无权访问 · No access: only data administrators manage users."))
+                                          "No access: only data administrators manage users."))
     return frame(NAV_KEY, params, PATH, html.Div(refusal, id="au-denied"), title=title, caveats=[], show_filters=())
 
 
