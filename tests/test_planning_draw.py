@@ -313,6 +313,33 @@ def test_date_windows_follow_the_reason():
         draw(PlanInputs.of(organs=organs, inspectors=inspectors), PERIOD, dt.date(2026, 4, 1), 3, CFG)
 
 
+def test_many_overdue_checks_are_spread_by_the_teams_monthly_capacity():
+    """Two inspectors (6 visits a quarter each: 2 a month) and a follow-up and nine overdue organs: the
+    follow-up and the most overdue check take the first 30 days, the next two each following slot,
+    by how overdue they are; the checks left over get no team (the quarter's capacity is spent)."""
+    organs = organs_frame([{"organ_code": "FOLLOW", "followup_due_on": dt.date(2026, 1, 20)}]
+                          + [{"organ_code": f"LATE{k}", "tier_due_on": dt.date(2025, 1 + k, 1)} for k in range(9)])
+    inspectors = inspectors_frame([{"inspector_id": "I1"}, {"inspector_id": "I2"}])
+    result = draw(PlanInputs.of(organs=organs, inspectors=inspectors), PERIOD, TODAY, 5, CFG)
+    check_rules(PlanInputs.of(organs=organs, inspectors=inspectors), result)
+    staffed = result.visits.filter(pl.col("status") == "staffed").sort("due_on")
+    windows = [(r["organ_code"], r["window_start"], r["window_end"]) for r in staffed.iter_rows(named=True)]
+    slots = [(dt.date(2026, 1, 1), dt.date(2026, 1, 30)), (dt.date(2026, 1, 31), dt.date(2026, 3, 1)),
+             (dt.date(2026, 3, 2), dt.date(2026, 3, 31))]
+    late = [w for w in windows if w[0] != "FOLLOW"]
+    assert [(a, b) for _code, a, b in late] == [slots[0], slots[1], slots[1], slots[2], slots[2]]
+    assert [c for c, _a, _b in late] == sorted(c for c, _a, _b in late)      # the most overdue first
+    assert [(a, b) for c, a, b in windows if c == "FOLLOW"] == [(dt.date(2026, 1, 1), dt.date(2026, 1, 20))]
+    notes = dict(zip(staffed["organ_code"], staffed["notes_zh"]))
+    assert notes[late[0][0]] is None and notes["FOLLOW"] is None
+    assert notes[late[1][0]] == "逾期检查较多，按检查人员每月可检次数顺延至计划开始后第31日起"
+    assert notes[late[4][0]] == "逾期检查较多，按检查人员每月可检次数顺延至计划开始后第61日起"
+    # with room for all in the first month, nothing moves
+    roomy = CFG.with_overrides(team={"capacity_per_quarter": 30})
+    result = draw(PlanInputs.of(organs=organs, inspectors=inspectors), PERIOD, TODAY, 5, roomy)
+    assert set(result.visits["window_start"]) == {dt.date(2026, 1, 1)} and result.visits["notes_zh"].is_null().all()
+
+
 def test_a_silent_organ_is_drawn_in_its_own_stratum_with_its_reason():
     organs = organs_frame([{"organ_code": f"S{i}", "tier": "A"} for i in range(10)])
     silent = pl.DataFrame({"organ_code": [f"S{i}" for i in range(10)], "quarter": ["2025-Q3"] * 10})

@@ -65,7 +65,7 @@ def test_a_plan_is_drawn_recorded_and_never_silently_redrawn(province: Path):
         stored = planning.plan_inputs_json(con, 1)
         assert hashlib.sha256(stored.encode()).hexdigest() == header["inputs_sha256"]
         assert header["params"]["seed"] == 7 and header["params"]["config"]["sampling"]["ratio"]["B"] == 0.0
-        assert header["params"]["today"] == "2025-12-20" and header["algorithm"] == "draw-v2"
+        assert header["params"]["today"] == "2025-12-20" and header["algorithm"] == "draw-v3"
         assert (header["visits"], header["staffed"], header["unstaffed"]) == (2, 1, 1)
         assert header["created_by"] == "测试" and header["data_as_of"] == T0
         assert [s["stratum"] for s in header["draw_log"]["strata"]] == ["tier:D", "tier:C", "tier:B", "tier:A", "silent"]
@@ -247,7 +247,7 @@ def test_a_plan_drawn_by_other_rules_is_not_reported_as_a_match_and_says_why(pro
     finally:
         con.close()
     assert report["inputs_match"] and not report["data_changed"] and not report["result_match"]
-    assert report["message_zh"] == "第1号计划按抽取规则draw-v1抽取，本程序为draw-v2，不能重抽复核结果；输入摘要仍可核对"
+    assert report["message_zh"] == "第1号计划按抽取规则draw-v1抽取，本程序为draw-v3，不能重抽复核结果；输入摘要仍可核对"
 
 
 def test_the_plan_workbook_and_the_public_list(province: Path, tmp_path: Path):

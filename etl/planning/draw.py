@@ -47,8 +47,9 @@ from warehouse.analytics_config import TIER_EN, TIER_ZH
 
 # The rules' version, recorded with each plan: a plan is re-drawn (verified) only by the rules it was
 # drawn with. v2: capacity for the time left, drawn windows of at least min_days, a late follow-up
-# says how late. The lottery keeps its own salt, so every lottery number stays what it was.
-ALGORITHM = "draw-v2"
+# says how late. v3: overdue checks spread over the period by their teams' monthly capacity. The
+# lottery keeps its own salt, so every lottery number stays what it was.
+ALGORITHM = "draw-v3"
 LOTTERY = "draw-v1"
 DEFAULT_TIER = "B"
 
@@ -434,6 +435,7 @@ def draw(inputs: PlanInputs, period: Period, today: dt.date, seed: int, config: 
 
     months = period.months_from(start)  # capacity counts the time left, not the whole period
     team, unstaffed, workload = _Staffing(visits, inputs, months, cfg, seed).run()
+    _spread_overdue(visits, team, start, period, cfg)
 
     params = {"algorithm": ALGORITHM, "seed": seed, "period": period.label, "period_start": _d(period.start),
               "period_end": _d(period.end), "today": _d(today), "plan_start": _d(start), "months": period.months,
@@ -494,6 +496,44 @@ def _window(lead: Reason, start: dt.date, period: Period, cfg: PlanningConfig, s
         first, wanted = months[min(int(lottery(seed, "window", code) * len(months)), len(months) - 1)]
     wanted = max(wanted, first + dt.timedelta(days=cfg.window("min_days") - 1))
     return first, min(wanted, period.end)
+
+
+def _spread_overdue(visits: list[dict], team: list[dict], start: dt.date, period: Period, cfg: PlanningConfig
+                    ) -> None:
+    """Overdue checks are urgent (the first `urgent_days` of the plan), but an inspector makes only so
+    many visits a month: when many organs are overdue, the plan's first weeks would hold more visits
+    than its teams can make. Each staffed overdue check, the most overdue first, takes the first
+    slot of `urgent_days` (from the plan's start) in which every member of its team has visits left
+    by their monthly capacity (team.capacity_per_quarter ÷ 3, at least 1); incident follow-ups stay
+    in the first slot and count there. A check that fits no slot takes the one whose busiest member
+    is least busy. A slot too short for a `min_days` window is not used. The visit says why."""
+    length, shortest = cfg.window("urgent_days"), cfg.window("min_days")
+    members: dict[int, list[str]] = {}
+    for t in team:
+        members.setdefault(t["visit_no"], []).append(t["inspector_id"])
+    slots = [start]
+    while slots[-1] + dt.timedelta(days=length + shortest - 1) <= period.end:
+        slots.append(slots[-1] + dt.timedelta(days=length))
+    per_slot = {i: cfg.capacity(i, length * 12 / 365.25) for ids in members.values() for i in ids}
+    busy: dict[tuple[str, int], int] = {}
+    urgent = [v for v in visits if v["visit_no"] in members]
+    for v in urgent:
+        if v["reasons"][0] == "INCIDENT_FOLLOWUP":
+            for i in members[v["visit_no"]]:
+                busy[i, 0] = busy.get((i, 0), 0) + 1
+    overdue = [v for v in urgent if v["reasons"][0] in ("OVERDUE_PROJECT", "OVERDUE_ROUTINE")]
+    for v in sorted(overdue, key=lambda v: (v["due_on"] or dt.date.max, v["visit_no"])):
+        ids = members[v["visit_no"]]
+        free = [k for k in range(len(slots)) if all(busy.get((i, k), 0) < per_slot[i] for i in ids)]
+        k = free[0] if free else min(range(len(slots)), key=lambda k: (max(busy.get((i, k), 0) for i in ids), k))
+        for i in ids:
+            busy[i, k] = busy.get((i, k), 0) + 1
+        if k == 0:
+            continue
+        first = slots[k]
+        v["window_start"], v["window_end"] = first, min(first + dt.timedelta(days=length - 1), period.end)
+        note = f"逾期检查较多，按检查人员每月可检次数顺延至计划开始后第{k * length + 1}日起"
+        v["notes_zh"] = f"{v['notes_zh']}；{note}" if v["notes_zh"] else note
 
 
 def _locality(organ_region: str | None, inspector_region: str | None) -> str:
