@@ -58,9 +58,12 @@ def _install_error_handlers(server) -> None:
 
     @server.errorhandler(Exception)
     def _any(exc):
+        from dash.exceptions import DependencyException
         from werkzeug.exceptions import HTTPException
         if isinstance(exc, HTTPException) and exc.code and exc.code < 500:
             return exc
+        if isinstance(exc, DependencyException):     # a component file Dash does not serve: not found
+            return _not_found(exc)
         log.exception("request %s %s failed", request.method, request.path)
         return Response(ERROR_PAGE.format(zh="服务器处理请求时出错，错误已记录。请刷新或稍后再试。",
                                           en="The server failed to handle the request; the error was logged."),

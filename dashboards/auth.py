@@ -192,7 +192,13 @@ def remote_addr() -> str | None:
 # -- the gate -----------------------------------------------------------------------------------------
 
 def _is_public(path: str) -> bool:
-    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+    """The sign-in page, health, and the static files. A path under a public prefix counts only when
+    it is routed to that prefix's files: one the static routes do not match falls to the page route,
+    which serves the app, and must pass the gate like any page."""
+    if path in PUBLIC_PATHS:
+        return True
+    rule = request.url_rule
+    return path.startswith(PUBLIC_PREFIXES) and rule is not None and rule.rule.startswith(PUBLIC_PREFIXES)
 
 
 def _refuse(status: int, zh: str, en: str):

@@ -143,9 +143,14 @@ def scope_prefix() -> str:
 
 def in_scope(frame: pl.DataFrame, column: str = "region_code") -> pl.DataFrame:
     """The rows of `frame` whose region is in the user's scope (for frames read outside the query
-    layer, such as a plan's visits)."""
+    layer, such as a plan's visits), with the codes their reasons cite of organs outside it masked
+    (an incident of the same vendor at another organ), as the query layer masks an organ's schedule."""
     prefix = scope_prefix()
-    return frame if not prefix else frame.filter(pl.col(column).fill_null("").str.starts_with(prefix))
+    if not prefix:
+        return frame
+    frame = frame.filter(pl.col(column).fill_null("").str.starts_with(prefix))
+    with reader() as con:
+        return queries.mask_out_of_region(con, frame, prefix, vendors=[], columns=queries.ORGAN_REASON_COLUMNS)
 
 
 def region_outside_scope(region: str | None) -> bool:

@@ -49,19 +49,25 @@ def alias_table(kind_name: str) -> dict[str, str]:
     return table
 
 
+def column_of(kind_name: str, cell: str | None) -> str | None:
+    """The column name a header cell stands for in a kind, or None."""
+    folded = fold_header(cell)
+    if not folded:
+        return None
+    table = alias_table(kind_name)
+    name = table.get(folded)
+    if name is None:
+        bare = _strip_unit(folded)
+        name = table.get(bare) if bare else None
+    return name
+
+
 def match_headers(kind: Kind, cells: list[str | None]) -> dict[int, str]:
     """Position of each recognised header cell -> column name (first occurrence of a column wins)."""
-    table = alias_table(kind.name)
     found: dict[int, str] = {}
     taken: set[str] = set()
     for i, cell in enumerate(cells):
-        folded = fold_header(cell)
-        if not folded:
-            continue
-        name = table.get(folded)
-        if name is None:
-            bare = _strip_unit(folded)
-            name = table.get(bare) if bare else None
+        name = column_of(kind.name, cell)
         if name and name not in taken:
             found[i] = name
             taken.add(name)

@@ -79,6 +79,19 @@ def test_unknown_user_and_wrong_password_look_the_same(wh: Path):
     assert (unknown.code, unknown.reason) == (wrong.code, wrong.reason) == ("bad_credentials", access.BAD_CREDENTIALS)
 
 
+def test_a_name_no_account_has_is_locked_as_an_account_would_be(wh: Path):
+    access.add_user(wh, "zhang", "inspector", "330100", PASSWORD, now=T0)
+    answers = {}
+    for name in ("zhang", "nobody"):
+        said = [access.authenticate(wh, name, "wrong-password", now=T0 + dt.timedelta(minutes=i)) for i in range(6)]
+        assert [r.code for r in said] == ["bad_credentials"] * 4 + ["locked"] * 2, name
+        assert said[4].locked_until == T0 + dt.timedelta(minutes=4 + 15)
+        answers[name] = [r.reason for r in said]
+    assert answers["zhang"] == answers["nobody"]          # word for word
+    assert access.authenticate(wh, "nobody", PASSWORD, now=T0 + dt.timedelta(minutes=19)).code == "bad_credentials"
+    assert isinstance(access.authenticate(wh, "zhang", PASSWORD, now=T0 + dt.timedelta(minutes=19)), access.User)
+
+
 def test_disabled_user_cannot_log_in(wh: Path):
     access.add_user(wh, "zhang", "inspector", "330100", PASSWORD, now=T0)
     access.disable_user(wh, "zhang", actor="root", now=T0)

@@ -309,6 +309,15 @@ def test_unsigned_requests_are_sent_to_sign_in(env):
     assert anonymous.post("/_dash-update-component", json=KPI_CALL).status_code == 401
     assert anonymous.get("/_dash-layout").status_code == 401
     assert anonymous.get("/assets/style.css").status_code == 200 and anonymous.get("/health").status_code == 200
+    # A component bundle is public; a path that only begins like one is a page, behind the gate
+    index = app.server.test_client().get("/", environ_overrides={"oversight.warm_up": True}).get_data(as_text=True)
+    bundle = re.search(r'src="(/_dash-component-suites/dash/[^"]+\.js[^"]*)"', index).group(1)
+    assert anonymous.get(bundle).status_code == 200
+    for path in ("/_dash-component-suites/anything", "/assets"):
+        answer = anonymous.get(path)
+        assert answer.status_code in (302, 401) and "dash_version" not in answer.get_data(as_text=True), path
+    # a file Dash does not serve is not found (it was a 500 with a traceback in the log)
+    assert anonymous.get("/_dash-component-suites/dash/nothing-here.js").status_code == 404
     # After signing in, the page first asked for.
     page = anonymous.get("/login?next=%2Fvendors%3Ftier%3DD").get_data(as_text=True)
     done = anonymous.post("/login", data={"username": "leader", "password": DEMO_PASSWORDS["leader"],

@@ -252,3 +252,37 @@ def test_masked_codes_are_counted_in_their_list():
         == "较大事件（SJ-2025-0001、范围外2项，共5项）"
     assert queries._masked("涉密（113302000000000001/ZJ-1）；检查JC-2025-0001", hidden) == "涉密（范围外1项）；检查JC-2025-0001"
     assert queries._masked("首次评定为D级（高）：风险分59.95", hidden) == "首次评定为D级（高）：风险分59.95"
+
+
+
+def _follow_up_from_another_city(con) -> tuple[str, str, str]:
+    """(city scope, organ, incident): an organ of a city due for a follow-up of its vendor's incident
+    at an organ of another city."""
+    found = con.execute("""
+        SELECT substr(o.region_code, 1, 4) || '00', s.organ_code, s.followup_incident_code
+        FROM mart_organ_schedule s JOIN organs o USING (organ_code)
+        JOIN incidents i ON i.incident_code = s.followup_incident_code JOIN organs w ON w.organ_code = i.organ_code
+        WHERE substr(o.region_code, 1, 4) <> substr(w.region_code, 1, 4) AND NOT o.region_code LIKE '3300%'
+        ORDER BY ALL LIMIT 1""").fetchall()
+    assert found, "the sample has a follow-up across cities"
+    return found[0]
+
+
+def test_a_follow_up_cites_no_incident_of_an_organ_outside_the_scope(con, tmp_path):
+    city, organ, incident = _follow_up_from_another_city(con)
+    province = queries.for_user(user(Role.INSPECTOR, "330000"))
+    mine = province.organ_schedule(con, province.filters(today=TODAY), organ_code=organ)
+    assert mine["followup_incident_code"].to_list() == [incident]
+    q = queries.for_user(user(Role.INSPECTOR, city))
+    theirs = q.organ_schedule(con, q.filters(today=TODAY), organ_code=organ)
+    assert theirs["followup_incident_code"].to_list() == [queries.OUT_OF_REGION]
+    assert incident not in text_of(q.organ_schedule(con, q.filters(today=TODAY)))
+    # the annual snapshot of the city: its check events cite only incidents of the city's organs
+    export_annual(con, 2026, queries.Filters(today=TODAY, region=city), workbook=tmp_path / "a.xlsx",
+                  snapshot=tmp_path / "snap")
+    events = pl.read_parquet(tmp_path / "snap" / "derived" / "check_events.parquet")
+    cited = set(events.filter(pl.col("event_kind") == "incident_followup")["source_code"])
+    own = {r[0] for r in con.execute("SELECT incident_code FROM incidents JOIN organs USING (organ_code) "
+                                     "WHERE starts_with(region_code, ?)", [city[:4]]).fetchall()}
+    assert incident not in cited and cited <= own | {queries.OUT_OF_REGION}
+    assert queries.OUT_OF_REGION in cited, cited

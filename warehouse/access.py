@@ -427,7 +427,9 @@ def _authenticate(con, name: str, password: str, at: dt.datetime, remote_addr: s
         return failed("throttled", LoginRefused("throttled", "该地址登录失败次数过多，请稍后再试"))
     if row is None:
         _verify_dummy(password)
-        return failed("unknown_user", LoginRefused("bad_credentials", BAD_CREDENTIALS))
+        # answered as an account would be, lock included: a lock must not tell that a name exists
+        until = _unknown_name_lock(con, name, at, policy)
+        return failed("unknown_user", _locked(until) if until else LoginRefused("bad_credentials", BAD_CREDENTIALS))
     locked_until = row["locked_until"]
     if locked_until is not None and locked_until > at:
         _verify_dummy(password)
@@ -452,6 +454,26 @@ def _authenticate(con, name: str, password: str, at: dt.datetime, remote_addr: s
         _insert_audit(con, at=at, username=name, role=row["role"], action="login_ok", target=name,
                       remote_addr=remote_addr)
     return _user_from(row)
+
+
+def _unknown_name_lock(con, name: str | None, at: dt.datetime, policy: LockoutPolicy) -> dt.datetime | None:
+    """Until when a sign-in as `name`, which no account has, is answered as locked: the failures
+    recorded for the name over the last day (this one included) replayed as an account counts them —
+    the `max_failures`-th locks for `lock_minutes`, attempts while locked do not count, and a lock
+    that ended starts the count afresh."""
+    if not name:
+        return None
+    times = [r[0] for r in con.execute(
+        """SELECT "at" FROM audit_log WHERE action = 'login_failed' AND target = ? AND "at" >= ? ORDER BY "at" """,
+        [name, at - dt.timedelta(days=1)]).fetchall()] + [at]
+    attempts, until = 0, None
+    for t in times:
+        if until is not None and t < until:
+            continue
+        attempts, until = attempts + 1, None
+        if attempts >= policy.max_failures:
+            attempts, until = 0, t + dt.timedelta(minutes=policy.lock_minutes)
+    return until if until is not None and at < until else None
 
 
 def _failures_from(con, remote_addr: str | None, since: dt.datetime) -> int:

@@ -1008,6 +1008,10 @@ _COUNTED_EN = re.compile(r"^(.*); (\d+) in all$")
 # detail_zh / detail_en, are not masked: a user sees those of organs in scope only)
 VENDOR_REASON_COLUMNS = ("floor_reason", "tier_change_reason", "reason_zh", "description_zh",
                          "floor_reason_en", "tier_change_reason_en", "reason_en", "description_en")
+# An organ's schedule, tier history and planned visits cite incidents of its vendors at other organs
+# (the follow-up across organs, domain.md §3): those of organs outside a scope are masked too.
+ORGAN_REASON_COLUMNS = ("tier_reason", "tier_reason_en", "due_reason", "due_reason_en", "followup_incident_code",
+                        "reason_zh", "reason_en", "reasons_zh", "reasons_en")
 
 
 def covers_jurisdiction(con, prefix: str | None) -> bool:
@@ -1077,6 +1081,41 @@ def _count_hidden(group: re.Match) -> str:
 
 # -- access: the query layer bound to a user ------------------------------------------------------
 
+# What stands in a rejected row's text for a contact person or telephone the user may not see.
+WITHHELD = "〔已隐去〕"
+
+
+def without_personal_values(frame: pl.DataFrame) -> pl.DataFrame:
+    """Rejected rows (rejected_rows) with the personal contact columns (schemas.roles.PERSONAL_COLUMNS)
+    withheld from the original row text, under whatever header the file gave them, and from the
+    value a problem cites. A row text that is not a JSON object cannot be read by column: withheld
+    whole."""
+    import json
+
+    from schemas.headers import column_of
+    from schemas.roles import PERSONAL_COLUMNS
+    if not frame.height:
+        return frame
+
+    def row_text(kind: str | None, text: str | None) -> str | None:
+        if text is None:
+            return None
+        try:
+            row = json.loads(text)
+        except ValueError:
+            return WITHHELD
+        if not isinstance(row, dict):
+            return WITHHELD
+        return json.dumps({k: WITHHELD if kind and column_of(kind, k) in PERSONAL_COLUMNS else v
+                           for k, v in row.items()}, ensure_ascii=False)
+
+    texts = [row_text(k, t) for k, t in zip(frame["kind"].to_list(), frame["row_values"].to_list())]
+    return frame.with_columns(
+        pl.Series("row_values", texts, dtype=pl.String),
+        pl.when(pl.col("column_name").is_in(list(PERSONAL_COLUMNS)) & pl.col("value").is_not_null())
+        .then(pl.lit(WITHHELD)).otherwise(pl.col("value")).alias("value"))
+
+
 class OutOfScope(KeyError):
     """The vendor or organ asked for is not visible in the user's scope (answered like "not found")."""
 
@@ -1119,7 +1158,7 @@ class UserQueries:
       own rows without an organ: qualifications), and the codes its reasons cite of organs outside
       the scope are masked (mask_out_of_region);
     - drops personal contact columns (schemas.roles.PERSONAL_COLUMNS) unless the role has
-      Permission.PERSONAL_DATA;
+      Permission.PERSONAL_DATA, and withholds them from rejected rows' text (without_personal_values);
     - refuses any function it does not know how to scope (AttributeError), so a new query function
       must be classified here before a page can call it through a user.
 
@@ -1192,7 +1231,13 @@ class UserQueries:
                 if name == "organ_directory":
                     kwargs["contacts"] = bool(kwargs.get("contacts")) and self.personal
                 result = fn(con, self.scoped(f), *args, **kwargs)
-                return self._clean(self._mask(con, result) if name == "vendor_risk" else result)
+                if name == "rejected_rows" and not self.personal:
+                    result = without_personal_values(result)
+                if name == "vendor_risk":
+                    result = self._mask(con, result)
+                elif name == "organ_schedule":
+                    result = self._mask(con, result, vendors=[], columns=ORGAN_REASON_COLUMNS)
+                return self._clean(result)
         elif name in ("vendor_risk_components", "vendor_next_tier", "vendor_profile", "vendor_qualifications"):
             def call(con, vendor_code: str, *args, **kwargs):
                 self._need_vendor(con, vendor_code)
@@ -1225,7 +1270,7 @@ class UserQueries:
                 frame = fn(con, organ_code)
                 if organs is not None:
                     frame = frame.filter(pl.col("entity_code").is_in(list(organs)))
-                return self._clean(frame)
+                return self._clean(self._mask(con, frame, vendors=[], columns=ORGAN_REASON_COLUMNS))
         elif name in _UNSCOPED:
             def call(con, *args, **kwargs):
                 return fn(con, *args, **kwargs)

@@ -121,13 +121,21 @@ REGISTRY_QUERIES: list[tuple[str, str, str]] = [
      "SELECT * FROM checklist_items WHERE checklist_version = $checklist_version ORDER BY item_code"),
 ]
 
-CHECK_EVENTS_SQL = """
-    SELECT organ_code, region_code, event_kind, source_code, source_on, tier, due_on, achieved_on, achieved_by
-    FROM mart_check_events
-    WHERE ($region IS NULL OR starts_with(region_code, $region))
-      AND (due_on BETWEEN $prev_start AND $end
-           OR (due_on < $asof AND (achieved_on IS NULL OR achieved_on > $prev_asof)))
-    ORDER BY organ_code, event_kind, source_code, due_on
+CHECK_EVENTS_SQL = f"""
+    -- an incident follow-up's incident may be another organ's (the same vendor's): masked when
+    -- that organ lies outside the region, as the reasons of the workbook are
+    SELECT e.organ_code, e.region_code, e.event_kind,
+           CASE WHEN $region IS NOT NULL AND e.event_kind = 'incident_followup'
+                     AND NOT coalesce(starts_with(o.region_code, $region), false)
+                THEN '{queries.OUT_OF_REGION}' ELSE e.source_code END AS source_code,
+           e.source_on, e.tier, e.due_on, e.achieved_on, e.achieved_by
+    FROM mart_check_events e
+    LEFT JOIN incidents i ON e.event_kind = 'incident_followup' AND i.incident_code = e.source_code
+    LEFT JOIN organs o ON o.organ_code = i.organ_code
+    WHERE ($region IS NULL OR starts_with(e.region_code, $region))
+      AND (e.due_on BETWEEN $prev_start AND $end
+           OR (e.due_on < $asof AND (e.achieved_on IS NULL OR e.achieved_on > $prev_asof)))
+    ORDER BY e.organ_code, e.event_kind, e.source_code, e.due_on
 """
 
 

@@ -2,8 +2,9 @@
 -- 'error'), in the columns of the loader's issue frame, with the load they came in. A row is the
 -- organ's when its original text (row_values) names an organ's code — the attribution of
 -- mart_submissions (marts/18_submissions.sql): the 18-character codes in the text that are organs.
--- Filters: the load's date in the period (all when none); region: rows naming an organ in the
--- region (rows naming no organ are kept only when no region applies); organ; load. Newest first.
+-- Filters: the load's date in the period (all when none); region: rows every organ named by which
+-- is in the region (a row naming organs of two cities is one neither city's user may read; rows
+-- naming no organ are kept only when no region applies); organ; load. Newest first.
 -- source_file is the file's name as it was sent (as in load_history), not where the server kept it.
 WITH load_dates AS (
     SELECT b.batch_id, b.load_id, b.file_name, l.today FROM load_batches b JOIN loads l USING (load_id)
@@ -15,7 +16,7 @@ named AS (
 ),
 row_organs AS (
     SELECT n.batch_id, n.source_row, list(DISTINCT n.organ_code ORDER BY n.organ_code) AS organ_codes,
-           bool_or($region IS NULL OR starts_with(o.region_code, $region)) AS in_region,
+           bool_and($region IS NULL OR starts_with(o.region_code, $region)) AS in_region,
            bool_or($organ IS NULL OR n.organ_code = $organ) AS is_organ
     FROM named n JOIN organs o ON o.organ_code = n.organ_code
     GROUP BY ALL
