@@ -316,7 +316,7 @@ def test_date_windows_follow_the_reason():
 def test_many_overdue_checks_are_spread_by_the_teams_monthly_capacity():
     """Two inspectors (6 visits a quarter each: 2 a month) and a follow-up and nine overdue organs: the
     follow-up and the most overdue check take the first 30 days, the next two each following slot,
-    by how overdue they are; the checks left over get no team (the quarter's capacity is spent)."""
+    by how overdue they are; the least overdue get no team (the quarter's capacity is spent)."""
     organs = organs_frame([{"organ_code": "FOLLOW", "followup_due_on": dt.date(2026, 1, 20)}]
                           + [{"organ_code": f"LATE{k}", "tier_due_on": dt.date(2025, 1 + k, 1)} for k in range(9)])
     inspectors = inspectors_frame([{"inspector_id": "I1"}, {"inspector_id": "I2"}])
@@ -327,6 +327,8 @@ def test_many_overdue_checks_are_spread_by_the_teams_monthly_capacity():
     slots = [(dt.date(2026, 1, 1), dt.date(2026, 1, 30)), (dt.date(2026, 1, 31), dt.date(2026, 3, 1)),
              (dt.date(2026, 3, 2), dt.date(2026, 3, 31))]
     late = [w for w in windows if w[0] != "FOLLOW"]
+    # the capacity went to the most overdue: the five earliest due dates have teams, the rest none
+    assert [c for c, _a, _b in late] == [f"LATE{k}" for k in range(5)]
     assert [(a, b) for _code, a, b in late] == [slots[0], slots[1], slots[1], slots[2], slots[2]]
     assert [c for c, _a, _b in late] == sorted(c for c, _a, _b in late)      # the most overdue first
     assert [(a, b) for c, a, b in windows if c == "FOLLOW"] == [(dt.date(2026, 1, 1), dt.date(2026, 1, 20))]

@@ -551,7 +551,8 @@ LOCALITY_ZH = {"same_region": "同地区", "same_city": "同市", "province": "�
 
 
 class _Staffing:
-    """The inspector draw. Phase 1: visits in priority class order, within a class the visit with
+    """The inspector draw. Phase 1: visits in priority class order, within a class the earliest due
+    date first (the most overdue check, the most urgent follow-up), then the visit with
     the fewest inspectors left first, each team drawn by weighted sampling without replacement.
     Phase 2 (repair): for a visit left short, an inspector it could have is freed by swapping them,
     in a visit already staffed, for another inspector that visit may have and who has capacity left
@@ -651,13 +652,16 @@ class _Staffing:
         for cls in sorted({v["priority"] for v in self.visits}):
             waiting = [v["organ_code"] for v in self.visits if v["priority"] == cls]
             while waiting:
-                # the visit with the fewest inspectors left to choose from goes first
-                code = min(waiting, key=lambda c: (len(self.open) - len(self.excluded[c] & self.open),
+                # the most urgent first (the earliest due date: the most overdue check), then the visit
+                # with the fewest inspectors left to choose from
+                code = min(waiting, key=lambda c: (self.visit[c]["due_on"] or dt.date.max,
+                                                   len(self.open) - len(self.excluded[c] & self.open),
                                                    order_key[c], c))
                 waiting.remove(code)
                 if not self.staff(code):
                     short.append(code)
-        for code in sorted(short, key=lambda c: (self.visit[c]["priority"], self.visit[c]["visit_no"])):
+        for code in sorted(short, key=lambda c: (self.visit[c]["priority"], self.visit[c]["due_on"] or dt.date.max,
+                                                 self.visit[c]["visit_no"])):
             while not self.staff(code) and self.free_one_for(code):
                 pass
         return self._results()
