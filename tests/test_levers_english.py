@@ -129,10 +129,10 @@ def test_what_would_change_the_tier_in_english_beside_the_chinese(world):
     v3 = levers(world, world.v3)
     floor_en = "Takes classified projects without a secrecy qualification"
     assert both(v3, "floor") == (
-        f"风险分14.25已在C级范围，底线规则将其定为D级：承接涉密项目但无保密资质（{world.ov4}/PV3）；须先消除该情形；"
-        "在此之前，分数再降也不会改变等级",
-        f"Risk score 14.25 is in tier C's range already; held at tier D by a floor rule: {floor_en} "
-        f"({world.ov4}/PV3); its cause must be removed first; until then, a lower score does not change the tier")
+        f"风险分14.25已在C级范围，分数再降也不会改变等级；底线规则将其定为D级：承接涉密项目但无保密资质（{world.ov4}/PV3）；"
+        "须先消除该情形",
+        f"Risk score 14.25 is in tier C's range already, so a lower score does not change the tier; held at tier D "
+        f"by a floor rule: {floor_en} ({world.ov4}/PV3); its cause must be removed first")
     assert both(v3, "resolve_classified_without_secrecy")[1] == (
         "Obtain a state-secret carrier printing licence, or hand the classified project to a licensed vendor — "
         "Classified project PV3 (started 2025-01-01): the vendor holds no valid state-secret carrier printing licence")

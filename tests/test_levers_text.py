@@ -89,7 +89,7 @@ def test_a_floor_holding_the_tier_offers_no_empty_score_levers(world):
     floor = lower["floor"]
     assert floor["sufficient"] and floor["available_on"] is None
     assert floor["points_change"] is None          # a floor changes the tier, not the score: no "+0.00"
-    assert floor["description_zh"].startswith("风险分36.60已在C级范围，底线规则将其定为D级：承接涉密项目但无保密资质")
+    assert floor["description_zh"].startswith("风险分36.60已在C级范围，分数再降也不会改变等级；底线规则将其定为D级：承接涉密项目但无保密资质")
     assert "须先消除该情形" in floor["description_zh"] and "分数再降也不会改变等级" in floor["description_zh"]
     # the ways to remove the floor's cause stay, and none is said to be enough on its own
     assert lower["resolve_classified_without_secrecy"]["points_change"] == -10.0
@@ -145,5 +145,7 @@ def test_a_floor_that_lifts_only_with_time_is_dated_beside_one_whose_cause_must_
     assert "须先消除该情形" in floor["description_zh"]
     assert "“24个月内发生较大及以上事件”一项到2027-03-01才不再适用" in floor["description_zh"]
     assert "“Relatively serious or worse incident in the last 24 months” applies until 2027-03-01" in floor["description_en"]
-    # removing the classified project's cause alone leaves the incident's floor: not enough on its own
+    # removing the classified project's cause alone leaves the incident's floor: not enough on its own,
+    # and neither is the floor itself (nothing alone moves the tier before 2027-03-01)
     assert not lower["resolve_classified_without_secrecy"]["sufficient"]
+    assert not floor["sufficient"] and floor["available_on"] is None

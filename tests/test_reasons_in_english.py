@@ -147,12 +147,12 @@ def test_a_city_user_sees_the_levers_in_english_masked_and_the_evidence_in_scope
         floor = levers.filter(pl.col("lever") == "floor").row(0, named=True)
         score = f"{floor['score']:.2f}"
         assert floor["description_zh"] == (
-            f"风险分{score}已在C级范围，底线规则将其定为D级：24个月内发生较大及以上事件（范围外1项）；"
-            "如无新情况，到期后不再适用；在此之前，分数再降也不会改变等级")
+            f"风险分{score}已在C级范围，分数再降也不会改变等级；底线规则将其定为D级：24个月内发生较大及以上事件（范围外1项）；"
+            "如无新情况，到期后不再适用")
         assert floor["description_en"] == (
-            f"Risk score {score} is in tier C's range already; held at tier D by a floor rule: Relatively serious "
-            "or worse incident in the last 24 months (1 out of scope); unless something new happens, it no longer "
-            "applies when its window ends; until then, a lower score does not change the tier")
+            f"Risk score {score} is in tier C's range already, so a lower score does not change the tier; held at "
+            "tier D by a floor rule: Relatively serious or worse incident in the last 24 months (1 out of scope); "
+            "unless something new happens, it no longer applies when its window ends")
         assert not levers.filter(pl.col("description_en").str.contains("SJ-2025-0001")).height
         assert levers.filter(pl.col("lever") == "next_inspection_优秀")["description_en"][0].startswith(
             "Next inspection graded Excellent (the inspections component goes from ")

@@ -9,7 +9,9 @@ Only advice is listed: a lever that would change the score by nothing (0.00 once
 component already at its maximum or already at the level needed) is left out, and so is one that
 would take effect today or earlier (it is no change still to come). Floor rules are the exception:
 they move the tier without moving the score. When the score is already in the target tier's range and
-a floor holds the tier up, the floor's text says so: no change of score alone moves the tier then.
+a floor holds the tier up, the floor's text says so first: no change of score alone moves the tier
+then; the text ends with when the floor goes (its date is `available_on`). A floor is not enough on
+its own while another floor outlasts removing its cause.
 A floor's points_change is null (it changes no score, so the profile shows no "+0.00" beside it).
 Points are given with two decimals, evaluation means with one (rounded up, so reaching the mean is
 enough); dates are in `available_on`, not repeated in the text.
@@ -194,13 +196,15 @@ def next_tier(con, vendor_code: str, *, today: dt.date | None, config: Analytics
                     if day > as_of:
                         text += f"；“{reason}”一项到{day:%Y-%m-%d}才不再适用"
                         text_en += f"; “{reason_en}” applies until {day:%Y-%m-%d}"
+            # a floor that outlasts removing this one's cause: nothing alone moves the tier before it ends
+            outlasted = not timed and any(day > as_of for _reason, _reason_en, day in ends)
             if v.score_tier <= target:      # the score is not what holds the tier
-                text = (f"风险分{v.score:.2f}已在{target}级范围，" + text
-                        + "；在此之前，分数再降也不会改变等级")
-                text_en = (f"Risk score {v.score:.2f} is in tier {target}'s range already; h" + text_en[1:]
-                           + "; until then, a lower score does not change the tier")
+                # said first, so that the text ends with when the floor goes (the page dates that end)
+                text = f"风险分{v.score:.2f}已在{target}级范围，分数再降也不会改变等级；" + text
+                text_en = (f"Risk score {v.score:.2f} is in tier {target}'s range already, so a lower score does "
+                           f"not change the tier; h" + text_en[1:])
             add(d, target, needed, "floor", None, text, text_en, 0.0, lift if timed else None,
-                sufficient=v.score_tier <= target, floor=True)
+                sufficient=v.score_tier <= target and not outlasted, floor=True)
         if v.points["rectifications"] > 0:
             n = evidence.filter(pl.col("component") == "rectifications").height
             add(d, target, needed, "close_rectifications", "rectifications",
