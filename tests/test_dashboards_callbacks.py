@@ -102,6 +102,15 @@ def test_kpis_change_with_filters(client):
     assert tier_d["organs_supervised"] != everything["organs_supervised"]
 
 
+def test_a_period_not_over_says_it_is_compared_with_a_whole_one(client):
+    def caption(params):
+        return find_id(section(client, "ov-kpis", "ov-params", params), "kpi-period")["props"]["children"]
+    assert caption({"period": "2026"}).startswith("2026年，截至2026年11月25日（本期尚未结束，与2025年全期相比")
+    assert "the period is not over and is compared with the whole of 2025" in caption({"period": "2026", "lang": "en"})
+    assert "与2026年第3季度全期相比" in caption({})                  # the default: this quarter, so far
+    assert caption({"period": "2025"}) == "2025年，截至2025年12月31日"    # a period over: nothing to add
+
+
 def test_a_rate_with_no_inspection_this_period_says_so_not_that_the_last_had_none(client, demo):
     # a county and year with no inspection, whose year before had some (found in the demo's data)
     from warehouse import db

@@ -4,6 +4,7 @@ plainly it is not a ranking."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 
 import dash
@@ -99,6 +100,22 @@ def _change_text(row: dict, lang: str) -> tuple[str, str]:
     return f"{i18n.t('common.vs_prev', lang, prev=prev_label)} {amount}", tone
 
 
+def _partial_note(row: dict, lang: str) -> str:
+    """A period not over yet is compared with the whole period before: the counts over the period
+    (inspections) are not like for like, and the caption says so; stocks are counted at the end of
+    each (or today)."""
+    if row["period"] is None:
+        return ""
+    label = row["period"]      # queries.period_label: a named period, or "start~end"
+    end = dt.date.fromisoformat(label.split("~")[1]) if "~" in label else queries.parse_period(label)[1]
+    if row["as_of"] >= end:
+        return ""
+    prev = i18n.fmt_period(row["previous_period"], lang)
+    return i18n.pick(lang, f"（本期尚未结束，与{prev}全期相比；检查次数等期内计数不宜直接比较，存量按各期期末或今天计）",
+                     f" (the period is not over and is compared with the whole of {prev}: counts over the period, "
+                     f"such as inspections, are not like for like; stocks are counted at each period's end or today)")
+
+
 @callback(Output("ov-kpis", "children"), Input("ov-params", "data"))
 @guarded()
 def kpis_panel(params):
@@ -115,6 +132,7 @@ def kpis_panel(params):
     first = frame_.row(0, named=True)
     caption = i18n.pick(lang, f"{i18n.fmt_period(first['period'], lang)}，截至{i18n.fmt_date(first['as_of'], lang)}",
                         f"{i18n.fmt_period(first['period'], lang)}, as of {i18n.fmt_date(first['as_of'], lang)}")
+    caption += _partial_note(first, lang)
     return dmc.Stack([dmc.Text(caption, size="xs", c="dimmed", id="kpi-period"),
                       dmc.SimpleGrid(cards, cols={"base": 2, "sm": 4, "lg": 7}, spacing="sm")], gap=6)
 
