@@ -51,7 +51,7 @@ def test_sheets_headers_frozen_and_header_block(workbook):
         headers = [c.value for c in ws[h] if c.value is not None]
         assert headers and all(CJK.search(str(v)) for v in headers), f"{ws.title}: {headers}"
         block = " ".join(str(ws.cell(r, 1).value) for r in range(1, h))
-        assert "数据截至：2026-03-15" in block and "浙江省" in block and "统计日" in block, ws.title
+        assert "数据截至：2026年3月15日" in block and "浙江省" in block and "统计日" in block, ws.title
     headers, _ = table(wb["整改明细"])
     assert headers[:3] == ["检查编号", "检查项代码", "检查项"]
     assert "整改期限" in headers and "状态" in headers

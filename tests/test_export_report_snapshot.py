@@ -50,7 +50,7 @@ def test_report_text_headings_figures_and_issues(exported):
     assert f"2025年共检查机关 {inspections} 家次" in text
     assert f"（上年 {previous} 家次）" in text
     assert f"检查次数（家次） | {inspections} | {previous}" in text
-    assert "数据截至：2026-03-15" in text
+    assert "数据截至：2026年3月15日" in text
     issues = re.findall(r"^\d\. .+", text, flags=re.M)
     assert 1 <= len(issues) <= 3
     doc = Document(exported.report)

@@ -101,7 +101,7 @@ def test_the_current_year_is_marked_unfinished(con, tmp_path):
     assert data.figure("active_projects").label_zh == "截至统计日在办外包项目（个）"
     annual_workbook.write_annual_workbook(data, tmp_path / "w.xlsx")
     ws = openpyxl.load_workbook(tmp_path / "w.xlsx")["摘要"]
-    assert ws["A1"].value.endswith(f"{year}年度档案外包监管统计（截至 2026-03-15，年度未结束）")
+    assert ws["A1"].value.endswith(f"{year}年度档案外包监管统计（截至2026年3月15日，年度未结束）")
     assert "年度：2026年（1月1日至3月15日，年度未结束）（对比 2025年全年）" in ws["A2"].value
     annual_report.write_annual_report(data, tmp_path / "r.docx")
     doc = Document(tmp_path / "r.docx")

@@ -82,7 +82,7 @@ def test_the_planning_page_draws_shows_and_downloads(client):
 
     drawn = draw(client)
     assert drawn["pl-plan"]["value"] == "1"
-    assert "已抽取2026-Q1检查计划：第1号，种子7" in " ".join(texts(drawn["pl-draw-result"]["children"]))
+    assert "已抽取2026年第1季度检查计划：第1号，种子7" in " ".join(texts(drawn["pl-draw-result"]["children"]))
     assert [o["value"] for o in drawn["pl-plan"]["data"]] == ["1"]
     again = draw(client, seed=99)
     assert "未重新抽取" in " ".join(texts(again["pl-draw-result"]["children"])) and again["pl-plan"]["value"] == "1"

@@ -269,9 +269,10 @@ def test_the_plan_workbook_and_the_public_list(province: Path, tmp_path: Path):
     assert "未派员" in wb["未能派员"]["F2"].value
     method = {r[0]: r[1] for r in wb["抽取说明"].iter_rows(min_row=2, values_only=True) if r[0]}
     assert method["随机种子"] == "7" and len(method["输入数据摘要（SHA-256）"]) == 64
+    assert method["计划期间"] == "2026年第1季度（2026年1月1日至2026年3月31日）"
 
     pub = openpyxl.load_workbook(public)["公示名单"]
-    assert pub.freeze_panes == "A3" and pub["A1"].value.startswith("档案服务外包监督检查双随机抽查名单")
+    assert pub.freeze_panes == "A3" and pub["A1"].value == "档案服务外包监督检查双随机抽查名单（2026年第1季度）"
     assert [c.value for c in pub[2]] == ["序号", "被检查单位", "统一社会信用代码", "所在地区", "检查事项", "检查方式",
                                          "计划检查时间", "检查日期", "检查结果"]
     cells = [str(c.value) for row in pub.iter_rows() for c in row if c.value is not None]

@@ -137,7 +137,7 @@ class AnnualData:
 
     @property
     def title_suffix(self) -> str:
-        return "" if self.complete else f"（截至 {self.scope.today.isoformat()}，年度未结束）"
+        return "" if self.complete else f"（截至{labels.date_text(self.scope.today)}，年度未结束）"
 
     @property
     def stock_word(self) -> str:
@@ -147,13 +147,13 @@ class AnnualData:
     @property
     def filters_zh(self) -> dict[str, str]:
         return {"年度": f"{self.year_text}（对比 {self.year - 1}年全年）", "地区": self.scope_label,
-                "统计日": self.scope.today.isoformat()}
+                "统计日": labels.date_text(self.scope.today)}
 
     @property
     def data_as_of_text(self) -> str:
         if self.data_as_of is None:
             return "仓库尚无数据"
-        return f"{self.data_as_of.isoformat()}（最近一次装载）；评分与等级截至 {self.scores_as_of}"
+        return f"{labels.date_text(self.data_as_of)}（最近一次装载）；评分与等级截至{labels.date_text(self.scores_as_of) if self.scores_as_of else '—'}"
 
     def figures_dict(self) -> dict[str, dict[str, Any]]:
         """The key figures as the snapshot manifest stores them."""
@@ -500,13 +500,13 @@ def summary_sentences(d: AnnualData) -> list[str]:
     if due:
         on_time = g("rectifications_closed_on_time").value or 0
         out.append(f"整改期限在{y}年内的整改 {_num(due)} 项，按期完成 {_num(on_time)} 项（{on_time / due * 100:.1f}%），"
-                   f"截至 {d.scope.today.isoformat()} 仍逾期未完成 {_num(g('rectifications_overdue').value)} 项。")
+                   f"截至{labels.date_text(d.scope.today)}仍逾期未完成 {_num(g('rectifications_overdue').value)} 项。")
     else:
         out.append(f"整改期限在{y}年内的整改为 0 项。")
     out.append(f"服务评价应报 {_num(g('evaluations_expected').value)} 份、已报 {_num(g('evaluations_received').value)} 份，"
                f"报送率 {_num(g('evaluation_rate').value, 'rate')}；应检 {_num(g('checks_due').value)} 次、"
                f"已检 {_num(g('checks_achieved').value)} 次，覆盖率 {_num(g('coverage_rate').value, 'rate')}。")
-    out.append(f"截至 {d.scores_as_of or '—'}，D级（高风险）服务机构 {_num(g('vendors_tier_d').value)} 家。")
+    out.append(f"截至{labels.date_text(d.scores_as_of) if d.scores_as_of else '—'}，D级（高风险）服务机构 {_num(g('vendors_tier_d').value)} 家。")
     return out
 
 
@@ -531,10 +531,6 @@ def vendor_move_window(d: AnnualData) -> tuple[dt.date, dt.date]:
     return start, min(end, d.scope.today)
 
 
-def _cn_date(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
 def tier_history_start(con, vendor_codes: list[str] | None = None) -> dt.date | None:
     """The first day a vendor tier was recorded (of these vendors, if given); None without history."""
     history = queries.vendor_tier_history(con)
@@ -551,7 +547,7 @@ def tier_history_note(year: int, window: tuple[dt.date, dt.date], first: dt.date
     changes to report (not "no vendor moved into D"). None when the history reaches into the window."""
     if first is None or first <= window[1]:
         return None
-    return f"服务机构等级记录始于{_cn_date(first)}，{year}年度内没有等级变化记录。"
+    return f"服务机构等级记录始于{labels.date_text(first)}，{year}年度内没有等级变化记录。"
 
 
 def vendors_into_d(moved: pl.DataFrame, start: dt.date, end: dt.date) -> Issue:
@@ -601,7 +597,7 @@ def priority_issues(con, d: AnnualData, rect_y: pl.DataFrame) -> list[Issue]:
         overdue = d.tables["rectifications"].filter(pl.col("status") == "overdue")
         days = analytics_config.active()["rectifications"]["escalation_days"]
         issues.append(Issue("R3", f"{r['overdue']} 项整改逾期未完成",
-                            f"整改期限在{d.year}年内的整改中，截至 {d.scope.today.isoformat()} 仍有 {r['overdue']} 项逾期未完成，"
+                            f"整改期限在{d.year}年内的整改中，截至{labels.date_text(d.scope.today)}仍有 {r['overdue']} 项逾期未完成，"
                             f"其中逾期超过 {days} 天 {r['escalation_candidates']} 项（建议约谈），"
                             f"涉及机关 {overdue['organ_code'].n_unique()} 家，最长逾期 {r['max_days_overdue'] or 0} 天。"))
     return issues[:3]

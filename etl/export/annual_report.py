@@ -25,7 +25,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from etl.export import annual, charts
+from etl.export import annual, charts, labels
 from etl.export.annual import AnnualData, Progress, _num, change_words
 from etl.export.labels import tier_label
 from warehouse.analytics_config import COMPONENT_ZH, TIER_ZH
@@ -56,7 +56,7 @@ def write_annual_report(data: AnnualData, path: str | Path | IO[bytes], *, progr
         title.add_run(f"\n{data.title_suffix}").font.size = Pt(12)
     meta = doc.add_paragraph()
     meta.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    meta.add_run(f"范围：{data.scope_label}　统计日：{data.scope.today.isoformat()}\n"
+    meta.add_run(f"范围：{data.scope_label}　统计日：{labels.date_text(data.scope.today)}\n"
                  f"数据截至：{data.data_as_of_text}\n生成时间：{data.generated_at:%Y-%m-%d %H:%M}").font.size = Pt(9)
 
     doc.add_heading("一、总体情况", level=1)
@@ -109,7 +109,7 @@ def write_annual_report(data: AnnualData, path: str | Path | IO[bytes], *, progr
     doc.add_heading("五、服务机构风险", level=1)
     vendors = data.tables["vendors"]
     counts = {t: vendors.filter(pl.col("tier") == t).height for t in TIER_ZH}
-    doc.add_paragraph(f"截至 {data.scores_as_of or '—'}，范围内服务机构 {vendors.height} 家，其中"
+    doc.add_paragraph(f"截至{labels.date_text(data.scores_as_of) if data.scores_as_of else '—'}，范围内服务机构 {vendors.height} 家，其中"
                       + "、".join(f"{tier_label(t)} {n} 家" for t, n in counts.items()) + "。风险分与等级为当前值，"
                       "不随年度变化；构成与分级规则见附录。")
     top = vendors.head(10)
@@ -205,9 +205,9 @@ def _setup(doc, data: AnnualData) -> None:
     props = doc.core_properties
     props.title = f"{data.scope_label} {data.year}年度档案外包监管报告{data.title_suffix}"
     props.author = "档案外包监管分析"
-    props.comments = f"数据截至 {data.data_as_of_text}"
+    props.comments = f"数据截至{data.data_as_of_text}"
     header = section.header.paragraphs[0]
-    header.text = f"{data.scope_label} {data.year}年度档案外包监管报告{data.title_suffix}　数据截至 {data.data_as_of or '—'}"
+    header.text = f"{data.scope_label} {data.year}年度档案外包监管报告{data.title_suffix}　数据截至{labels.date_text(data.data_as_of) if data.data_as_of else '—'}"
     header.alignment = WD_ALIGN_PARAGRAPH.CENTER
     for run in header.runs:
         run.font.size = Pt(8)

@@ -108,7 +108,7 @@ def write_annual_workbook(data: AnnualData, path: str | Path | IO[bytes], *, pro
     options = {**SAFE_WORKBOOK_OPTIONS, **({} if isinstance(target, str) else {"in_memory": True})}
     wb = xlsxwriter.Workbook(target, options)
     wb.set_properties({"title": f"{data.scope_label} {data.year}年度档案外包监管统计{data.title_suffix}",
-                       "company": "档案外包监管分析", "comments": f"数据截至 {data.data_as_of_text}"})
+                       "company": "档案外包监管分析", "comments": f"数据截至{data.data_as_of_text}"})
     try:
         styles = Styles(wb)
         summary = wb.add_worksheet(SUMMARY)

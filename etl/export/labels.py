@@ -303,6 +303,11 @@ PERIOD_COLUMNS = frozenset({"period", "quarter"})
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
+def date_text(day: dt.date) -> str:
+    """A date as a Chinese reader writes it in running text: 2025年3月1日."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 def period_text(period: Any, lang: str = "zh") -> str:
     """A period as a Chinese reader writes it: 2025年, 2025年第3季度, 2025年3月, or a date range.
     In English: 2025, Q3 2025, Mar 2025, 2025-01-01 to 2025-03-31 (the Chinese forms are read too)."""

@@ -17,6 +17,7 @@ from typing import Any
 
 import polars as pl
 
+from etl.export.labels import period_text
 from etl.planning import config as planning_config
 from etl.planning.draw import ALGORITHM, Period, PlanError, PlanInputs, PlanResult, draw, sha256
 from warehouse import db, planning, queries
@@ -124,7 +125,7 @@ def make_plan(warehouse: str | Path, period: str, *, today: dt.date, seed: int |
         finally:
             con.close()
     verb = "重新抽取" if redraw else "抽取"
-    message = (f"已{verb}{p.label}检查计划：第{plan_id}号，种子{seed}，检查{plan['visits']}家，"
+    message = (f"已{verb}{period_text(p.label)}检查计划：第{plan_id}号，种子{seed}，检查{plan['visits']}家，"
                f"已派员{plan['staffed']}家，未能派员{plan['unstaffed']}家")
     if redraw:
         message += f"；取代第{current['plan_id']}号，原因：{reason}"

@@ -20,6 +20,7 @@ import polars as pl
 import xlsxwriter
 
 from etl.excel_safety import SAFE_WORKBOOK_OPTIONS, write_user_text
+from etl.export.labels import date_text, period_text
 from etl.planning import config as planning_config
 from etl.planning.draw import REASON_ZH, SELECTION_ZH, TIER_ZH
 from warehouse import planning
@@ -160,7 +161,7 @@ def _method_sheet(wb, plan: dict[str, Any], strata) -> None:
     prorated = "，按抽取日至期末的剩余时间折算" if params.get("capacity_months", params["months"]) < params["months"] else ""
     s = _Sheet(wb, "抽取说明", [("项目", 24, "plain"), ("内容", 90, "text")])
     rows = [
-        ("计划编号", str(plan["plan_id"])), ("计划期间", f"{plan['period']}（{plan['period_start']}至{plan['period_end']}）"),
+        ("计划编号", str(plan["plan_id"])), ("计划期间", f"{period_text(plan['period'])}（{date_text(plan['period_start'])}至{date_text(plan['period_end'])}）"),
         ("抽取日期", str(plan["planned_on"])), ("随机种子", str(plan["seed"])), ("抽取算法", plan["algorithm"]),
         ("输入数据摘要（SHA-256）", plan["inputs_sha256"]), ("抽取结果摘要（SHA-256）", plan["result_sha256"]),
         ("数据截至（装载日）", str(plan["data_as_of"] or "")), ("创建人", plan["created_by"] or ""),
@@ -207,7 +208,7 @@ def write_public_list(con, plan_id: int, target: Target, *, today: dt.date,
         s = _Sheet(wb, "公示名单", [
             ("序号", 6, "int"), ("被检查单位", 30, "text"), ("统一社会信用代码", 21, "text"), ("所在地区", 14, "text"),
             ("检查事项", 44, "text"), ("检查方式", 10, "plain"), ("计划检查时间", 22, "plain"),
-            ("检查日期", 11, "date"), ("检查结果", 10, "plain")], title=f"{public['title']}（{plan['period']}）")
+            ("检查日期", 11, "date"), ("检查结果", 10, "plain")], title=f"{public['title']}（{period_text(plan['period'])}）")
         for v in visits.iter_rows(named=True):
             a = achieved.get(v["visit_no"], {})
             status = a.get("status")
