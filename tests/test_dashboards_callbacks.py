@@ -506,6 +506,13 @@ def _mount_filters(client, path: str, search: str):
 
 def test_vendors_keeps_the_urls_region_like_overdue(client, demo):
     city = signed_in_client(demo[0], "inspector-hz")          # scope 杭州市 330100
+    # the city's districts are its first choice; there is no (always disabled) second level
+    _status, body = route(city, "/overdue")
+    region = find_id(body["response"], {"type": "flt", "name": "region"})["props"]
+    assert region["data"][0]["value"] == "330100.self" and all(o["value"].startswith("3301") for o in region["data"])
+    assert find_id(body["response"], {"type": "flt", "name": "district"}) is None
+    _status, body = route(client, "/overdue")
+    assert find_id(body["response"], {"type": "flt", "name": "district"}) is not None
     # a region outside the scope: the URL stays, and the page selects no vendor (like /overdue)
     assert _mount_filters(city, "/overdue", "?region=330200") is None
     assert _mount_filters(city, "/vendors", "?region=330200") is None

@@ -152,10 +152,12 @@ def filter_bar(params: dict, show: tuple[str, ...] = state.GLOBAL_KEYS, extra: l
         firsts = with_own_level(code, data.region_children(code), lang)
         controls.append(_select("region", i18n.t("filter.region", lang),
                                 [{"value": c, "label": n} for c, n in firsts], first, lang, searchable=True))
-        districts = with_own_level(first, data.region_children(first), lang) if first else []
-        controls.append(_select("district", i18n.t("filter.district", lang),
-                                [{"value": c, "label": n} for c, n in districts], district, lang,
-                                disabled=not districts, searchable=True))
+        # a view rooted at a city chooses its districts in the first select: no second level to offer
+        if code == NATIONAL or code.endswith("0000"):
+            districts = with_own_level(first, data.region_children(first), lang) if first else []
+            controls.append(_select("district", i18n.t("filter.district", lang),
+                                    [{"value": c, "label": n} for c, n in districts], district, lang,
+                                    disabled=not districts, searchable=True))
     if "service" in show:
         controls.append(_select("service", i18n.t("filter.service", lang),
                                 [{"value": s, "label": i18n.service(s, lang)} for s in state.SERVICE_TYPES],
