@@ -3,6 +3,8 @@ blank chart (callers show an empty state instead when there is nothing to draw).
 
 from __future__ import annotations
 
+import numbers
+
 import plotly.graph_objects as go
 from dash import dcc
 
@@ -34,7 +36,52 @@ def style(fig: go.Figure, *, height: int = 320, legend: bool = True, percent_y: 
     fig.update_yaxes(automargin=True)
     if percent_y:
         fig.update_yaxes(tickformat=".0%", rangemode="tozero")
+    else:
+        whole_number_ticks(fig)
     return fig
+
+
+# Up to this many, a count axis ticks every whole number; above, plotly's own steps are whole already
+# (it draws at most ten ticks, so a step under 1 needs a range under 10).
+SMALL_COUNT = 10
+
+
+def whole_number_ticks(fig: go.Figure) -> go.Figure:
+    """Count axes (every bar or line on them plots whole numbers) tick at whole numbers only: with small
+    counts plotly would tick 0, 0.5, 1, 1.5, 2. A page's own ticks set afterwards still win."""
+    for axis, values in _axis_values(fig).items():
+        whole = all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in values)
+        if whole and max(values, default=0) <= SMALL_COUNT:
+            fig.layout[axis].update(tick0=0, dtick=1)
+    return fig
+
+
+def _axis_values(fig: go.Figure) -> dict[str, list]:
+    """The values each value axis plots ('yaxis2': [...]): a vertical bar's or a line's y, a horizontal
+    bar's x; stacked bars add up. A bar drawn from a base (a time span) plots no count."""
+    axes: dict[str, list] = {}
+    stacked: dict[str, dict] = {}
+    for trace in fig.data:
+        if trace.type not in ("bar", "scatter") or getattr(trace, "base", None) is not None:
+            continue
+        across = trace.type == "bar" and trace.orientation == "h"
+        values, keys = (trace.x, trace.y) if across else (trace.y, trace.x)
+        axis = _layout_key(trace.xaxis if across else trace.yaxis, "x" if across else "y")
+        kept = [v for v in (values or ()) if v is not None]
+        axes.setdefault(axis, []).extend(kept)
+        if trace.type == "bar" and fig.layout.barmode in ("stack", "relative"):
+            sums = stacked.setdefault(axis, {})
+            for key, v in zip(keys or range(len(values or ())), values or ()):
+                if isinstance(v, numbers.Integral):
+                    sums[key] = sums.get(key, 0) + v
+    for axis, sums in stacked.items():
+        axes[axis].extend(sums.values())
+    return axes
+
+
+def _layout_key(ref: str | None, letter: str) -> str:
+    """'y2' → 'yaxis2', None → 'yaxis'."""
+    return f"{letter}axis{(ref or letter)[1:]}"
 
 
 def graph(fig: go.Figure, graph_id: str | None = None, **kwargs) -> dcc.Graph:

@@ -21,6 +21,7 @@ from dash import html
 from dashboards import i18n
 from dashboards.components.export_button import GRID as GRID_TYPE
 from dashboards.components.export_button import export_controls
+from schemas.checklist import checklist
 
 
 @dataclass(frozen=True)
@@ -85,14 +86,31 @@ def column_defs(columns: list[Col], lang: str, *, server: bool = False) -> list[
             d["cellRenderer"] = "StackedBar"
             d["sortable"] = False
         if col.kind == "long":
-            d["wrapText"] = True
-            d["autoHeight"] = True
-            # Chinese wraps between any two characters anyway; an English word wraps whole ("Files", not
-            # "File s"), and only a string too long for the line (a code) is broken inside
-            d["cellStyle"] = {"lineHeight": "1.5", "whiteSpace": "normal", "wordBreak": "normal",
-                              "overflowWrap": "anywhere"}
+            d.update(_long_cell(col, server))
         defs.append(d)
     return defs
+
+
+def _long_cell(col: Col, server: bool) -> dict:
+    """A long text's cell: wrapped onto as many lines as it needs in a client-side grid; on one line
+    with the whole text as a tooltip in a server-paged one (AG Grid's infinite row model has fixed
+    row heights, and warns about autoHeight in the browser's console)."""
+    if server:
+        return {"tooltipField": col.field}
+    # Chinese wraps between any two characters anyway; an English word wraps whole ("Files", not
+    # "File s"), and only a string too long for the line (a code) is broken inside
+    return {"wrapText": True, "autoHeight": True,
+            "cellStyle": {"lineHeight": "1.5", "whiteSpace": "normal", "wordBreak": "normal",
+                          "overflowWrap": "anywhere"}}
+
+
+def item_text(lang: str) -> pl.Expr:
+    """A checklist item's text in the page's language: the query's item_zh, or in English the
+    shipped checklist's item_en (the rectification and repeat queries give the Chinese only)."""
+    if i18n.norm_lang(lang) != "en":
+        return pl.col("item_zh")
+    english = dict(checklist().select("item_code", "item_en").iter_rows())
+    return pl.col("item_code").replace_strict(english, default=pl.col("item_zh"), return_dtype=pl.String)
 
 
 # The English tier labels ("B moderate", "C elevated") need more room than 一般、较高.

@@ -12,7 +12,7 @@ from dash import Input, Output, callback, dcc, html
 from dashboards import data, i18n, state
 from dashboards.components import figures
 from dashboards.components.empty import empty_state
-from dashboards.components.grid import Col, grid, records
+from dashboards.components.grid import Col, grid, item_text, records
 from dashboards.components.guard import guarded, guarded_layout
 from dashboards.components.shell import frame, loading, page_title, section
 from dashboards.components.tables import fact, incident_grid, inspection_grid
@@ -157,8 +157,9 @@ def repeats_panel(params):
     if not rep.height:
         return empty_state(lang, p("近 12 个季度没有连续检查中重复出现的问题。",
                                    "No item found wanting in consecutive inspections in the last 12 quarters."))
-    rep = rep.sort("streak", "inspected_on", descending=True).unique("item_code", keep="first", maintain_order=True)
-    cols = [Col("item_zh", p("检查事项", "Item"), "long"), Col("streak", p("连续次数", "Streak"), "int", width=90),
+    rep = (rep.sort("streak", "inspected_on", descending=True).unique("item_code", keep="first", maintain_order=True)
+           .with_columns(item_text=item_text(lang)))
+    cols = [Col("item_text", p("检查事项", "Item"), "long"), Col("streak", p("连续次数", "Streak"), "int", width=90),
             Col("inspected_on", p("最近一次", "Latest"), "date", width=130)]
     return grid("op-repeats-grid", cols, records(rep), lang, height=300,
                 export=p("反复出现的问题", "Repeat findings"), **_export(params, lang))
@@ -174,14 +175,20 @@ def rectifications_panel(params):
         return empty_state(lang, p("该机关没有整改事项。", "The organ has no rectification."))
     rect = rect.with_columns(status_text=pl.col("status").map_elements(lambda s: i18n.status(s, lang),
                                                                        return_dtype=pl.String),
-                             vendor_link=_vendor_link(params))
-    cols = [Col("inspection_code", p("检查", "Inspection"), width=130), Col("item_zh", p("整改事项", "Item"), "long"),
+                             vendor_link=_vendor_link(params), item_text=item_text(lang), days_late=_days_late())
+    cols = [Col("inspection_code", p("检查", "Inspection"), width=130), Col("item_text", p("整改事项", "Item"), "long"),
             Col("vendor_link", p("服务机构", "Vendor"), "link"),
             Col("due_on", p("应完成", "Due"), "date", width=130), Col("closed_on", p("完成", "Closed"), "date", width=130),
-            Col("days_overdue", p("逾期天数", "Days overdue"), "int", width=100),
+            Col("days_late", p("逾期天数（至今天或至完成日）", "Days late (to today, or to closing)"), "int", width=130),
             Col("status_text", p("状态", "Status"), width=100)]
     return grid("op-rects-grid", cols, records(rect), lang, height=360, export=p("整改", "Rectifications"),
                 **_export(params, lang))
+
+
+def _days_late() -> pl.Expr:
+    """Days past the due date: to closing for one closed late (its days_overdue is 0 once closed), to
+    today for one still open."""
+    return pl.when(pl.col("status") == "closed_late").then(pl.col("days_closed_late")).otherwise(pl.col("days_overdue"))
 
 
 @callback(Output("op-incidents", "children"), Input("op-params", "data"))

@@ -16,7 +16,7 @@ from dash.exceptions import PreventUpdate
 from dashboards import data, i18n, state
 from dashboards.components import figures
 from dashboards.components.empty import empty_state
-from dashboards.components.grid import Col, block_response, page_request, server_grid
+from dashboards.components.grid import Col, block_response, item_text, page_request, server_grid
 from dashboards.components.guard import guarded, guarded_layout
 from dashboards.components.shell import frame, loading, option_control, page_title, section
 from schemas.roles import Permission
@@ -52,7 +52,7 @@ def _columns(view: str, lang: str) -> list[Col]:
                 Col("days_overdue", p("逾期天数", "Days overdue"), "int", width=100),
                 Col("due_on", p("应完成", "Due"), "date", width=130),
                 Col("status_text", p("状态", "Status"), width=96),
-                Col("item_zh", p("整改事项", "Item"), "text", width=320),
+                Col("item_text", p("整改事项", "Item"), "text", width=320),
                 Col("inspection_code", p("检查", "Inspection"), width=130),
                 Col("vendor_name", p("服务机构", "Vendor"), width=220),
                 Col("action", p("建议", "Suggested"), width=110)]
@@ -154,7 +154,7 @@ def _display(frame_: pl.DataFrame, params: dict) -> pl.DataFrame:
     )
     if params.get("view") == "rectifications":
         return frame_.with_columns(action=pl.when(pl.col("days_overdue") > 30).then(pl.lit(i18n.pick(lang, "约谈", "Interview")))
-                                   .otherwise(pl.lit("")))
+                                   .otherwise(pl.lit("")), item_text=item_text(lang))
     return frame_.with_columns(due_source_text=pl.col("due_source").replace_strict(
         {k: i18n.due_source(k, lang) for k in i18n.DUE_SOURCE_TEXT}, default=pl.col("due_source")))
 
@@ -162,7 +162,7 @@ def _display(frame_: pl.DataFrame, params: dict) -> pl.DataFrame:
 # Grid columns sorted on another column of the query's rows (a link sorts by the name).
 SORT_KEYS = {"checks": {"organ_link": "organ_name", "status_text": "status", "due_source_text": "due_source"},
              "rectifications": {"organ_link": "organ_name", "status_text": "status", "tier": "organ_tier",
-                                "action": "days_overdue"}}
+                                "action": "days_overdue", "item_text": "item_code"}}
 
 
 @callback(Output("od-grid", "getRowsResponse"), Output("od-count", "children"),

@@ -293,7 +293,7 @@ def calendar_figure(visits: pl.DataFrame, plan: dict, lang: str, today: dt.date)
                      automargin=True)
     fig.update_xaxes(type="date", range=[plan["period_start"].isoformat(),
                                          (plan["period_end"] + dt.timedelta(days=1)).isoformat()],
-                     tickformat="%m-%d" if lang == "en" else "%m月%d日", side="top")
+                     tickformat=i18n.pick(lang, "%-m月%-d日", "%-d %b"), side="top")    # 1月10日, 10 Jan
     fig.update_layout(barmode="overlay", bargap=0.25, margin={"l": 8, "t": 40},
                       legend={"orientation": "v", "x": 1.01, "xanchor": "left", "y": 1, "yanchor": "top"})
     if plan["period_start"] <= today <= plan["period_end"]:

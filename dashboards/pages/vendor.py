@@ -13,7 +13,7 @@ from dash import Input, Output, callback, dcc, html
 from dashboards import data, i18n, state
 from dashboards.components import figures
 from dashboards.components.empty import empty_state, not_available
-from dashboards.components.grid import Col, grid, records
+from dashboards.components.grid import Col, grid, item_text, records
 from dashboards.components.guard import guarded, guarded_layout
 from dashboards.components.shell import frame, loading, page_title, section
 from dashboards.components.tables import fact, incident_grid, inspection_grid
@@ -263,14 +263,14 @@ def organs_panel(params):
     parts = []
     if organs.height:
         search = state.to_search(state.carry(params))
-        organs = organs.with_columns(
+        organs = with_active_projects(organs, projects).with_columns(
             organ_link=pl.format("[{}](/organs/{}{})", pl.col("organ_name").str.replace_all(r"[\[\]]", ""),
                                  pl.col("organ_code"), pl.lit(search)),
             status_text=pl.col("status").map_elements(lambda s: i18n.status(s, lang), return_dtype=pl.String))
         cols = [Col("organ_link", p("机关", "Organ"), "link", width=240, pinned=True),
                 Col("region_name", p("地区", "Region"), width=110),
                 Col("tier", p("机关等级", "Organ tier"), "tier", width=110),
-                Col("active_projects", p("在办项目", "Active projects"), "int", width=100),
+                Col("active_projects", p("与本机构的在办项目", "Active projects with this vendor"), "int", width=120),
                 Col("last_inspected_on", p("最近检查", "Last inspected"), "date", width=130),
                 Col("last_grade", p("结论", "Grade"), "grade", width=90),
                 Col("next_due_on", p("下次应检", "Next due"), "date", width=130),
@@ -293,6 +293,14 @@ def organs_panel(params):
                   grid("vp-projects-grid", cols, records(projects), lang, height=280,
                        export=p("项目", "Projects"), **_export(params, lang))]
     return dmc.Stack(parts, gap=6)
+
+
+def with_active_projects(organs: pl.DataFrame, projects: pl.DataFrame) -> pl.DataFrame:
+    """The organs with the number of their projects with this vendor active today (`projects` are the
+    vendor's): the schedule's active_projects counts the organ's projects with any vendor."""
+    active = projects.group_by("organ_code").agg(pl.col("active").fill_null(False).sum().cast(pl.Int64).alias("mine"))
+    return (organs.join(active, on="organ_code", how="left", maintain_order="left")
+            .with_columns(active_projects=pl.col("mine").fill_null(0)).drop("mine"))
 
 
 @callback(Output("vp-inspections", "children"), Input("vp-params", "data"))
@@ -365,8 +373,9 @@ def rectifications_panel(params):
     if not rect.height:
         return empty_state(lang, p("该服务机构的项目没有未完成的整改。", "No open rectification on this vendor's projects."))
     rect = rect.with_columns(status_text=pl.col("status").map_elements(lambda s: i18n.status(s, lang),
-                                                                       return_dtype=pl.String))
-    cols = [Col("inspection_code", p("检查", "Inspection"), width=130), Col("item_zh", p("整改事项", "Item"), "long"),
+                                                                       return_dtype=pl.String),
+                             item_text=item_text(lang))
+    cols = [Col("inspection_code", p("检查", "Inspection"), width=130), Col("item_text", p("整改事项", "Item"), "long"),
             Col("organ_name", p("机关", "Organ")), Col("due_on", p("应完成", "Due"), "date", width=130),
             Col("days_overdue", p("逾期天数", "Days overdue"), "int", width=100),
             Col("status_text", p("状态", "Status"), width=90)]
