@@ -157,3 +157,18 @@ def test_the_planning_calendar_writes_dates_without_leading_zeros(client):
         figure = find_id(shown["pl-calendar"], "pl-calendar-graph")["props"]["figure"]
         assert figure["layout"]["xaxis"]["tickformat"] == wanted
         assert "dtick" not in figure["layout"]["xaxis"]      # a span of days is no count
+
+
+# -- a score graded 不合格 by a failed veto item says so ------------------------------------------------
+
+@pytest.mark.parametrize("lang, said", [("zh", "是（直接判为不合格）"), ("en", "Yes: graded Fail")])
+def test_an_inspection_failed_by_a_veto_item_says_so_on_the_organs_page(client, demo, lang, said):
+    inspections = _read(demo, queries.inspections)
+    vetoed = inspections.filter(pl.col("veto_failed")).row(0, named=True)
+    assert vetoed["grade"] == "不合格"
+    organ_params = {"code": vetoed["organ_code"], "organ_region": vetoed["region_code"], "lang": lang}
+    rows = {r["inspection_code"]: r for r in _rows(panel(client, "op-inspections", [("op-params", "data", organ_params)]),
+                                                   "op-inspections-grid")}
+    assert rows[vetoed["inspection_code"]]["veto_text"] == said
+    assert all(r.get("veto_text") is None for code, r in rows.items()
+               if not inspections.filter(pl.col("inspection_code") == code)["veto_failed"][0])
