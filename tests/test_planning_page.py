@@ -91,6 +91,7 @@ def test_the_planning_page_draws_shows_and_downloads(client):
     assert "pl-plan" not in refused  # nothing re-drawn, the chosen plan stays
 
     assert downloads_enabled(client, drawn["pl-plan"]["value"]) == (False, False, "")
+    assert "The workbooks are in Chinese" in downloads_enabled(client, drawn["pl-plan"]["value"], {"lang": "en"})[2]
     _status, routed = route(client, "/planning")     # a plan exists: the page opens with them enabled
     assert find_id(routed, "pl-get-plan")["props"]["disabled"] is False
     assert find_id(routed, "pl-get-public")["props"]["disabled"] is False

@@ -151,7 +151,7 @@ def layout(**kwargs):
                    disabled=no_plan, display=None if data.covers_jurisdiction() else "none"),
         dmc.Button(p("下载公示名单", "Public notice list"), id="pl-get-public", size="xs", variant="light",
                    disabled=no_plan, display=None if data.covers_jurisdiction() else "none"),
-        dmc.Text(i18n.pick(lang, *DOWNLOAD_HINT) if no_plan else "", id="pl-download-hint", size="xs", c="dimmed",
+        dmc.Text(download_hint(lang, no_plan), id="pl-download-hint", size="xs", c="dimmed",
                  mb=6, display=None if data.covers_jurisdiction() else "none"),
     ], align="flex-end", gap="sm")
     content = [
@@ -459,14 +459,20 @@ def show_plan(value, params):
 DOWNLOAD_HINT = ("抽取计划后才能下载计划工作簿和公示名单。", "Draw a plan first to download its workbook and public notice list.")
 
 
+def download_hint(lang: str, no_plan: bool) -> str:
+    """Why the downloads are disabled; on an English page, that the workbooks are Chinese."""
+    if no_plan:
+        return i18n.pick(lang, *DOWNLOAD_HINT)
+    return i18n.pick(lang, "", "The workbooks are in Chinese, the language in which plans are issued and published.")
+
+
 @callback(Output("pl-get-plan", "disabled"), Output("pl-get-public", "disabled"),
           Output("pl-download-hint", "children"),
           Input("pl-plan", "value"), State("pl-params", "data"))
 def downloads_enabled(value, params):
     """The two download buttons work only on a plan: disabled (with a hint why) while none is chosen."""
     no_plan = _plan_id(value) is None
-    hint = i18n.pick(state.lang_of(params or {}), *DOWNLOAD_HINT) if no_plan else ""
-    return no_plan, no_plan, hint
+    return no_plan, no_plan, download_hint(state.lang_of(params or {}), no_plan)
 
 
 def workbook_bytes(plan_id: int, which: str) -> tuple[bytes, str]:
