@@ -92,16 +92,14 @@ def column_defs(columns: list[Col], lang: str, *, server: bool = False) -> list[
 
 
 def _long_cell(col: Col, server: bool) -> dict:
-    """A long text's cell: wrapped onto as many lines as it needs in a client-side grid; on one line
-    with the whole text as a tooltip in a server-paged one (AG Grid's infinite row model has fixed
-    row heights, and warns about autoHeight in the browser's console)."""
-    if server:
-        return {"tooltipField": col.field}
+    """A long text's cell, wrapped. A client-side grid sizes each row to its text; a server-paged one
+    keeps AG Grid's fixed row height (its infinite row model does not support autoHeight, and says so
+    in the browser's console), with the whole text as a tooltip for what does not fit."""
     # Chinese wraps between any two characters anyway; an English word wraps whole ("Files", not
     # "File s"), and only a string too long for the line (a code) is broken inside
-    return {"wrapText": True, "autoHeight": True,
-            "cellStyle": {"lineHeight": "1.5", "whiteSpace": "normal", "wordBreak": "normal",
-                          "overflowWrap": "anywhere"}}
+    wrapped = {"wrapText": True, "cellStyle": {"lineHeight": "1.5", "whiteSpace": "normal", "wordBreak": "normal",
+                                               "overflowWrap": "anywhere"}}
+    return {**wrapped, "tooltipField": col.field} if server else {**wrapped, "autoHeight": True}
 
 
 def item_text(lang: str) -> pl.Expr:

@@ -39,12 +39,12 @@ def inspection_grid(grid_id: str, inspections: pl.DataFrame, lang: str, *, who: 
             Col("inspectors", p("检查人员", "Inspectors")),
             Col("score", p("得分", "Score"), "num", width=80), Col("grade", p("结论", "Grade"), "grade", width=90),
             # a high score graded 不合格: a veto item failed, whatever the score (domain.md §3.4)
-            Col("veto_text", p("否决项不符合", "Veto item failed"), width=150 if i18n.norm_lang(lang) == "zh" else 140),
+            Col("veto_text", p("否决项不符合", "Veto item failed"), width=120 if i18n.norm_lang(lang) == "zh" else 140),
             Col("failed_items", p("不符合", "Failed"), "int", width=80),
             Col("partial_items", p("部分符合", "Partial"), "int", width=90),
             Col("rectification_due_on", p("整改期限", "Rectify by"), "date", width=130)]
     inspections = inspections.with_columns(
-        veto_text=pl.when(pl.col("veto_failed")).then(pl.lit(p("是（直接判为不合格）", "Yes: graded Fail"))))
+        veto_text=pl.when(pl.col("veto_failed")).then(pl.lit(p("是", "Yes"))))
     return grid(grid_id, cols, records(inspections.sort("inspected_on", descending=True)), lang, height=height,
                 export=p("检查记录", "Inspections"), **(export_scope or {}))
 

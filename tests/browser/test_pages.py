@@ -34,6 +34,11 @@ def open_page(page, server, path: str, ready: str) -> None:
 
 def shot(page, name: str, *, readme: bool = False) -> None:
     path = ARTIFACTS / f"{name}.png"
+    # a grid draws its rows once it has been on screen: pass over the page first, so that a full-page
+    # picture shows the grids below the fold with their rows
+    page.evaluate("""async () => { for (let y = 0; y < document.body.scrollHeight; y += 600) {
+        window.scrollTo(0, y); await new Promise(r => setTimeout(r, 300)); } window.scrollTo(0, 0); }""")
+    page.wait_for_timeout(300)
     page.screenshot(path=str(path), full_page=True)
     if readme:
         shutil.copyfile(path, SCREENSHOTS / f"{name}.png")
