@@ -14,12 +14,12 @@ from etl import pipeline
 from schemas.roles import Role
 from tests.factories import ORGAN_HEADERS, organ_code, organ_row, write_csv
 from tests.lake_support import new_warehouse
+from tests.planning_registry import INSPECTOR_HEADERS
 from warehouse import queries
 from warehouse.access import User
 
 TODAY = dt.date(2026, 3, 15)
 HANGZHOU, NINGBO = organ_code(1), organ_code(2)
-INSPECTOR_HEADERS = ["执法证号", "姓名", "所属区划代码", "专长", "回避机关代码", "是否在岗"]
 
 
 @pytest.fixture(scope="module")
