@@ -342,6 +342,20 @@ def test_many_overdue_checks_are_spread_by_the_teams_monthly_capacity():
     assert set(result.visits["window_start"]) == {dt.date(2026, 1, 1)} and result.visits["notes_zh"].is_null().all()
 
 
+def test_a_visit_that_keeps_its_window_counts_in_its_slot():
+    """A check falling due on 25 January keeps its window (from 1 January) and, with the follow-up,
+    fills the first 30 days of both inspectors: every overdue check starts on day 31 or 61."""
+    organs = organs_frame([{"organ_code": "FOLLOW", "followup_due_on": dt.date(2026, 1, 20)},
+                           {"organ_code": "DUE", "tier_due_on": dt.date(2026, 1, 25)}]
+                          + [{"organ_code": f"LATE{k}", "tier_due_on": dt.date(2025, 1 + k, 1)} for k in range(3)])
+    inspectors = inspectors_frame([{"inspector_id": "I1"}, {"inspector_id": "I2"}])
+    result = draw(PlanInputs.of(organs=organs, inspectors=inspectors), PERIOD, TODAY, 5, CFG)
+    staffed = result.visits.filter(pl.col("status") == "staffed").sort("due_on")
+    starts = dict(zip(staffed["organ_code"], staffed["window_start"]))
+    assert starts["FOLLOW"] == starts["DUE"] == dt.date(2026, 1, 1)
+    assert [starts[f"LATE{k}"] for k in range(3)] == [dt.date(2026, 1, 31)] * 2 + [dt.date(2026, 3, 2)]
+
+
 def test_a_silent_organ_is_drawn_in_its_own_stratum_with_its_reason():
     organs = organs_frame([{"organ_code": f"S{i}", "tier": "A"} for i in range(10)])
     silent = pl.DataFrame({"organ_code": [f"S{i}" for i in range(10)], "quarter": ["2025-Q3"] * 10})

@@ -108,6 +108,7 @@ def test_the_planning_page_draws_shows_and_downloads(client):
     assert {organ_code(1), organ_code(4)} <= set(rows)
     assert rows[organ_code(1)]["selection_text"] == "必检" and "丙" not in rows[organ_code(1)]["inspectors"]
     assert rows[organ_code(4)]["staffing_text"] == "未能派员" and rows[organ_code(4)]["achieved_text"] == "待检查"
+    assert rows[organ_code(4)]["notes_text"] is None      # an unstaffed visit's why is in its own column and panel
     assert "仅余1名，每次检查须至少2名检查人员，本次检查暂未派员" in " ".join(texts(shown["pl-unstaffed"]))
     assert "完成率" in " ".join(texts(shown["pl-achieved"]))
 
@@ -141,10 +142,10 @@ def test_the_page_refuses_in_its_language_without_naming_cli_options(client):
     assert not any("\u4e00" <= ch <= "\u9fff" for ch in refused), refused
     # a re-draw of a period without a plan: the page's words, not the CLI's
     nothing = " ".join(texts(draw(client, redraw=True, reason="试", period="2026-Q2")["pl-draw-result"]))
-    assert "2026-Q2尚无检查计划" in nothing and "取消勾选“重新抽取”" in nothing and "--" not in nothing
+    assert "2026年第2季度尚无检查计划" in nothing and "取消勾选“重新抽取”" in nothing and "--" not in nothing
     nothing = " ".join(texts(draw(client, redraw=True, reason="x", period="2026-Q2", params={"lang": "en"})
                              ["pl-draw-result"]))
-    assert "2026-Q2 has no plan yet" in nothing and "untick Re-draw" in nothing
+    assert "Q2 2026 has no plan yet" in nothing and "untick Re-draw" in nothing
     # asked again without Re-draw: the plan in force is shown, and the page says how to re-draw on the page
     again = " ".join(texts(draw(client)["pl-draw-result"]))
     assert "未重新抽取" in again and "勾选“重新抽取”并填写原因" in again and "--" not in again
@@ -216,6 +217,26 @@ def unstaffed_rows(n: int, reason_zh: str, reason_en: str, first: int = 1) -> li
     return [{"visit_no": k, "organ_code": organ_code(k), "organ_name": f"测试机关{k}", "reason_code": "TOO_FEW_INSPECTORS",
              "reason_zh": reason_zh, "reason_en": reason_en, "needed": 2, "active": 1, "recused_registry": 0,
              "recused_last": 0, "at_capacity": 0, "available": 1} for k in range(first, first + n)]
+
+
+def test_a_visits_notes_are_shown_in_the_pages_language():
+    import datetime as dt
+
+    import polars as pl
+
+    from dashboards.pages import planning as page
+    from etl.planning.draw import SPREAD_NOTE
+    visits = pl.DataFrame({"visit_no": [1, 2], "organ_code": ["A", "B"], "organ_name": ["甲", "乙"],
+                           "selection": ["forced", "forced"], "status": ["staffed", "unstaffed"],
+                           "notes_zh": ["缺少具备“保密”专长的可派检查人员；" + SPREAD_NOTE.format(day=31), "检查人员不足"],
+                           "inspector_names": [["丙", "丁"], []], "window_start": [dt.date(2026, 1, 31)] * 2})
+    achieved = pl.DataFrame({"visit_no": [1, 2], "planned": [True, True], "status": ["pending", "pending"]})
+    for lang, wanted in (("zh", "缺少具备“保密”专长的可派检查人员；逾期检查较多，按检查人员每月可检次数顺延至计划开始后第31日起"),
+                         ("en", "No available inspector has the expertise “保密”; Many overdue checks: starts from day 31 "
+                                "of the plan, within the inspectors' monthly capacity")):
+        shown = page.visits_display(visits, achieved, {"lang": lang})
+        assert shown["notes_text"].to_list() == [wanted, None]
+    assert "notes_text" in {c.field for c in page.visit_columns("en")}
 
 
 def test_unstaffed_visits_sharing_a_reason_share_a_card():

@@ -83,7 +83,7 @@ def test_a_plan_is_drawn_recorded_and_never_silently_redrawn(province: Path):
     assert refused.value.text("en") == "A redraw needs a reason; it is recorded with the new plan"
     with pytest.raises(PlanError, match="去掉 --redraw") as refused:
         service.make_plan(province, "2026-Q2", today=T0, redraw=True, reason="试", config=ONLY_FORCED)
-    assert "--" not in refused.value.text("zh") and refused.value.text("en").startswith("2026-Q2 has no plan yet")
+    assert "--" not in refused.value.text("zh") and refused.value.text("en").startswith("Q2 2026 has no plan yet")
     with pytest.raises(PlanError) as refused:
         service.resolve_period("2026-Q5")
     assert "不是有效的计划期间" in refused.value.text("zh") and "is not a plan period" in refused.value.text("en")
@@ -280,7 +280,8 @@ def test_the_plan_workbook_and_the_public_list(province: Path, tmp_path: Path):
         assert not any(name in c for c in cells), name
     assert not any(t in c for c in cells for t in ("D（", "事件", "逾期"))  # no tier, no reason
     assert pub["E3"].value == "机关档案服务外包监督检查：传统载体档案数字化" and pub["F3"].value == "重点检查"
-    assert pub["G3"].value == "2026年1月" and pub["I3"].value == "待检查"
+    assert pub["G3"].value == "2026年1月1日至1月30日" and pub["I3"].value == "待检查"
+    assert any(c.startswith("说明：重点检查为依规必须检查的机关，随机抽查为按风险分层随机抽取的机关") for c in cells)
 
 
 def test_the_oversight_plan_commands(province: Path, tmp_path: Path):

@@ -25,7 +25,7 @@ from dashboards.components.guard import guarded
 from dashboards.components.kpi import kpi_card
 from dashboards.components.shell import frame, loading, page_title, section
 from etl.planning import service, workbooks
-from etl.planning.draw import PlanError, unstaffed_reason_en
+from etl.planning.draw import PlanError, notes_en, unstaffed_reason_en
 from schemas.roles import GRANTS, ROLE_EN, ROLE_ZH, Permission, Role
 from warehouse import planning, queries
 
@@ -199,14 +199,15 @@ def draw_plan(n_clicks, period, seed, reason, redraw, params):
     if outcome.created:
         data.audit("plan_draw", target=str(plan["plan_id"]),
                    detail={"period": period, "seed": plan["seed"], "redraw": bool(redraw), "reason": reason})
+    named = i18n.fmt_period(plan["period"], lang)
     if lang == "en":
-        text = (f"Plan #{plan['plan_id']} drawn for {period} with seed {plan['seed']}: {plan['visits']} visits, "
+        text = (f"Plan #{plan['plan_id']} drawn for {named} with seed {plan['seed']}: {plan['visits']} visits, "
                 f"{plan['unstaffed']} without a team." if outcome.created else
-                f"{period} already has plan #{plan['plan_id']} (seed {plan['seed']}); it was not re-drawn. "
+                f"{named} already has plan #{plan['plan_id']} (seed {plan['seed']}); it was not re-drawn. "
                 "Tick Re-draw and give a reason to draw again.")
     else:   # the service's message names the CLI's options (--redraw --reason): the page says it its way
         text = (outcome.message if outcome.created else
-                f"{period}已有检查计划（第{plan['plan_id']}号，种子{plan['seed']}），未重新抽取；"
+                f"{named}已有检查计划（第{plan['plan_id']}号，种子{plan['seed']}），未重新抽取；"
                 "如需重抽，请勾选“重新抽取”并填写原因")
     message = dmc.Alert(text, color="green" if outcome.created else "blue", id="pl-draw-message")
     return message, plan_options(_plans(), lang), str(plan["plan_id"])
@@ -317,6 +318,7 @@ def visit_columns(lang: str) -> list[Col]:
             Col("window_end", p("建议截止", "To"), "date", width=DATE_WIDTH),
             Col("inspectors", p("检查人员", "Inspectors"), width=150),
             Col("staffing_text", p("派员", "Team"), width=90),
+            Col("notes_text", p("说明", "Notes"), "long", width=280),
             Col("achieved_text", p("执行", "Done"), width=90)]
 
 
@@ -340,6 +342,10 @@ def visits_display(visits: pl.DataFrame, achieved: pl.DataFrame, params: dict) -
         achieved_text=pl.col("status_achieved").replace_strict(
             {k: i18n.pick(lang, *v) for k, v in ACHIEVED_TEXT.items()}, default=pl.col("status_achieved")),
         inspectors=pl.col("inspector_names").list.join("、"),
+        # a staffed visit's notes (a missing expertise, a window moved past the first 30 days); an
+        # unstaffed one's are why, which the 派员 column and the panel of unstaffed visits say
+        notes_text=pl.when(pl.col("status") == "staffed").then(
+            pl.col("notes_zh") if lang != "en" else pl.col("notes_zh").map_elements(notes_en, return_dtype=pl.String)),
     ).sort("visit_no")
 
 

@@ -37,6 +37,7 @@ import functools
 import hashlib
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -504,9 +505,10 @@ def _spread_overdue(visits: list[dict], team: list[dict], start: dt.date, period
     many visits a month: when many organs are overdue, the plan's first weeks would hold more visits
     than its teams can make. Each staffed overdue check, the most overdue first, takes the first
     slot of `urgent_days` (from the plan's start) in which every member of its team has visits left
-    by their monthly capacity (team.capacity_per_quarter ÷ 3, at least 1); incident follow-ups stay
-    in the first slot and count there. A check that fits no slot takes the one whose busiest member
-    is least busy. A slot too short for a `min_days` window is not used. The visit says why."""
+    by their monthly capacity (team.capacity_per_quarter ÷ 3, at least 1); every other visit (an
+    incident follow-up, a check due in the period, a drawn one) keeps its window and counts in the
+    slot its window starts in. A check that fits no slot takes the one whose busiest member is least
+    busy. A slot too short for a `min_days` window is not used. The visit says why (notes_zh)."""
     length, shortest = cfg.window("urgent_days"), cfg.window("min_days")
     members: dict[int, list[str]] = {}
     for t in team:
@@ -516,12 +518,13 @@ def _spread_overdue(visits: list[dict], team: list[dict], start: dt.date, period
         slots.append(slots[-1] + dt.timedelta(days=length))
     per_slot = {i: cfg.capacity(i, length * 12 / 365.25) for ids in members.values() for i in ids}
     busy: dict[tuple[str, int], int] = {}
-    urgent = [v for v in visits if v["visit_no"] in members]
-    for v in urgent:
-        if v["reasons"][0] == "INCIDENT_FOLLOWUP":
+    staffed = [v for v in visits if v["visit_no"] in members]
+    overdue = [v for v in staffed if v["reasons"][0] in ("OVERDUE_PROJECT", "OVERDUE_ROUTINE")]
+    for v in staffed:      # every other visit counts in the slot its window starts in
+        if v not in overdue:
+            k = min(len(slots) - 1, (v["window_start"] - start).days // length)
             for i in members[v["visit_no"]]:
-                busy[i, 0] = busy.get((i, 0), 0) + 1
-    overdue = [v for v in urgent if v["reasons"][0] in ("OVERDUE_PROJECT", "OVERDUE_ROUTINE")]
+                busy[i, k] = busy.get((i, k), 0) + 1
     for v in sorted(overdue, key=lambda v: (v["due_on"] or dt.date.max, v["visit_no"])):
         ids = members[v["visit_no"]]
         free = [k for k in range(len(slots)) if all(busy.get((i, k), 0) < per_slot[i] for i in ids)]
@@ -532,8 +535,29 @@ def _spread_overdue(visits: list[dict], team: list[dict], start: dt.date, period
             continue
         first = slots[k]
         v["window_start"], v["window_end"] = first, min(first + dt.timedelta(days=length - 1), period.end)
-        note = f"逾期检查较多，按检查人员每月可检次数顺延至计划开始后第{k * length + 1}日起"
+        note = SPREAD_NOTE.format(day=k * length + 1)
         v["notes_zh"] = f"{v['notes_zh']}；{note}" if v["notes_zh"] else note
+
+
+# The notes a staffed visit may carry (notes_zh, joined by "；"), and their English (notes_en).
+SPREAD_NOTE = "逾期检查较多，按检查人员每月可检次数顺延至计划开始后第{day}日起"
+_SPREAD = re.compile(re.escape(SPREAD_NOTE).replace(r"\{day\}", r"(\d+)"))
+_MISSING = re.compile(r"缺少具备(.+)专长的可派检查人员")
+
+
+def notes_en(notes: str | None) -> str | None:
+    """A visit's notes (notes_zh) in English, part by part; a part not written by the draw stays as is."""
+    if not notes:
+        return notes
+    parts = []
+    for part in notes.split("；"):
+        if m := _SPREAD.fullmatch(part):
+            part = (f"Many overdue checks: starts from day {m[1]} of the plan, within the inspectors' monthly "
+                    f"capacity")
+        elif m := _MISSING.fullmatch(part):
+            part = f"No available inspector has the expertise {m[1].replace('、', ', ')}"
+        parts.append(part)
+    return "; ".join(parts)
 
 
 def _locality(organ_region: str | None, inspector_region: str | None) -> str:

@@ -86,9 +86,10 @@ def make_plan(warehouse: str | Path, period: str, *, today: dt.date, seed: int |
         raise PlanError(f"仓库文件不存在：{path}；请先用 oversight load 装载数据",
                         page="仓库中尚无数据，请先装载报送数据", en="There is no data yet; load the submissions first")
     p = resolve_period(period)
+    zh, en = period_text(p.label), period_text(p.label, "en")     # the period as the messages name it
     if today > p.end:
-        raise PlanError(f"计划期间{p.label}已于{p.end.isoformat()}结束，不能再抽取检查计划",
-                        en=f"The period {p.label} ended on {p.end.isoformat()}; a plan can no longer be drawn for it")
+        raise PlanError(f"计划期间{zh}已于{p.end.isoformat()}结束，不能再抽取检查计划",
+                        en=f"The period {en} ended on {p.end.isoformat()}; a plan can no longer be drawn for it")
     reason = (reason or "").strip() or None
     if redraw and not reason:
         raise PlanError("重新抽取须说明原因（--reason），原因将与新计划一并记录",
@@ -100,12 +101,12 @@ def make_plan(warehouse: str | Path, period: str, *, today: dt.date, seed: int |
             current = planning.current_plan(con, p.label)
             if current is not None and not redraw:
                 return Outcome(current, False,
-                               f"{p.label}已有检查计划（第{current['plan_id']}号，种子{current['seed']}），未重新抽取；"
+                               f"{zh}已有检查计划（第{current['plan_id']}号，种子{current['seed']}），未重新抽取；"
                                f"如需重抽，请加 --redraw --reason “原因”")
             if redraw and current is None:
-                raise PlanError(f"{p.label}尚无检查计划，无需重抽；去掉 --redraw 即可抽取",
-                                page=f"{p.label}尚无检查计划，无需重抽；取消勾选“重新抽取”即可抽取",
-                                en=f"{p.label} has no plan yet, so there is nothing to redraw; untick Re-draw to draw one")
+                raise PlanError(f"{zh}尚无检查计划，无需重抽；去掉 --redraw 即可抽取",
+                                page=f"{zh}尚无检查计划，无需重抽；取消勾选“重新抽取”即可抽取",
+                                en=f"{en} has no plan yet, so there is nothing to redraw; untick Re-draw to draw one")
             inputs = read_inputs(con, p, today, cfg)
             if not inputs.organs.height:
                 raise PlanError("仓库中没有机关名录，无法抽取检查计划；请先装载机关名录",
@@ -125,7 +126,7 @@ def make_plan(warehouse: str | Path, period: str, *, today: dt.date, seed: int |
         finally:
             con.close()
     verb = "重新抽取" if redraw else "抽取"
-    message = (f"已{verb}{period_text(p.label)}检查计划：第{plan_id}号，种子{seed}，检查{plan['visits']}家，"
+    message = (f"已{verb}{zh}检查计划：第{plan_id}号，种子{seed}，检查{plan['visits']}家，"
                f"已派员{plan['staffed']}家，未能派员{plan['unstaffed']}家")
     if redraw:
         message += f"；取代第{current['plan_id']}号，原因：{reason}"

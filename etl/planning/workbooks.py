@@ -219,7 +219,8 @@ def write_public_list(con, plan_id: int, target: Target, *, today: dt.date,
                    a.get("inspected_on") if status == "achieved" else None, result])
         s.finish()
         note = wb.add_format({"italic": True, "font_color": "#555555"})
-        s.ws.write_string(s.row + 1, 0, f"说明：检查对象按风险分层随机抽取（双随机、一公开），随机种子{plan['seed']}，"
+        s.ws.write_string(s.row + 1, 0, f"说明：重点检查为依规必须检查的机关，随机抽查为按风险分层随机抽取的机关"
+                                        f"（双随机、一公开），随机种子{plan['seed']}，"
                                         f"抽取结果摘要 SHA-256 {plan['result_sha256']}；计划编号第{plan['plan_id']}号，"
                                         f"抽取日期{plan['planned_on']}。检查结果于检查后更新。", note)
 
@@ -227,8 +228,15 @@ def write_public_list(con, plan_id: int, target: Target, *, today: dt.date,
 
 
 def _when(start: dt.date, end: dt.date) -> str:
-    if start.year == end.year and start.month == end.month:
+    """A visit's window as published: whole calendar months by their months (a drawn visit's month),
+    any other window by its days (30 days from 31 January are not "January to March")."""
+    whole = start.day == 1 and (end + dt.timedelta(days=1)).day == 1
+    if whole and (start.year, start.month) == (end.year, end.month):
         return f"{start.year}年{start.month}月"
-    if start.year == end.year:
-        return f"{start.year}年{start.month}月至{end.month}月"
-    return f"{start.year}年{start.month}月至{end.year}年{end.month}月"
+    if whole:
+        return (f"{start.year}年{start.month}月至{end.month}月" if start.year == end.year
+                else f"{start.year}年{start.month}月至{end.year}年{end.month}月")
+    last = f"{end.month}月{end.day}日" if start.year == end.year else date_text(end)
+    return f"{date_text(start)}至{last}"
+
+
