@@ -175,3 +175,25 @@ def test_an_inspection_failed_by_a_veto_item_says_so_on_the_organs_page(client, 
     assert headers["veto_text"] == {"zh": "否决项不符合", "en": "Veto item failed"}[lang]
     assert all(r.get("veto_text") is None for code, r in rows.items()
                if not inspections.filter(pl.col("inspection_code") == code)["veto_failed"][0])
+
+
+# -- a follow-up of an incident outside the scope, on an English page ----------------------------------
+
+def test_a_follow_up_of_an_incident_outside_the_city_is_masked_in_the_pages_language(client, demo):
+    from tests.dash_support import signed_in_client, texts
+    con = queries.connect(demo[0], read_only=True)
+    try:
+        found = con.execute("""
+            SELECT s.organ_code, o.region_code, s.followup_incident_code
+            FROM mart_organ_schedule s JOIN organs o USING (organ_code)
+            JOIN incidents i ON i.incident_code = s.followup_incident_code JOIN organs w ON w.organ_code = i.organ_code
+            WHERE o.region_code LIKE '3301%' AND w.region_code NOT LIKE '3301%' ORDER BY ALL LIMIT 1""").fetchall()
+    finally:
+        con.close()
+    assert found, "the demo has a Hangzhou organ following up an incident elsewhere"
+    organ, region, incident = found[0]
+    city = signed_in_client(demo[0], "inspector-hz")
+    for lang, wanted in (("zh", "因事件 〔范围外〕 需跟进检查"), ("en", "Follow-up check after incident [out of scope]")):
+        said = " ".join(texts(panel(city, "op-incidents", [("op-params", "data", {"code": organ, "organ_region": region,
+                                                                                   "lang": lang})])))
+        assert wanted in said and incident not in said, said

@@ -199,10 +199,12 @@ def incidents_panel(params):
     incidents = data.incidents(_scope(params), organ_code=params["code"])
     row = _organ(params["code"]) or {}
     parts = []
-    if row.get("followup_incident_code"):
-        parts.append(dmc.Text(p(f"因事件 {row['followup_incident_code']} 需跟进检查，应于 "
+    if code := row.get("followup_incident_code"):
+        # an incident at an organ outside the scope is masked by the query layer, in Chinese
+        shown = queries.OUT_OF_REGION_EN if lang == "en" and code == queries.OUT_OF_REGION else code
+        parts.append(dmc.Text(p(f"因事件 {code} 需跟进检查，应于 "
                                 f"{i18n.fmt_date(row.get('followup_due_on'), lang)} 前完成。",
-                                f"Follow-up check after incident {row['followup_incident_code']}, due "
+                                f"Follow-up check after incident {shown}, due "
                                 f"{i18n.fmt_date(row.get('followup_due_on'), lang)}."), size="sm"))
     if not incidents.height:
         parts.append(empty_state(lang, p("该机关没有事件报告。", "The organ reported no incident.")))
