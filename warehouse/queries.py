@@ -1088,7 +1088,7 @@ WITHHELD = "〔已隐去〕"
 def without_personal_values(frame: pl.DataFrame) -> pl.DataFrame:
     """Rejected rows (rejected_rows) with the personal contact columns (schemas.roles.PERSONAL_COLUMNS)
     withheld from the original row text, under whatever header the file gave them, and from the
-    value a problem cites. A row text that is not a JSON object cannot be read by column: withheld
+    value a problem cites; so are the columns the contract does not know. A row text that is not a JSON object cannot be read by column: withheld
     whole."""
     import json
 
@@ -1106,7 +1106,8 @@ def without_personal_values(frame: pl.DataFrame) -> pl.DataFrame:
             return WITHHELD
         if not isinstance(row, dict):
             return WITHHELD
-        return json.dumps({k: WITHHELD if kind and column_of(kind, k) in PERSONAL_COLUMNS else v
+        # a column the contract does not know (手机, 联系方式 …) may hold anything: withheld too
+        return json.dumps({k: v if kind and column_of(kind, k) not in (None, *PERSONAL_COLUMNS) else WITHHELD
                            for k, v in row.items()}, ensure_ascii=False)
 
     texts = [row_text(k, t) for k, t in zip(frame["kind"].to_list(), frame["row_values"].to_list())]
