@@ -9,7 +9,8 @@ import polars as pl
 import pytest
 
 from schemas.checklist import checklist
-from tests.dash_support import TODAY, call, client, demo, find_id, panel, post_callback, route  # noqa: F401
+from tests.dash_support import (TODAY, call, client, demo, find_id, panel, post_callback, route,  # noqa: F401
+                                signed_in_client, texts)
 from warehouse import queries
 
 
@@ -180,7 +181,6 @@ def test_an_inspection_failed_by_a_veto_item_says_so_on_the_organs_page(client, 
 # -- a follow-up of an incident outside the scope, on an English page ----------------------------------
 
 def test_a_follow_up_of_an_incident_outside_the_city_is_masked_in_the_pages_language(client, demo):
-    from tests.dash_support import signed_in_client, texts
     con = queries.connect(demo[0], read_only=True)
     try:
         found = con.execute("""
@@ -197,3 +197,17 @@ def test_a_follow_up_of_an_incident_outside_the_city_is_masked_in_the_pages_lang
         said = " ".join(texts(panel(city, "op-incidents", [("op-params", "data", {"code": organ, "organ_region": region,
                                                                                    "lang": lang})])))
         assert wanted in said and incident not in said, said
+
+
+def test_one_incident_is_one_incident_in_english(client, demo):
+    con = queries.connect(demo[0], read_only=True)
+    try:
+        quarters = con.execute("""SELECT year(occurred_at) || '-Q' || quarter(occurred_at) AS q, count(*) AS n
+                                  FROM incidents GROUP BY q ORDER BY q""").fetchall()
+    finally:
+        con.close()
+    single = next((q for q, n in quarters if n == 1), None)
+    assert single, quarters
+    said = " ".join(texts(panel(client, "ov-incidents", [("ov-params", "data", {"period": single, "lang": "en"})])))
+    assert ": 1 incident, " in said and "1 incidents" not in said
+

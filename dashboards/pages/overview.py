@@ -283,7 +283,7 @@ def incidents_panel(params):
     open_now = int(inc["not_closed"].sum())
     window_text = i18n.fmt_window(start, end, lang)
     note = dmc.Text(i18n.pick(lang, f"{window_text}共 {total} 起事件，其中 {open_now} 起尚未结案。",
-                              f"{window_text}: {total} incidents, {open_now} not closed."),
+                              f"{window_text}: {total} incident{'' if total == 1 else 's'}, {open_now} not closed."),
                     size="xs", c="dimmed", id="ov-incidents-count")
     return dmc.Stack([note, figures.graph(fig, "ov-incidents-graph")], gap=2)
 
