@@ -211,3 +211,20 @@ def test_one_incident_is_one_incident_in_english(client, demo):
     said = " ".join(texts(panel(client, "ov-incidents", [("ov-params", "data", {"period": single, "lang": "en"})])))
     assert ": 1 incident, " in said and "1 incidents" not in said
 
+
+
+def test_a_tier_held_by_points_and_a_floor_says_both(client, demo):
+    con = queries.connect(demo[0], read_only=True)
+    try:
+        held = None
+        for code in queries.vendor_risk(con, queries.Filters(today=TODAY)).filter(pl.col("tier") == "D")["vendor_code"]:
+            lower = queries.vendor_next_tier(con, code, today=TODAY).filter(pl.col("direction") == "lower")
+            if lower.height and lower["points_needed"][0] < 0 and "floor" in lower["lever"].to_list():
+                held = code
+                break
+    finally:
+        con.close()
+    assert held, "the demo has a vendor over its tier's points and held by a floor rule"
+    for lang, wanted in (("zh", "，且须底线规则不再适用"), ("en", ", and no floor rule holding it")):
+        said = " ".join(texts(panel(client, "vp-levers", [("vp-params", "data", {"code": held, "lang": lang})])))
+        assert wanted in said, said

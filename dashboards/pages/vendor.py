@@ -166,6 +166,8 @@ def levers_panel(params):
                              f"Down to {target}: the score is in its range already; a floor rule holds the tier")
         elif direction == "lower":
             head = i18n.pick(lang, f"降到 {target}（需 {needed:+.2f} 分）", f"Down to {target} ({needed:+.2f} points)")
+            if "floor" in sub["lever"].to_list():      # the points are not enough while a floor holds
+                head += i18n.pick(lang, "，且须底线规则不再适用", ", and no floor rule holding it")
         else:
             head = i18n.pick(lang, f"升到 {target}（再增 {needed:+.2f} 分）", f"Up to {target} ({needed:+.2f} points)")
         rows = []
