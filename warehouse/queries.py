@@ -485,7 +485,7 @@ def repeat_findings(con, f: Filters, scope: str = "organ", *, limit: int | None 
     (scope="organ") or on the same vendor's projects (scope="vendor"). Window: the period (of the
     later inspection), else the last 12 quarters. organ_code keeps the repeats found at one organ.
 
-    Columns: scope, entity_code, entity_name, item_code, item_zh, category_code, veto,
+    Columns: scope, entity_code, entity_name, item_code, item_zh, item_en, category_code, veto,
     inspection_code, inspected_on, result, prev_inspection_code, prev_inspected_on, prev_result,
     streak (consecutive inspections with the finding, ≥ 2), organ_code, vendor_code, region_code,
     service_type."""
@@ -644,7 +644,7 @@ def schedule_counts(con, f: Filters, *, config: AnalyticsConfig | None = None) -
 
 
 RECTIFICATION_ORDER = (("days_overdue", True), ("due_on", False), ("inspection_code", False), ("item_code", False))
-RECTIFICATION_COLUMNS = ("inspection_code", "item_code", "item_zh", "category_code", "veto", "organ_code", "organ_name",
+RECTIFICATION_COLUMNS = ("inspection_code", "item_code", "item_zh", "item_en", "category_code", "veto", "organ_code", "organ_name",
                          "region_code", "region_name", "organ_tier", "project_code", "vendor_code", "vendor_name",
                          "service_type", "inspected_on", "due_on", "completed_on", "closed_on", "days_to_close",
                          "status", "days_overdue", "days_closed_late")
@@ -658,7 +658,7 @@ def rectifications(con, f: Filters, status: str | Sequence[str] | None = None, *
     days), open; `status` keeps one or several. The period filters the due date (all when none);
     organ_code keeps one organ's. `page` returns one block (with total_rows).
 
-    Columns: inspection_code, item_code, item_zh, category_code, veto, organ_code, organ_name,
+    Columns: inspection_code, item_code, item_zh, item_en, category_code, veto, organ_code, organ_name,
     region_code, project_code, vendor_code, vendor_name, service_type, inspected_on, due_on,
     completed_on, verified_on, verification, superseded_on, superseded_by, closed_on, days_to_close,
     status, days_overdue, days_closed_late, organ_tier (the organ's tier now), region_name."""
@@ -711,7 +711,7 @@ def escalation_candidates(con, f: Filters, *, limit: int | None = None,
     """Rectifications open more than 30 days (configurable) past their due date as of f.today:
     candidates for 约谈. Most overdue first; superseded ones (re-inspected) are not candidates.
 
-    Columns: inspection_code, item_code, item_zh, category_code, veto, organ_code, organ_name,
+    Columns: inspection_code, item_code, item_zh, item_en, category_code, veto, organ_code, organ_name,
     region_code, vendor_code, vendor_name, project_code, inspected_on, due_on, completed_on,
     verification, days_overdue, suggested_action."""
     cfg = _cfg(config)

@@ -21,7 +21,6 @@ from dash import html
 from dashboards import i18n
 from dashboards.components.export_button import GRID as GRID_TYPE
 from dashboards.components.export_button import export_controls
-from schemas.checklist import checklist
 
 
 @dataclass(frozen=True)
@@ -103,12 +102,8 @@ def _long_cell(col: Col, server: bool) -> dict:
 
 
 def item_text(lang: str) -> pl.Expr:
-    """A checklist item's text in the page's language: the query's item_zh, or in English the
-    shipped checklist's item_en (the rectification and repeat queries give the Chinese only)."""
-    if i18n.norm_lang(lang) != "en":
-        return pl.col("item_zh")
-    english = dict(checklist().select("item_code", "item_en").iter_rows())
-    return pl.col("item_code").replace_strict(english, default=pl.col("item_zh"), return_dtype=pl.String)
+    """A checklist item's text in the page's language (the query functions give item_zh and item_en)."""
+    return pl.col("item_en" if i18n.norm_lang(lang) == "en" else "item_zh")
 
 
 # The English tier labels ("B moderate", "C elevated") need more room than 一般、较高.

@@ -1,6 +1,6 @@
 -- escalation_candidates — rectifications still open more than $escalation_days days after their
 -- due date as of $today: candidates for 约谈 (实施条例 Art 51). Grain: one row per rectification.
-SELECT r.inspection_code, r.item_code, c.item_zh, r.category_code, r.veto,
+SELECT r.inspection_code, r.item_code, c.item_zh, c.item_en, r.category_code, r.veto,
        r.organ_code, o.organ_name, r.region_code, r.vendor_code, v.vendor_name, r.project_code,
        r.inspected_on, r.due_on, r.completed_on, r.verification,
        ($today - r.due_on)::INTEGER AS days_overdue,

@@ -23,7 +23,7 @@ WITH kept AS (
 organs_of AS (
     SELECT organ_code, organ_name, tier FROM mart_organ_schedule WHERE organ_code IN (SELECT organ_code FROM kept)
 )
-SELECT r.inspection_code, r.item_code, c.item_zh, r.category_code, r.veto,
+SELECT r.inspection_code, r.item_code, c.item_zh, c.item_en, r.category_code, r.veto,
        r.organ_code, s.organ_name, r.region_code, r.project_code, r.vendor_code, v.vendor_name, r.service_type,
        r.inspected_on, r.due_on, r.completed_on, r.verified_on, r.verification,
        CASE WHEN r.superseded_on <= $today THEN r.superseded_on END AS superseded_on,

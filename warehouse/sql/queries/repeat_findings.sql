@@ -4,7 +4,7 @@
 -- organ's (the organ inspected).
 SELECT r.scope, r.entity_code,
        CASE r.scope WHEN 'organ' THEN o.organ_name ELSE v.vendor_name END AS entity_name,
-       r.item_code, c.item_zh, c.category_code, c.veto,
+       r.item_code, c.item_zh, c.item_en, c.category_code, c.veto,
        r.inspection_code, r.inspected_on, r.result,
        r.prev_inspection_code, r.prev_inspected_on, r.prev_result, r.streak,
        r.organ_code, r.vendor_code, r.region_code, r.service_type
