@@ -898,7 +898,7 @@ def kpis(con, f: Filters, *, config: AnalyticsConfig | None = None) -> pl.DataFr
     whichever came first (so back-filled history reads sensibly).
 
     Columns: kpi, label_zh, label_en, value, previous_value, change, period, previous_period, as_of,
-    previous_as_of."""
+    previous_as_of, partial (the period is not over: it is counted to today, the one before whole)."""
     cfg = _cfg(config)
     if f.period is None:
         qs = quarter_start(f.today)
@@ -931,11 +931,11 @@ def kpis(con, f: Filters, *, config: AnalyticsConfig | None = None) -> pl.DataFr
         change = None if value is None or previous is None else round(value - previous, 4)
         data.append({"kpi": kpi, "label_zh": zh, "label_en": en, "value": value, "previous_value": previous,
                      "change": change, "period": label, "previous_period": prev_label, "as_of": asof,
-                     "previous_as_of": prev_asof})
+                     "previous_as_of": prev_asof, "partial": asof < f.bounds[1]})
     return pl.DataFrame(data, schema={"kpi": pl.String, "label_zh": pl.String, "label_en": pl.String,
                                       "value": pl.Float64, "previous_value": pl.Float64, "change": pl.Float64,
                                       "period": pl.String, "previous_period": pl.String, "as_of": pl.Date,
-                                      "previous_as_of": pl.Date})
+                                      "previous_as_of": pl.Date, "partial": pl.Boolean})
 
 
 def data_as_of(con, f: Filters, by: str = "kind", *, organ_code: str | None = None) -> pl.DataFrame:
@@ -1088,8 +1088,8 @@ WITHHELD = "〔已隐去〕"
 def without_personal_values(frame: pl.DataFrame) -> pl.DataFrame:
     """Rejected rows (rejected_rows) with the personal contact columns (schemas.roles.PERSONAL_COLUMNS)
     withheld from the original row text, under whatever header the file gave them, and from the
-    value a problem cites; so are the columns the contract does not know. A row text that is not a JSON object cannot be read by column: withheld
-    whole."""
+    value a problem cites; so are the columns the contract does not know. A row text that is not a
+    JSON object cannot be read by column: withheld whole."""
     import json
 
     from schemas.headers import column_of

@@ -4,7 +4,6 @@ plainly it is not a ranking."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import replace
 
 import dash
@@ -104,11 +103,7 @@ def _partial_note(row: dict, lang: str) -> str:
     """A period not over yet is compared with the whole period before: the counts over the period
     (inspections) are not like for like, and the caption says so; stocks are counted at the end of
     each (or today)."""
-    if row["period"] is None:
-        return ""
-    label = row["period"]      # queries.period_label: a named period, or "start~end"
-    end = dt.date.fromisoformat(label.split("~")[1]) if "~" in label else queries.parse_period(label)[1]
-    if row["as_of"] >= end:
+    if not row["partial"]:
         return ""
     prev = i18n.fmt_period(row["previous_period"], lang)
     return i18n.pick(lang, f"（本期尚未结束，与{prev}全期相比；检查次数等期内计数不宜直接比较，存量按各期期末或今天计）",

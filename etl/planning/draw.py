@@ -52,6 +52,8 @@ from warehouse.analytics_config import TIER_EN, TIER_ZH
 # lottery keeps its own salt, so every lottery number stays what it was.
 ALGORITHM = "draw-v3"
 LOTTERY = "draw-v1"
+# The leading reasons of a check overdue when the plan starts (windows in the plan's first weeks).
+OVERDUE = ("OVERDUE_PROJECT", "OVERDUE_ROUTINE")
 DEFAULT_TIER = "B"
 
 # -- the inputs ------------------------------------------------------------------------------------
@@ -487,7 +489,7 @@ def _window(lead: Reason, start: dt.date, period: Period, cfg: PlanningConfig, s
     if lead.code == "INCIDENT_FOLLOWUP":
         wanted = min(lead.due_on, urgent_end) if lead.due_on and lead.due_on >= start else urgent_end
         first = start
-    elif lead.code in ("OVERDUE_PROJECT", "OVERDUE_ROUTINE"):
+    elif lead.code in OVERDUE:
         first, wanted = start, urgent_end
     elif lead.code in ("DUE_PROJECT", "DUE_ROUTINE"):
         first = max(start, lead.due_on - dt.timedelta(days=cfg.window("due_lead_days")))
@@ -519,9 +521,9 @@ def _spread_overdue(visits: list[dict], team: list[dict], start: dt.date, period
     per_slot = {i: cfg.capacity(i, length * 12 / 365.25) for ids in members.values() for i in ids}
     busy: dict[tuple[str, int], int] = {}
     staffed = [v for v in visits if v["visit_no"] in members]
-    overdue = [v for v in staffed if v["reasons"][0] in ("OVERDUE_PROJECT", "OVERDUE_ROUTINE")]
+    overdue = [v for v in staffed if v["reasons"][0] in OVERDUE]
     for v in staffed:      # every other visit counts in the slot its window starts in
-        if v not in overdue:
+        if v["reasons"][0] not in OVERDUE:
             k = min(len(slots) - 1, (v["window_start"] - start).days // length)
             for i in members[v["visit_no"]]:
                 busy[i, k] = busy.get((i, k), 0) + 1

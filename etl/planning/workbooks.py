@@ -238,5 +238,3 @@ def _when(start: dt.date, end: dt.date) -> str:
                 else f"{start.year}年{start.month}月至{end.year}年{end.month}月")
     last = f"{end.month}月{end.day}日" if start.year == end.year else date_text(end)
     return f"{date_text(start)}至{last}"
-
-
