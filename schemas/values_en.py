@@ -27,6 +27,10 @@ QUALIFICATION_TYPE_EN = {"国家秘密载体印制资质": "State-secret carrier
                          "档案服务企业备案": "Archive service filing"}
 QUALIFICATION_STATUS_EN = {"有效": "Valid", "暂停": "Suspended", "撤销": "Revoked", "注销": "Cancelled",
                            "过期": "Expired"}
+# inspectors' expertise (专长): a free list in the inspector registry, not an enumeration of the
+# contract; these are the names the planning configuration uses (warehouse/config/planning.toml
+# [expertise]). Lower case, as they stand within a sentence; a name not here is shown as written.
+EXPERTISE_EN = {"保密": "secrecy", "整理": "arrangement", "数字化": "digitisation", "电子档案": "electronic records"}
 # volume units: lower case, as they follow a number
 VOLUME_UNIT_EN = {"卷": "volumes", "件": "items", "页": "pages"}
 

@@ -228,11 +228,13 @@ def test_a_visits_notes_are_shown_in_the_pages_language():
     from etl.planning.draw import SPREAD_NOTE
     visits = pl.DataFrame({"visit_no": [1, 2], "organ_code": ["A", "B"], "organ_name": ["甲", "乙"],
                            "selection": ["forced", "forced"], "status": ["staffed", "unstaffed"],
-                           "notes_zh": ["缺少具备“保密”专长的可派检查人员；" + SPREAD_NOTE.format(day=31), "检查人员不足"],
+                           "notes_zh": ["缺少具备“保密”、“档案修复”专长的可派检查人员；" + SPREAD_NOTE.format(day=31), "检查人员不足"],
                            "inspector_names": [["丙", "丁"], []], "window_start": [dt.date(2026, 1, 31)] * 2})
     achieved = pl.DataFrame({"visit_no": [1, 2], "planned": [True, True], "status": ["pending", "pending"]})
-    for lang, wanted in (("zh", "缺少具备“保密”专长的可派检查人员；逾期检查较多，按检查人员每月可检次数顺延至计划开始后第31日起"),
-                         ("en", "No available inspector has the expertise “保密”; Many overdue checks: starts from day 31 "
+    # an expertise the configuration names is in English; one it does not is shown as written
+    for lang, wanted in (("zh", "缺少具备“保密”、“档案修复”专长的可派检查人员；逾期检查较多，按检查人员每月可检次数顺延至计划开始后第31日起"),
+                         ("en", "No available inspector has the expertise needed: secrecy, 档案修复; Many overdue checks: "
+                                "starts from day 31 "
                                 "of the plan, within the inspectors' monthly capacity")):
         shown = page.visits_display(visits, achieved, {"lang": lang})
         assert shown["notes_text"].to_list() == [wanted, None]

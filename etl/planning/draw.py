@@ -44,6 +44,7 @@ from typing import Any
 import polars as pl
 
 from etl.planning.config import TIERS, PlanningConfig
+from schemas.values_en import EXPERTISE_EN
 from warehouse.analytics_config import TIER_EN, TIER_ZH
 
 # The rules' version, recorded with each plan: a plan is re-drawn (verified) only by the rules it was
@@ -545,6 +546,7 @@ def _spread_overdue(visits: list[dict], team: list[dict], start: dt.date, period
 SPREAD_NOTE = "逾期检查较多，按检查人员每月可检次数顺延至计划开始后第{day}日起"
 _SPREAD = re.compile(re.escape(SPREAD_NOTE).replace(r"\{day\}", r"(\d+)"))
 _MISSING = re.compile(r"缺少具备(.+)专长的可派检查人员")
+_QUOTED = re.compile(r"“([^”]*)”")
 
 
 def notes_en(notes: str | None) -> str | None:
@@ -557,7 +559,8 @@ def notes_en(notes: str | None) -> str | None:
             part = (f"Many overdue checks: starts from day {m[1]} of the plan, within the inspectors' monthly "
                     f"capacity")
         elif m := _MISSING.fullmatch(part):
-            part = f"No available inspector has the expertise {m[1].replace('、', ', ')}"
+            names = [EXPERTISE_EN.get(name, name) for name in _QUOTED.findall(m[1])] or [m[1]]
+            part = f"No available inspector has the expertise needed: {', '.join(names)}"
         parts.append(part)
     return "; ".join(parts)
 
