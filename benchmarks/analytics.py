@@ -127,7 +127,7 @@ def page_calls(con, today: dt.date) -> list[tuple[str, str, Callable]]:
         "vendor_next_tier": lambda c: q.vendor_next_tier(c, vendor, today=today),
         "vendor_qualifications": lambda c: q.vendor_qualifications(c, vendor, today),
         "vendor_tier_history": lambda c: q.vendor_tier_history(c, vendor),
-        "organ_schedule (the vendor's organs)": lambda c: q.organ_schedule(c, by_vendor),
+        "vendor_organs": lambda c: q.vendor_organs(c, by_vendor),
         "projects (the vendor's)": lambda c: q.projects(c, by_vendor),
         "compliance_trend (the vendor)": lambda c: q.compliance_trend(c, by_vendor),
         "inspections (the vendor's)": lambda c: q.inspections(c, base, vendor_code=vendor),

@@ -627,6 +627,25 @@ def organ_schedule(con, f: Filters, *, status: str | Sequence[str] | None = None
     return _run(con, "organ_schedule.sql", params)
 
 
+def vendor_organs(con, f: Filters, *, config: AnalyticsConfig | None = None) -> pl.DataFrame:
+    """The organs a vendor serves, for its profile: the organs of the check schedule with a project
+    with f.vendor_code (organ_schedule's rows and order for the same filters), with `projects` and
+    `active_projects` counting only the organ's projects with that vendor (and of f.service_type,
+    when given), where organ_schedule counts those with any vendor. `active` is that of
+    projects(con, f), as of f.today (started by then and not ended before it), whatever the period.
+    Without f.vendor_code every vendor's projects are counted (every organ, as organ_schedule).
+
+    Columns: those of organ_schedule (organ_code, organ_name, region_code, region_name, admin_level,
+    tier, tier_reason, tier_reason_en, tier_rules, inspections, last_inspection_code,
+    last_inspected_on, last_grade, interval_months, next_due_on, due_source, due_reason,
+    due_reason_en, days_overdue, status, tier_due_on, project_due_on, project_due_code,
+    followup_due_on, followup_incident_code, projects (the organ's projects with the vendor),
+    active_projects (of those, active on f.today), as_of)."""
+    cfg = _cfg(config)
+    return _run(con, "vendor_organs.sql", {**f.params(),
+                                           "due_soon_days": int(cfg["windows"]["schedule_due_soon_days"])})
+
+
 SCHEDULE_COLUMNS = ("organ_code", "organ_name", "region_code", "region_name", "admin_level", "tier", "tier_reason",
                     "tier_reason_en", "inspections", "last_inspection_code", "last_inspected_on", "last_grade",
                     "interval_months", "next_due_on", "due_source", "due_reason", "due_reason_en", "days_overdue",
@@ -982,7 +1001,7 @@ __all__ = [
     "Filters", "Page", "connect", "parse_period", "period_label", "window", "default_window", "add_months",
     "compliance_trend", "grade_distribution", "failing_categories", "most_failed_items", "repeat_findings",
     "vendor_risk", "vendor_tier_counts", "vendor_risk_components", "vendor_risk_evidence", "vendor_tier_history", "organ_tier_history",
-    "vendor_next_tier", "organ_schedule", "schedule_counts", "rectifications", "rectification_status", "escalation_candidates",
+    "vendor_next_tier", "organ_schedule", "vendor_organs", "schedule_counts", "rectifications", "rectification_status", "escalation_candidates",
     "submission_completeness", "submission_matrix", "coverage", "incidents", "incident_counts", "projects", "evaluation_trend", "kpis",
     "data_as_of",
     "organ_directory", "marts_as_of", "vendor_profile", "vendor_qualifications", "inspections", "load_history",
@@ -1123,8 +1142,9 @@ class OutOfScope(KeyError):
 
 # How each query function is scoped by UserQueries (a function missing here is refused: fail closed).
 _WITH_FILTERS = ("compliance_trend", "grade_distribution", "failing_categories", "most_failed_items",
-                 "repeat_findings", "vendor_risk", "vendor_tier_counts", "organ_schedule", "schedule_counts", "rectifications", "rectification_status",
-                 "escalation_candidates", "submission_completeness", "submission_matrix", "coverage", "incidents",
+                 "repeat_findings", "vendor_risk", "vendor_tier_counts", "organ_schedule", "vendor_organs",
+                 "schedule_counts", "rectifications", "rectification_status", "escalation_candidates",
+                 "submission_completeness", "submission_matrix", "coverage", "incidents",
                  "incident_counts",
                  "projects",
                  "evaluation_trend", "kpis", "data_as_of", "organ_directory", "inspections", "rejected_rows")
@@ -1236,7 +1256,7 @@ class UserQueries:
                     result = without_personal_values(result)
                 if name == "vendor_risk":
                     result = self._mask(con, result)
-                elif name == "organ_schedule":
+                elif name in ("organ_schedule", "vendor_organs"):
                     result = self._mask(con, result, vendors=[], columns=ORGAN_REASON_COLUMNS)
                 return self._clean(result)
         elif name in ("vendor_risk_components", "vendor_next_tier", "vendor_profile", "vendor_qualifications"):

@@ -260,12 +260,13 @@ def history_panel(params):
 def organs_panel(params):
     lang = state.lang_of(params)
     p = lambda zh, en: i18n.pick(lang, zh, en)  # noqa: E731
-    organs = data.q("organ_schedule", queries.Filters(vendor_code=_code(params), today=data.today()))
+    # active_projects: each organ's active projects with this vendor (the schedule's count any vendor's)
+    organs = data.q("vendor_organs", queries.Filters(vendor_code=_code(params), today=data.today()))
     projects = data.projects(vendor_code=_code(params))
     parts = []
     if organs.height:
         search = state.to_search(state.carry(params))
-        organs = with_active_projects(organs, projects).with_columns(
+        organs = organs.with_columns(
             organ_link=pl.format("[{}](/organs/{}{})", pl.col("organ_name").str.replace_all(r"[\[\]]", ""),
                                  pl.col("organ_code"), pl.lit(search)),
             status_text=pl.col("status").map_elements(lambda s: i18n.status(s, lang), return_dtype=pl.String))
@@ -295,14 +296,6 @@ def organs_panel(params):
                   grid("vp-projects-grid", cols, records(projects), lang, height=280,
                        export=p("项目", "Projects"), **_export(params, lang))]
     return dmc.Stack(parts, gap=6)
-
-
-def with_active_projects(organs: pl.DataFrame, projects: pl.DataFrame) -> pl.DataFrame:
-    """The organs with the number of their projects with this vendor active today (`projects` are the
-    vendor's): the schedule's active_projects counts the organ's projects with any vendor."""
-    active = projects.group_by("organ_code").agg(pl.col("active").fill_null(False).sum().cast(pl.Int64).alias("mine"))
-    return (organs.join(active, on="organ_code", how="left", maintain_order="left")
-            .with_columns(active_projects=pl.col("mine").fill_null(0)).drop("mine"))
 
 
 @callback(Output("vp-inspections", "children"), Input("vp-params", "data"))
