@@ -107,11 +107,11 @@ def test_next_due_dates_across_leap_days_quarters_and_years(world):
         "OJ": (dt.date(2026, 4, 1), "routine", 0, "scheduled"),
     }
     assert s["OB"]["project_due_code"] == "PB2" and s["OB"]["project_due_on"] == dt.date(2025, 8, 31)
-    assert s["OB"]["due_reason"] == "项目PB2于2025-08-01开始，尚未检查，应在开始后30日内检查"
+    assert s["OB"]["due_reason"] == "项目PB2于2025年8月1日开始，尚未检查，应在开始后30日内检查"
     assert s["OE"]["tier_due_on"] == dt.date(2027, 1, 10) and s["OE"]["followup_incident_code"] == "SJF"
-    assert s["OE"]["due_reason"] == "所用服务机构发生较大及以上事件SJF（2025-09-25报告），应在30日内复查"
+    assert s["OE"]["due_reason"] == "所用服务机构发生较大及以上事件SJF（2025年9月25日报告），应在30日内复查"
     assert s["OF"]["tier_due_on"] == dt.date(2025, 12, 1)
-    assert s["OD"]["due_reason"] == "D级（高）每6个月检查一次；上次检查2025-03-31（D1）"
+    assert s["OD"]["due_reason"] == "D级（高）每6个月检查一次；上次检查2025年3月31日（D1）"
     assert s["OG"]["due_reason"] == "从未检查且无外包项目，暂无应检"
     # the same marts answer for another day: two weeks on, OE and OF are overdue by 17 - 14 … 
     later = schedule(world, today=dt.date(2025, 11, 1))
@@ -257,8 +257,8 @@ def test_serious_incident_makes_its_own_organ_due(followup_world):
         "OW": ("C", dt.date(2026, 6, 1), "routine", 0, "scheduled"),
     }
     assert s["OX"]["tier_due_on"] == dt.date(2026, 2, 1) and s["OX"]["followup_incident_code"] == "SJX"
-    assert s["OX"]["due_reason"] == "本机关发生较大及以上事件SJX（2025-09-11报告），应在30日内复查"
-    assert s["OY"]["due_reason"] == "本机关发生较大及以上事件SJY（2025-09-01报告），应在30日内复查"
+    assert s["OX"]["due_reason"] == "本机关发生较大及以上事件SJX（2025年9月11日报告），应在30日内复查"
+    assert s["OY"]["due_reason"] == "本机关发生较大及以上事件SJY（2025年9月1日报告），应在30日内复查"
     # as checks due: OY's outstanding, OZ's achieved on time, OX's not yet fallen due
     cov = q.coverage(followup_world.con, q.Filters(today=TODAY, period="2025"), by_kind=True)
     assert cov.filter(pl.col("event_kind") == "incident_followup").select(

@@ -40,27 +40,27 @@ def both(levers_: dict[str, dict], lever: str) -> tuple[str, str]:
 def test_the_evidence_in_english_beside_the_chinese(world):
     v1 = evidence(world, world.v1)
     assert texts(v1, "inspection/Ia") == (
-        "检查Ia（2025-09-01）结论不合格，权重3/6，计15.00分",
+        "检查Ia（2025年9月1日）结论不合格，权重3/6，计15.00分",
         "Inspection Ia (2025-09-01) graded Fail, weight 3/6: 15.00 points")
     assert texts(v1, "inspection/Ic")[1] == "Inspection Ic (2024-06-01) graded Excellent, weight 1/6: 0.00 points"
     assert texts(v1, f"evaluation/{world.ov1}/2025-Q2/PV1a") == (
         f"{world.ov1}对2025-Q2期间的评价综合得分80.0（共2条，取均值）",
         f"Evaluation by {world.ov1} for 2025-Q2: overall score 80.0 (averaged over 2)")
     assert texts(v1, "incident/SJ1") == (
-        "一般事件SJ1（2024-10-08发生，365天前）：3分×衰减0.5000",
+        "一般事件SJ1（2024年10月8日发生，365天前）：3分×衰减0.5000",
         "Ordinary incident SJ1 (occurred 2024-10-08, 365 days ago): 3 points × decay 0.5000")
     assert texts(v1, "suspended/SEC-1") == (
         "国家秘密载体印制资质（SEC-1）状态为暂停", "State-secret carrier printing licence (SEC-1) is suspended")
     assert texts(v1, "expired/ISMS-1") == (
-        "信息安全管理体系认证已于2025-06-30到期，无有效证书",
+        "信息安全管理体系认证已于2025年6月30日到期，无有效证书",
         "ISMS certification expired on 2025-06-30; no valid certificate")
     assert texts(v1, "expiring/QMS-1") == (
-        "质量管理体系认证（QMS-1）将于2025-12-01到期（54天内）",
+        "质量管理体系认证（QMS-1）将于2025年12月1日到期（54天内）",
         "QMS certification (QMS-1) expires on 2025-12-01 (within 54 days)")
     assert texts(v1, f"NO_CONFIDENTIALITY_AGREEMENT/{world.ov1}/PV1a") == (
         f"未签订保密协议：{world.ov1}/PV1a", f"No confidentiality agreement: {world.ov1}/PV1a")
     assert texts(v1, "escalated/Ia/A1") == (
-        "整改Ia/A1应于2025-09-01完成，已逾期37天", "Rectification Ia/A1 was due 2025-09-01; 37 days overdue")
+        "整改Ia/A1应于2025年9月1日完成，已逾期37天", "Rectification Ia/A1 was due 2025-09-01; 37 days overdue")
     assert texts(v1, "volume_share/页") == (
         "占辖区在办工作量（页）的50.0%（25%计满分）",
         "50.0% of the active volume in the jurisdiction, in pages (full points at 25%)")
@@ -78,7 +78,7 @@ def test_the_evidence_in_english_beside_the_chinese(world):
 
     v3 = evidence(world, world.v3)
     assert texts(v3, f"classified_without_secrecy/{world.ov4}/PV3") == (
-        "涉密项目PV3（2025-01-01开始）：服务机构当前无有效国家秘密载体印制资质",
+        "涉密项目PV3（2025年1月1日开始）：服务机构当前无有效国家秘密载体印制资质",
         "Classified project PV3 (started 2025-01-01): the vendor holds no valid state-secret carrier printing licence")
 
 
@@ -113,7 +113,7 @@ def test_what_would_change_the_tier_in_english_beside_the_chinese(world):
                                           "With no new incident, the incidents component decays to 0.00")
     assert both(v1, "new_incident_较大") == ("新发生一起较大事件", "A new relatively serious incident")
     assert both(v1, "qualification_lapses") == (
-        "质量管理体系认证（QMS-1）将于2025-12-01到期（54天内），到期未续",
+        "质量管理体系认证（QMS-1）将于2025年12月1日到期（54天内），到期未续",
         "QMS certification (QMS-1) expires on 2025-12-01 (within 54 days) and is not renewed")
     assert both(v1, "rectification_overdue") == ("再有一项整改逾期", "One more rectification becomes overdue")
     assert both(v1, "floor_FLOOR_SERIOUS_INCIDENT") == (

@@ -143,7 +143,7 @@ def test_a_floor_that_lifts_only_with_time_is_dated_beside_one_whose_cause_must_
     lower = {x["lever"]: x for x in levers(world, world.v4).filter(pl.col("direction") == "lower").iter_rows(named=True)}
     floor = lower["floor"]
     assert "须先消除该情形" in floor["description_zh"]
-    assert "“24个月内发生较大及以上事件”一项到2027-03-01才不再适用" in floor["description_zh"]
+    assert "“24个月内发生较大及以上事件”一项到2027年3月1日才不再适用" in floor["description_zh"]
     assert "“Relatively serious or worse incident in the last 24 months” applies until 2027-03-01" in floor["description_en"]
     # removing the classified project's cause alone leaves the incident's floor: not enough on its own,
     # and neither is the floor itself (nothing alone moves the tier before 2027-03-01)

@@ -1,5 +1,6 @@
 """Every generated reason has its English text, composed beside the Chinese one (marts 11–17, the
-planning draw), and the English pages show it; the Chinese texts are as they were, the codes a
+planning draw), and the English pages show it; the Chinese texts are as they were (their dates
+written 2025年3月1日, but a plan's: tests/test_reason_dates.py), the codes a
 city user may not see are masked in both, and a configuration without English texts still loads.
 
 Today 2025-10-08.
@@ -70,17 +71,17 @@ def world(tmp_path_factory):
 def test_due_reasons_in_english_and_chinese(world):
     s = world["schedule"]
     assert (s["OD"]["due_reason"], s["OD"]["due_reason_en"]) == (
-        "D级（高）每6个月检查一次；上次检查2025-03-31（JC-D1）",
+        "D级（高）每6个月检查一次；上次检查2025年3月31日（JC-D1）",
         "Tier D (high): checked every 6 months; last inspected 2025-03-31 (JC-D1)")
     assert (s["OB"]["due_reason"], s["OB"]["due_reason_en"]) == (
-        "项目PB2于2025-08-01开始，尚未检查，应在开始后30日内检查",
+        "项目PB2于2025年8月1日开始，尚未检查，应在开始后30日内检查",
         "Project PB2 started 2025-08-01 and has not been inspected; due within 30 days of its start")
     assert (s["OF"]["due_reason"], s["OF"]["due_reason_en"]) == (
-        "本机关发生较大及以上事件SJ-2025-0001（2025-09-25报告），应在30日内复查",
+        "本机关发生较大及以上事件SJ-2025-0001（2025年9月25日报告），应在30日内复查",
         "Incident SJ-2025-0001 (relatively serious or worse) at this organ, reported 2025-09-25; "
         "follow-up due within 30 days")
     assert (s["OE"]["due_reason"], s["OE"]["due_reason_en"]) == (
-        "所用服务机构发生较大及以上事件SJ-2025-0001（2025-09-25报告），应在30日内复查",
+        "所用服务机构发生较大及以上事件SJ-2025-0001（2025年9月25日报告），应在30日内复查",
         "Incident SJ-2025-0001 (relatively serious or worse) at a vendor it uses, reported 2025-09-25; "
         "follow-up due within 30 days")
 
@@ -159,7 +160,7 @@ def test_a_city_user_sees_the_levers_in_english_masked_and_the_evidence_in_scope
         evidence = {r["evidence_kind"]: r for r in ningbo.vendor_risk_evidence(con, world["vx"]).iter_rows(named=True)}
         assert "incident" not in evidence                      # at OF, outside Ningbo
         assert (evidence["inspection"]["detail_zh"], evidence["inspection"]["detail_en"]) == (
-            "检查JC-E1（2025-01-10）结论良好，权重2/5，计3.00分",
+            "检查JC-E1（2025年1月10日）结论良好，权重2/5，计3.00分",
             "Inspection JC-E1 (2025-01-10) graded Good, weight 2/5: 3.00 points")
     # a lever's English text citing a code outside the scope, as the masking reads it
     assert q._masked(f"Correct the finding — No confidentiality agreement: {world['o']['OF']}/PF",

@@ -194,7 +194,8 @@ def next_tier(con, vendor_code: str, *, today: dt.date | None, config: Analytics
                 # another floor lifts with time alone: removing the cause is not enough before its day
                 for reason, reason_en, day in ([] if timed else ends):
                     if day > as_of:
-                        text += f"；“{reason}”一项到{day:%Y-%m-%d}才不再适用"
+                        # the date as the marts' Chinese reasons write it (sql/parts/date_zh.sql)
+                        text += f"；“{reason}”一项到{day.year}年{day.month}月{day.day}日才不再适用"
                         text_en += f"; “{reason_en}” applies until {day:%Y-%m-%d}"
             # a floor that outlasts removing this one's cause: nothing alone moves the tier before it ends
             outlasted = not timed and any(day > as_of for _reason, _reason_en, day in ends)

@@ -3,7 +3,8 @@
 -- after its last inspection, the first check of a project never inspected, a follow-up after a
 -- serious incident at the organ or of a vendor it uses. Days overdue depend on "today" and are
 -- worked out by the query layer (today − next_due_on). Why it is due: due_reason in Chinese and
--- due_reason_en in English, composed side by side.
+-- due_reason_en in English, composed side by side (dates as 2025年3月1日 in Chinese, parts/date_zh.sql;
+-- in ISO form in English).
 -- Grain: one row per organ.
 -- Refresh: the organs in scope.
 DELETE FROM mart_organ_schedule WHERE organ_key IN (SELECT organ_key FROM _scope_organs);
@@ -39,12 +40,12 @@ SELECT o.organ_code, md5_number_lower(o.organ_code) AS organ_key, o.organ_name, 
            WHEN 'routine' THEN printf('%s级（%s）每%d个月检查一次；上次检查%s（%s）',
                                       t.tier, CASE t.tier WHEN 'A' THEN '低' WHEN 'B' THEN '一般'
                                                           WHEN 'C' THEN '较高' ELSE '高' END,
-                                      t.interval_months, k.next_event.source_on::VARCHAR, k.next_event.code)
+                                      t.interval_months, {{ parts/date_zh.sql | day: k.next_event.source_on }}, k.next_event.code)
            WHEN 'new_project' THEN printf('项目%s于%s开始，尚未检查，应在开始后%d日内检查',
-                                          k.next_event.code, k.next_event.source_on::VARCHAR, $new_project_due_days)
+                                          k.next_event.code, {{ parts/date_zh.sql | day: k.next_event.source_on }}, $new_project_due_days)
            WHEN 'incident_followup' THEN printf('%s发生%s及以上事件%s（%s报告），应在%d日内复查',
                                                 CASE WHEN own.incident_code IS NOT NULL THEN '本机关' ELSE '所用服务机构' END,
-                                                $followup_severity, k.next_event.code, k.next_event.source_on::VARCHAR, $followup_days)
+                                                $followup_severity, k.next_event.code, {{ parts/date_zh.sql | day: k.next_event.source_on }}, $followup_days)
            ELSE '从未检查且无外包项目，暂无应检'
        END AS due_reason,
        CASE k.next_event.kind

@@ -15,7 +15,8 @@
 -- Each row's text in Chinese (detail_zh) and in English (detail_en), composed side by side: the
 -- values they name (grades, severities, qualification types and statuses, volume units) in English
 -- from cfg_labels rows of kind 'value' (schemas/values_en.py), a flag's label from its 'flag' row;
--- codes, dates and numbers as they are.
+-- codes and numbers as they are; dates in ISO form in English, as 2025年3月1日 in Chinese
+-- (parts/date_zh.sql).
 -- Grain: one row per vendor, component and piece of evidence.
 -- Refresh: every component of the vendors whose facts changed (_fact_vendors), and the exposure of
 -- the vendors in scope (_scope_vendors: every vendor when projects were written, as the shares of
@@ -50,7 +51,7 @@ inspection_rows AS (
     SELECT vendor_code, 'inspections' AS component, 'inspection' AS evidence_kind, inspection_code AS evidence_code,
            inspected_on AS evidence_on, organ_code, project_code, weight / weight_total AS factor,
            $max_inspections * weight / weight_total * grade_share AS raw_points,
-           printf('检查%s（%s）结论%s，权重%g/%g，计%.2f分', inspection_code, inspected_on::VARCHAR, grade,
+           printf('检查%s（%s）结论%s，权重%g/%g，计%.2f分', inspection_code, {{ parts/date_zh.sql | day: inspected_on }}, grade,
                   weight, weight_total, $max_inspections * weight / weight_total * grade_share) AS detail_zh,
            printf('Inspection %s (%s) graded %s, weight %g/%g: %.2f points', inspection_code,
                   inspected_on::VARCHAR, coalesce(g.label_en, grade), weight, weight_total,
@@ -100,7 +101,7 @@ incident_rows AS (
            pow(0.5, ($today - i.occurred_at::DATE) / $inc_half_life_days) AS factor,
            s.value * pow(0.5, ($today - i.occurred_at::DATE) / $inc_half_life_days),
            printf('%s事件%s（%s发生，%d天前）：%g分×衰减%.4f', i.severity, i.incident_code,
-                  i.occurred_at::DATE::VARCHAR, ($today - i.occurred_at::DATE)::INTEGER, s.value,
+                  {{ parts/date_zh.sql | day: i.occurred_at::DATE }}, ($today - i.occurred_at::DATE)::INTEGER, s.value,
                   pow(0.5, ($today - i.occurred_at::DATE) / $inc_half_life_days)),
            printf('%s incident %s (occurred %s, %d days ago): %g points × decay %.4f',
                   coalesce(l.label_en, i.severity), i.incident_code, i.occurred_at::DATE::VARCHAR,
@@ -140,7 +141,7 @@ qualification_rows AS (
     UNION ALL
     SELECT q.vendor_code, 'qualifications', 'expired', arg_max(q.certificate_no, q.expires_on), max(q.expires_on),
            NULL, NULL, NULL, $qual_expired,
-           printf('%s已于%s到期，无有效证书', q.qualification_type, max(q.expires_on)::VARCHAR),
+           printf('%s已于%s到期，无有效证书', q.qualification_type, {{ parts/date_zh.sql | day: max(q.expires_on) }}),
            printf('%s expired on %s; no valid certificate', any_value(q.type_en), max(q.expires_on)::VARCHAR)
     FROM fact_qualifications q
     WHERE q.issued_on <= $today
@@ -150,7 +151,7 @@ qualification_rows AS (
     HAVING max(q.expires_on) < $today
     UNION ALL
     SELECT vendor_code, 'qualifications', 'expiring', certificate_no, expires_on, NULL, NULL, NULL, $qual_expiring,
-           printf('%s（%s）将于%s到期（%d天内）', qualification_type, certificate_no, expires_on::VARCHAR,
+           printf('%s（%s）将于%s到期（%d天内）', qualification_type, certificate_no, {{ parts/date_zh.sql | day: expires_on }},
                   (expires_on - $today)::INTEGER),
            printf('%s (%s) expires on %s (within %d days)', type_en, certificate_no, expires_on::VARCHAR,
                   (expires_on - $today)::INTEGER)
@@ -159,7 +160,7 @@ qualification_rows AS (
     UNION ALL
     SELECT p.vendor_code, 'qualifications', 'classified_without_secrecy', p.organ_code || '/' || p.project_code,
            p.start_on, p.organ_code, p.project_code, NULL, $qual_classified,
-           printf('涉密项目%s（%s开始）：%s', p.project_code, p.start_on::VARCHAR,
+           printf('涉密项目%s（%s开始）：%s', p.project_code, {{ parts/date_zh.sql | day: p.start_on }},
                   CASE WHEN s.vendor_code IS NULL THEN '服务机构当前无有效国家秘密载体印制资质'
                        ELSE '项目开始时服务机构无有效国家秘密载体印制资质' END),
            printf('Classified project %s (started %s): %s', p.project_code, p.start_on::VARCHAR,
@@ -201,7 +202,7 @@ rectification_rows AS (
            CASE WHEN $today - due_on > $escalation_days THEN 'escalated' ELSE 'overdue' END,
            inspection_code || '/' || item_code, due_on, organ_code, project_code, NULL,
            CASE WHEN $today - due_on > $escalation_days THEN $rect_escalated ELSE $rect_overdue END,
-           printf('整改%s/%s应于%s完成，已逾期%d天', inspection_code, item_code, due_on::VARCHAR,
+           printf('整改%s/%s应于%s完成，已逾期%d天', inspection_code, item_code, {{ parts/date_zh.sql | day: due_on }},
                   ($today - due_on)::INTEGER),
            printf('Rectification %s/%s was due %s; %d days overdue', inspection_code, item_code, due_on::VARCHAR,
                   ($today - due_on)::INTEGER)
