@@ -172,6 +172,32 @@ def test_advance_moves_the_date_without_a_load(world):
         con.close()
 
 
+def test_advance_after_a_load_of_new_inspections_keeps_each_once(tmp_path):
+    # the nightly `oversight refresh` right after a load whose inspections were all new: they are in
+    # the marts already, once (they were counted twice: the refresh took the load's rows for new)
+    w = World(tmp_path)
+    o1, o2 = w.organ(1, "330102"), w.organ(2, "330106")
+    v1 = w.vendor(1)
+    w.project("P1", o1, v1, "2023-01-01", volume=1000, unit="卷")
+    w.project("P2", o2, v1, "2024-03-01")
+    w.inspection("K1", o1, "2024-05-10", project="P1", items={"A1": "不符合", "E3": "部分符合"})
+    w.inspection("K2", o1, "2025-03-10", project="P1", items={"A1": "不符合"})
+    w.inspection("K3", o2, "2025-04-02", project="P2", items={"F1": "不符合"})
+    w.rectification("K2", "A1", "2025-04-10")
+    w.load(D1)
+    for day, mode in ((D1, "unchanged"), (D2, "incremental"), (D2, "unchanged")):
+        con = db.connect(w.warehouse)
+        try:
+            con.execute("BEGIN TRANSACTION")
+            assert marts.advance(con, today=day).mode == mode
+            con.execute("COMMIT")
+            assert con.sql("SELECT count(*), count(DISTINCT inspection_code) FROM mart_inspections"
+                           ).fetchall() == [(3, 3)]
+        finally:
+            con.close()
+        assert_same_as_rebuild(w, day)
+
+
 def test_only_a_project_counted_in_the_active_volume_moves_every_vendors_exposure(tmp_path):
     # every vendor's share of the jurisdiction's active volume changes with that volume: a load of
     # projects without a volume (or no longer active) recomputes only the vendors it names

@@ -109,18 +109,23 @@ class RefreshStats:
 
 
 def refresh(con: duckdb.DuckDBPyConnection, *, load_id: int, today: dt.date,
-            config: AnalyticsConfig | None = None, full: bool | None = None) -> RefreshStats:
+            config: AnalyticsConfig | None = None, full: bool | None = None,
+            after_load: bool = True) -> RefreshStats:
     """(Re)build the marts inside the caller's transaction (no BEGIN/COMMIT here).
 
     full=None decides: inspection marts are rebuilt whole the first time or when the load touched
     most inspections; entity marts are recomputed for every organ and vendor when `today` or the
-    configuration differs from the last refresh, else only for those the load affected."""
+    configuration differs from the last refresh, else only for those the load affected.
+
+    after_load=False: no load has written rows since the last refresh (advance, rebuild), so none
+    are looked for. The refresh of a load takes its rows for new, which they are only then: the
+    inspections a load wrote first are in no mart yet (00_inspection_dims.sql)."""
     started = time.perf_counter()
     cfg = config or analytics_config.active()
     _drop_temp(con)
     _register_config(con, cfg)
     lo, hi = con.execute("SELECT min(batch_id), max(batch_id) FROM load_batches WHERE load_id = $id",
-                         {"id": load_id}).fetchall()[0]
+                         {"id": load_id}).fetchall()[0] if after_load else (None, None)
     span = {"lo": lo if lo is not None else -1, "hi": hi if hi is not None else -1}
     _items_written(con, span)
     last = con.execute("SELECT today, config_hash FROM mart_refresh_log "
@@ -208,9 +213,10 @@ def rebuild(con: duckdb.DuckDBPyConnection, *, today: dt.date, config: Analytics
 def advance(con: duckdb.DuckDBPyConnection, *, today: dt.date, config: AnalyticsConfig | None = None) -> RefreshStats:
     """Bring the date-dependent marts (tiers, schedule, vendor risk, submissions) to a new `today`
     without a load — e.g. a nightly job, so that the day's loads stay incremental. The inspection
-    marts are kept; the last load's own inspections are re-touched, which is harmless."""
+    marts are kept: no row is taken for new (on the day and configuration of the last refresh,
+    nothing is recomputed)."""
     load_id = con.execute("SELECT coalesce(max(load_id), 0) FROM loads").fetchall()[0][0]
-    return refresh(con, load_id=load_id, today=today, config=config, full=False)
+    return refresh(con, load_id=load_id, today=today, config=config, full=False, after_load=False)
 
 
 def kpi_periods(today: dt.date, config: AnalyticsConfig | None = None) -> tuple[list[dt.date], list[dt.date]]:
