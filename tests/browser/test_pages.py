@@ -34,12 +34,16 @@ def open_page(page, server, path: str, ready: str) -> None:
 
 def shot(page, name: str, *, readme: bool = False) -> None:
     path = ARTIFACTS / f"{name}.png"
-    # a grid draws its rows once it has been on screen: pass over the page first, so that a full-page
-    # picture shows the grids below the fold with their rows
-    page.evaluate("""async () => { for (let y = 0; y < document.body.scrollHeight; y += 600) {
-        window.scrollTo(0, y); await new Promise(r => setTimeout(r, 300)); } window.scrollTo(0, 0); }""")
-    page.wait_for_timeout(300)
+    # a grid draws its rows once it has been on screen, and a full-page capture of a page taller than
+    # the window may leave grids far below the fold blank: the window is made as tall as the page for
+    # the picture, once every grid has drawn its header
+    page.wait_for_function("""() => [...document.querySelectorAll('.ag-root-wrapper')]
+        .every(g => g.querySelector('.ag-header-cell'))""", timeout=15_000)
+    size = page.viewport_size
+    page.set_viewport_size({"width": size["width"], "height": page.evaluate("document.body.scrollHeight")})
+    page.wait_for_timeout(600)
     page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size(size)
     if readme:
         shutil.copyfile(path, SCREENSHOTS / f"{name}.png")
 
