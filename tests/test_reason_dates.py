@@ -1,5 +1,5 @@
 """The generated Chinese reasons write their dates as a Chinese reader does, 2025年3月1日 (no leading
-zeros: sql/parts/date_zh.sql, as etl/export/labels.py date_text), and the English ones beside them
+zeros: sql/parts/date_zh.sql, as warehouse/periods.py date_text), and the English ones beside them
 keep ISO dates. Read through the query layer on a read-only connection. Today 2025-10-08.
 
     organ  what                                                           next due

@@ -33,7 +33,7 @@ import polars as pl
 from schemas.values_en import GRADE_EN, SEVERITY_EN
 from warehouse import sqlfiles
 from warehouse.analytics_config import COMPONENT_ZH, AnalyticsConfig
-from warehouse.periods import add_months
+from warehouse.periods import add_months, date_text
 
 LOWER = {"D": "C", "C": "B", "B": "A"}
 HIGHER = {"A": "B", "B": "C", "C": "D"}
@@ -194,8 +194,7 @@ def next_tier(con, vendor_code: str, *, today: dt.date | None, config: Analytics
                 # another floor lifts with time alone: removing the cause is not enough before its day
                 for reason, reason_en, day in ([] if timed else ends):
                     if day > as_of:
-                        # the date as the marts' Chinese reasons write it (sql/parts/date_zh.sql)
-                        text += f"；“{reason}”一项到{day.year}年{day.month}月{day.day}日才不再适用"
+                        text += f"；“{reason}”一项到{date_text(day)}才不再适用"
                         text_en += f"; “{reason_en}” applies until {day:%Y-%m-%d}"
             # a floor that outlasts removing this one's cause: nothing alone moves the tier before it ends
             outlasted = not timed and any(day > as_of for _reason, _reason_en, day in ends)

@@ -207,7 +207,7 @@ def rebuild(con: duckdb.DuckDBPyConnection, *, today: dt.date, config: Analytics
     """Rebuild every mart from the current rows (e.g. after the configuration changed), as of `today`,
     attributed to the latest load."""
     load_id = con.execute("SELECT coalesce(max(load_id), 0) FROM loads").fetchall()[0][0]
-    return refresh(con, load_id=load_id, today=today, config=config, full=True)
+    return refresh(con, load_id=load_id, today=today, config=config, full=True, after_load=False)
 
 
 def advance(con: duckdb.DuckDBPyConnection, *, today: dt.date, config: AnalyticsConfig | None = None) -> RefreshStats:

@@ -1,5 +1,6 @@
-"""Calendar arithmetic the marts and the query layer share: quarters and months. A module of its
-own, light to import: the loader's mart refresh needs it without the query layer."""
+"""Calendar arithmetic the marts and the query layer share: quarters and months; and a date as
+Chinese text writes it. A module of its own, light to import: the loader's mart refresh needs it
+without the query layer."""
 
 from __future__ import annotations
 
@@ -21,3 +22,9 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 def quarter_end(day: dt.date) -> dt.date:
     return add_months(quarter_start(day), 3) - dt.timedelta(days=1)
+
+
+def date_text(day: dt.date) -> str:
+    """A date as a Chinese reader writes it in running text: 2025年3月1日 (as sql/parts/date_zh.sql
+    writes it in the marts' reasons)."""
+    return f"{day.year}年{day.month}月{day.day}日"

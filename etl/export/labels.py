@@ -19,6 +19,7 @@ import polars as pl
 
 from schemas.values_en import VALUE_EN as CONTRACT_VALUE_EN
 from warehouse.analytics_config import COMPONENT_ZH, TIER_EN, TIER_ZH
+from warehouse.periods import date_text  # noqa: F401  (the exports' callers read it here)
 
 LANGS = ("zh", "en")
 
@@ -301,11 +302,6 @@ PERIOD_COLUMNS = frozenset({"period", "quarter"})
 
 
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def date_text(day: dt.date) -> str:
-    """A date as a Chinese reader writes it in running text: 2025年3月1日."""
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def period_text(period: Any, lang: str = "zh") -> str:
