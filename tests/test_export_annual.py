@@ -17,6 +17,7 @@ from etl.cli import main
 from etl.export import annual, annual_workbook
 from tests.export_support import TODAY, YEAR, con, header_row, sample_warehouse, summary_figures, warehouse_path  # noqa: F401 (fixtures)
 from warehouse import queries
+from warehouse.periods import date_text
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 EXPECTED_SHEETS = ["摘要", "分地区检查", "分服务类型检查", "季度趋势", "等级分布", "问题类别", "高频不符合项",
@@ -143,7 +144,7 @@ def test_methodology_states_windows_weights_rules_and_data_as_of(workbook):
     _, wb = workbook
     headers, rows = table(wb["方法说明"])
     text = "\n".join(" ".join(str(v) for v in r if v is not None) for r in rows)
-    for needle in ("数据截至", "2026-03-15", "trend_quarters", "权重合计", "满分", "D_INCIDENT", "R1 问题类别上升",
+    for needle in ("数据截至", "2026年3月15日", "trend_quarters", "权重合计", "满分", "D_INCIDENT", "R1 问题类别上升",
                    "R2 服务机构转入D级", "R3 整改逾期", "每 6 个月检查一次", "不超过三项"):
         assert needle in text, needle
 
@@ -201,7 +202,7 @@ def test_priority_issues_follow_the_rules(workbook, con, scope):
     assert queries.vendor_tier_history(con)["effective_on"].min() == TODAY
     assert "R2" not in rules
     assert data.sentences[-1] == f"服务机构等级记录始于2026年3月15日，{YEAR}年度内没有等级变化记录。"
-    assert not any("2026-03-15间" in i.text for i in data.issues)
+    assert not any("2026年3月15日间" in i.text for i in data.issues)
 
 
 def test_first_ratings_count_in_the_year_of_their_date(con):
@@ -213,7 +214,7 @@ def test_first_ratings_count_in_the_year_of_their_date(con):
     d_vendors = queries.vendor_risk(con, data.scope).filter(pl.col("tier") == "D")
     r2 = [i for i in data.issues if i.rule == "R2"]
     assert r2 and r2[0].title == f"{d_vendors.height} 家服务机构首次评定即为D级（高风险）"
-    assert r2[0].text.startswith(f"{year}-01-01至{TODAY.isoformat()}间，")
+    assert r2[0].text.startswith(f"{year}年1月1日至{date_text(TODAY)}间，")
     assert not any("等级记录始于" in s for s in data.sentences)
 
 
@@ -262,7 +263,7 @@ def test_vendors_moved_into_d_are_told_apart_from_first_ratings():
                           "floor_reason": ["资质过期（Q1）", None, None], "tier_change_reason": [None, "x", "y"]})
     issue = annual.vendors_into_d(frame, *window)
     assert issue.title == "2 家服务机构转入D级、1 家首次评定即为D级（高风险）"
-    assert issue.text == "2025-01-01至2025-12-31间，甲公司、丙公司转入D级；乙公司首次评定即为D级；甲公司的原因：资质过期（Q1）。"
+    assert issue.text == "2025年1月1日至2025年12月31日间，甲公司、丙公司转入D级；乙公司首次评定即为D级；甲公司的原因：资质过期（Q1）。"
     only_first = annual.vendors_into_d(frame.filter(pl.col("previous_tier").is_null()), *window)
     assert only_first.title == "1 家服务机构首次评定即为D级（高风险）"
-    assert only_first.text == "2025-01-01至2025-12-31间，乙公司首次评定即为D级；乙公司的原因：x。"
+    assert only_first.text == "2025年1月1日至2025年12月31日间，乙公司首次评定即为D级；乙公司的原因：x。"

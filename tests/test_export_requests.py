@@ -4,6 +4,8 @@ city's snapshot citing no code of an organ outside the city."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import openpyxl
 import polars as pl
 import pytest
@@ -119,6 +121,11 @@ def test_quarters_read_in_chinese_and_items_listed_have_failures(con, tmp_path):
         assert values and all(v[:4].isdigit() and v[4:6] == "年第" and v.endswith("季度") for v in values), values
     assert "2024年第1季度" in {c.value for c in wb["季度趋势"]["A"]}
     assert annual.labels.period_text("2025-Q2") == "2025年第2季度"
+    # a range of days, as a Chinese reader writes it, and back in English (an older ISO form reads too)
+    days = (dt.date(2025, 1, 1), dt.date(2025, 3, 31))
+    assert annual.labels.period_text(days) == "2025年1月1日至2025年3月31日"
+    assert annual.labels.period_text(annual.labels.period_text(days), "en") == "2025-01-01 to 2025-03-31"
+    assert annual.labels.period_text("2025-01-01 至 2025-03-31", "en") == "2025-01-01 to 2025-03-31"
     items = data.tables["items"]
     assert items.height and items["times_failed"].min() > 0
     expected = queries.most_failed_items(con, data.f_year, limit=20).filter(pl.col("times_failed") > 0)

@@ -309,7 +309,7 @@ def test_date_windows_follow_the_reason():
     # drawn mid-period: nothing is suggested before the day of drawing
     mid = draw(PlanInputs.of(organs=organs, inspectors=inspectors), PERIOD, dt.date(2026, 3, 25), 3, CFG)
     assert min(mid.visits["window_start"]) == dt.date(2026, 3, 25) and max(mid.visits["window_end"]) == PERIOD.end
-    with pytest.raises(PlanError, match="已于2026-03-31结束"):
+    with pytest.raises(PlanError, match="已于2026年3月31日结束"):
         draw(PlanInputs.of(organs=organs, inspectors=inspectors), PERIOD, dt.date(2026, 4, 1), 3, CFG)
 
 
@@ -365,7 +365,8 @@ def test_a_silent_organ_is_drawn_in_its_own_stratum_with_its_reason():
     stratum = result.strata.filter(pl.col("stratum") == "silent").row(0, named=True)
     assert (stratum["population"], stratum["pool"], stratum["drawn"]) == (10, 10, 5)
     assert set(result.visits["selection"]) == {"silent_sample"}
-    assert result.visits["reasons_zh"][0] == "未报送随机抽取：2025-Q3未报送任何材料，抽取比例50%"
+    assert result.visits["reasons_zh"][0] == "未报送随机抽取：2025年第3季度未报送任何材料，抽取比例50%"
+    assert result.visits["reasons_en"][0] == "Drawn among organs that sent nothing: nothing sent for Q3 2025, sampling ratio 50%"
 
 
 def test_the_configuration_is_checked():

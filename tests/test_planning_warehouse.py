@@ -51,10 +51,10 @@ def test_a_plan_is_drawn_recorded_and_never_silently_redrawn(province: Path):
         one, four = visits.row(0, named=True), visits.row(1, named=True)
         # organ 1 sent none of its quarterly evaluations for P1: noted, though it is in for other reasons
         assert one["reasons"] == ["INCIDENT_FOLLOWUP", "OVERDUE_PROJECT", "SILENT"] and one["tier"] == "D"
-        assert one["reasons_zh"].endswith("；另：2025-Q1、2025-Q2、2025-Q3未报送任何材料")
-        assert one["reasons_zh"].startswith("事件复查：本机关或所用服务机构发生事件SJ-2025-001，应于2025-12-31前复查，"
+        assert one["reasons_zh"].endswith("；另：2025年第1季度、2025年第2季度、2025年第3季度未报送任何材料")
+        assert one["reasons_zh"].startswith("事件复查：本机关或所用服务机构发生事件SJ-2025-001，应于2025年12月31日前复查，"
                                             "计划期开始前到期；"
-                                            "新项目逾期未检：项目P1应于2025-03-31前首次检查，已逾期")
+                                            "新项目逾期未检：项目P1应于2025年3月31日前首次检查，已逾期")
         assert (one["window_start"], one["window_end"]) == (dt.date(2026, 1, 1), dt.date(2026, 1, 30))
         assert one["needed_expertise"] == ["保密", "数字化"] and one["project_codes"] == ["P1"]
         assert one["status"] == "staffed" and "丙" not in one["inspector_names"]
@@ -65,7 +65,7 @@ def test_a_plan_is_drawn_recorded_and_never_silently_redrawn(province: Path):
         stored = planning.plan_inputs_json(con, 1)
         assert hashlib.sha256(stored.encode()).hexdigest() == header["inputs_sha256"]
         assert header["params"]["seed"] == 7 and header["params"]["config"]["sampling"]["ratio"]["B"] == 0.0
-        assert header["params"]["today"] == "2025-12-20" and header["algorithm"] == "draw-v3"
+        assert header["params"]["today"] == "2025-12-20" and header["algorithm"] == "draw-v4"
         assert (header["visits"], header["staffed"], header["unstaffed"]) == (2, 1, 1)
         assert header["created_by"] == "测试" and header["data_as_of"] == T0
         assert [s["stratum"] for s in header["draw_log"]["strata"]] == ["tier:D", "tier:C", "tier:B", "tier:A", "silent"]
@@ -109,7 +109,7 @@ def test_a_plan_is_drawn_recorded_and_never_silently_redrawn(province: Path):
             assert report["inputs_match"] and report["result_match"] and not report["data_changed"]
     finally:
         con.close()
-    with pytest.raises(PlanError, match="已于2026-03-31结束"):
+    with pytest.raises(PlanError, match="已于2026年3月31日结束"):
         service.make_plan(province, "2026-Q1", today=dt.date(2026, 4, 2), config=ONLY_FORCED)
 
 
@@ -195,7 +195,7 @@ def test_a_plan_drawn_late_in_its_period_has_capacity_and_windows_for_the_time_l
         assert set(planning.plan_workload(con, 1)["capacity"]) == {4}
         visits = planning.plan_visits(con, 1)
         # a follow-up due before the plan starts says how late it is
-        assert "应于2025-12-31前复查，已逾期28日" in visits.row(0, named=True)["reasons_zh"]
+        assert "应于2025年12月31日前复查，已逾期28天" in visits.row(0, named=True)["reasons_zh"]
         assert service.verify(con, 1)["result_match"]
         # a drawn visit's month may be January's last 4 days: its window still has the 7 days any window has
         inputs = service.read_inputs(con, service.resolve_period("2026-Q1"), drawn_on, every)
@@ -247,7 +247,38 @@ def test_a_plan_drawn_by_other_rules_is_not_reported_as_a_match_and_says_why(pro
     finally:
         con.close()
     assert report["inputs_match"] and not report["data_changed"] and not report["result_match"]
-    assert report["message_zh"] == "第1号计划按抽取规则draw-v1抽取，本程序为draw-v3，不能重抽复核结果；输入摘要仍可核对"
+    assert report["message_zh"] == "第1号计划按抽取规则draw-v1抽取，本程序只能按draw-v3、draw-v4抽取，不能重抽复核结果；输入摘要仍可核对"
+
+
+def test_a_plan_drawn_by_the_previous_rules_is_still_redrawn_by_them(province: Path):
+    """draw-v4 changed only how the Chinese reasons write dates, days late and quarters; a plan recorded
+    under draw-v3 is re-drawn by draw-v3 and verifies, and the two versions' results differ."""
+    service.make_plan(province, "2026-Q1", today=T0, seed=7, config=ONLY_FORCED)
+    con = queries.connect(province)
+    try:
+        plan, inputs, v4 = service.redraw_stored(con, 1)
+        period = service.Period(plan["period"], plan["period_start"], plan["period_end"])
+        v3 = draw(inputs, period, T0, 7, ONLY_FORCED, "draw-v3")
+    finally:
+        con.close()
+    first_v3, first_v4 = v3.visits.row(0, named=True)["reasons_zh"], v4.visits.row(0, named=True)["reasons_zh"]
+    assert "应于2025-12-31前复查" in first_v3 and first_v3.endswith("另：2025-Q1、2025-Q2、2025-Q3未报送任何材料")
+    assert "应于2025年12月31日前复查" in first_v4 and "已逾期264天" in first_v4 and "已逾期264日" in first_v3
+    assert v3.result_sha256 != v4.result_sha256 == plan["result_sha256"]
+    assert v3.visits.drop("reasons_zh").equals(v4.visits.drop("reasons_zh")) and v3.team.equals(v4.team)
+    con = duckdb.connect(str(province))
+    try:  # as the plan was recorded by the previous release
+        con.execute("UPDATE plans SET algorithm = 'draw-v3', result_sha256 = ? WHERE plan_id = 1", [v3.result_sha256])
+    finally:
+        con.close()
+    con = queries.connect(province)
+    try:
+        report = service.verify(con, 1)
+        assert report["result_match"] and report["algorithm"] == "draw-v3" and report["message_zh"] is None
+    finally:
+        con.close()
+    with pytest.raises(PlanError, match="不能按抽取规则draw-v2抽取"):
+        draw(inputs, period, T0, 7, ONLY_FORCED, "draw-v2")
 
 
 def test_the_plan_workbook_and_the_public_list(province: Path, tmp_path: Path):

@@ -193,7 +193,7 @@ def test_plan_reasons_in_english_and_the_hash_leaves_them_out():
     inputs = PlanInputs.of(organs=organs, inspectors=inspectors_frame([{"inspector_id": "I1"}]))
     result = draw(inputs, period, today, 7, planning_config.default())
     visits = {r["organ_code"]: r for r in result.visits.iter_rows(named=True)}
-    assert visits["O1"]["reasons_zh"] == "逾期未检：D级（高风险）每6个月检查一次，应于2025-12-01前检查，已逾期19日"
+    assert visits["O1"]["reasons_zh"] == "逾期未检：D级（高风险）每6个月检查一次，应于2025年12月1日前检查，已逾期19天"
     assert visits["O1"]["reasons_en"] == ("Overdue: tier D (high risk) checked every 6 months; "
                                           "to be checked by 2025-12-01, 19 days overdue")
     assert visits["O2"]["reasons_en"] == ("Incident follow-up: incident SJ-2025-0009 at the organ or a vendor it "

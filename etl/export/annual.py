@@ -173,7 +173,7 @@ def year_complete(year: int, today: dt.date) -> bool:
 def check_request(year: int, scope: Filters) -> None:
     """Refuse, in Chinese, a year that has not begun and a region code that does not exist."""
     if year > scope.today.year:
-        raise ExportError(f"{year}年尚未开始（统计日 {scope.today.isoformat()}），没有可导出的数据；"
+        raise ExportError(f"{year}年尚未开始（统计日 {labels.date_text(scope.today)}），没有可导出的数据；"
                           f"最近的完整年度为 {scope.today.year - 1}年。")
     if scope.effective_region == queries.NOWHERE:
         raise ExportError(f"所选地区“{scope.region}”不在本账户的权限范围（{labels.region_label(scope.scope)}）内，"
@@ -567,7 +567,7 @@ def vendors_into_d(moved: pl.DataFrame, start: dt.date, end: dt.date) -> Issue:
     first = (into if into.height else rated).row(0, named=True)
     reason = first["floor_reason"] or first["tier_change_reason"] or ""
     return Issue("R2", f"{'、'.join(titles)}（高风险）",
-                 f"{start.isoformat()}至{end.isoformat()}间，{'；'.join(parts)}；{first['vendor_name']}的原因：{reason}。")
+                 f"{labels.date_text(start)}至{labels.date_text(end)}间，{'；'.join(parts)}；{first['vendor_name']}的原因：{reason}。")
 
 def priority_issues(con, d: AnnualData, rect_y: pl.DataFrame) -> list[Issue]:
     """At most three issues, one per rule R1–R3, in that order; a rule that does not hold adds none."""
@@ -628,7 +628,7 @@ def methodology(d: AnnualData) -> list[tuple[str, str, str]]:
     rows: list[tuple[str, str, str]] = [
         ("数据", "范围", d.scope_label),
         ("数据", "数据截至", d.data_as_of_text),
-        ("数据", "统计日", f"{d.scope.today.isoformat()}：逾期、未完成、到期等状态按此日计算"),
+        ("数据", "统计日", f"{labels.date_text(d.scope.today)}：逾期、未完成、到期等状态按此日计算"),
         ("数据", "生成时间", d.generated_at.strftime("%Y-%m-%d %H:%M")),
         ("数据", "配置", cfg.source),
         ("期间", "本年", f"{y}-01-01 至 {y}-12-31（按检查日期、事件发生时间）；对比期为 {y - 1} 年"),

@@ -19,7 +19,7 @@ import polars as pl
 
 from schemas.values_en import VALUE_EN as CONTRACT_VALUE_EN
 from warehouse.analytics_config import COMPONENT_ZH, TIER_EN, TIER_ZH
-from warehouse.periods import date_text  # noqa: F401  (the exports' callers read it here)
+from warehouse.periods import date_text  # the exports' callers read it here too
 
 LANGS = ("zh", "en")
 
@@ -310,7 +310,7 @@ def period_text(period: Any, lang: str = "zh") -> str:
     if lang == "en":
         return _period_text_en(period)
     if isinstance(period, tuple):
-        return f"{period[0].isoformat()} 至 {period[1].isoformat()}"
+        return f"{date_text(period[0])}至{date_text(period[1])}"
     text = str(period)
     if re.fullmatch(r"\d{4}", text):
         return f"{text}年"
@@ -325,8 +325,10 @@ def _period_text_en(period: Any) -> str:
     if isinstance(period, tuple):
         return f"{period[0].isoformat()} to {period[1].isoformat()}"
     text = str(period).strip()
-    if " 至 " in text:
-        return " to ".join(_period_text_en(p) for p in text.split(" 至 ", 1))
+    if "至" in text:
+        return " to ".join(_period_text_en(p) for p in text.split("至", 1))
+    if m := re.fullmatch(r"(\d{4})年(\d{1,2})月(\d{1,2})日", text):   # a date of a range (2025年3月1日)
+        return f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}"
     if m := re.fullmatch(r"(\d{4})年?", text):
         return m[1]
     if m := (re.fullmatch(r"(\d{4})-?Q([1-4])", text.upper()) or re.fullmatch(r"(\d{4})年第([1-4])季度", text)):

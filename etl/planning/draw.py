@@ -39,19 +39,25 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import polars as pl
 
 from etl.planning.config import TIERS, PlanningConfig
 from schemas.values_en import EXPERTISE_EN
+from etl.export.labels import period_text
 from warehouse.analytics_config import TIER_EN, TIER_ZH
+from warehouse.periods import date_text
 
 # The rules' version, recorded with each plan: a plan is re-drawn (verified) only by the rules it was
 # drawn with. v2: capacity for the time left, drawn windows of at least min_days, a late follow-up
-# says how late. v3: overdue checks spread over the period by their teams' monthly capacity. The
-# lottery keeps its own salt, so every lottery number stays what it was.
-ALGORITHM = "draw-v3"
+# says how late. v3: overdue checks spread over the period by their teams' monthly capacity. v4: the
+# Chinese reasons write dates as Chinese readers do (2025年12月1日) and days late as 天, like the
+# marts' reasons; nothing else. The lottery keeps its own salt, so every lottery number stays what
+# it was.
+ALGORITHM = "draw-v4"
+# The rules this program draws by: a plan of any of them is re-drawn (verified) by its own.
+RULES = ("draw-v3", "draw-v4")
 LOTTERY = "draw-v1"
 # The leading reasons of a check overdue when the plan starts (windows in the plan's first weeks).
 OVERDUE = ("OVERDUE_PROJECT", "OVERDUE_ROUTINE")
@@ -257,10 +263,22 @@ def _d(day: dt.date) -> str:
     return day.isoformat()
 
 
-def _forced_reasons(o: dict, start: dt.date, end: dt.date, today: dt.date, cfg: PlanningConfig) -> list[Reason]:
+@dataclass(frozen=True)
+class _ZhWords:
+    """How a version of the rules writes dates, days late and quarters in the Chinese reasons."""
+    day: Callable[[dt.date], str]
+    days: str
+    quarter: Callable[[str], str]
+
+
+ZH_WORDS = {"draw-v3": _ZhWords(_d, "日", str), "draw-v4": _ZhWords(date_text, "天", period_text)}
+
+
+def _forced_reasons(o: dict, start: dt.date, end: dt.date, today: dt.date, cfg: PlanningConfig,
+                    zh: _ZhWords = ZH_WORDS[ALGORITHM]) -> list[Reason]:
     out = []
     def late(due: dt.date) -> str:
-        return f"已逾期{(today - due).days}日" if due < today else "计划期开始前到期"
+        return f"已逾期{(today - due).days}{zh.days}" if due < today else "计划期开始前到期"
 
     def late_en(due: dt.date) -> str:
         return f"{(today - due).days} days overdue" if due < today else "due before the plan starts"
@@ -269,7 +287,7 @@ def _forced_reasons(o: dict, start: dt.date, end: dt.date, today: dt.date, cfg: 
     if due is not None:  # forced whatever its date; a past one says so, like any overdue check
         incident = o['followup_incident_code'] or ''
         out.append(Reason("INCIDENT_FOLLOWUP", f"事件复查：本机关或所用服务机构发生事件{incident}，"
-                                               f"应于{_d(due)}前复查" + (f"，{late(due)}" if due < start else ""), due,
+                                               f"应于{zh.day(due)}前复查" + (f"，{late(due)}" if due < start else ""), due,
                           f"Incident follow-up: incident {incident} at the organ or a vendor it uses; to be checked "
                           f"by {_d(due)}" + (f", {late_en(due)}" if due < start else "")))
 
@@ -277,11 +295,11 @@ def _forced_reasons(o: dict, start: dt.date, end: dt.date, today: dt.date, cfg: 
     if due is not None and due <= end:
         code = o["project_due_code"] or ""
         if due < start:
-            out.append(Reason("OVERDUE_PROJECT", f"新项目逾期未检：项目{code}应于{_d(due)}前首次检查，{late(due)}", due,
+            out.append(Reason("OVERDUE_PROJECT", f"新项目逾期未检：项目{code}应于{zh.day(due)}前首次检查，{late(due)}", due,
                               f"New project overdue: project {code} to be first inspected by {_d(due)}, "
                               f"{late_en(due)}"))
         elif cfg.due_in_period:
-            out.append(Reason("DUE_PROJECT", f"新项目首检：项目{code}应于{_d(due)}前首次检查", due,
+            out.append(Reason("DUE_PROJECT", f"新项目首检：项目{code}应于{zh.day(due)}前首次检查", due,
                               f"New project: project {code} to be first inspected by {_d(due)}"))
     due = o["tier_due_on"]
     if due is not None and due <= end:
@@ -291,16 +309,20 @@ def _forced_reasons(o: dict, start: dt.date, end: dt.date, today: dt.date, cfg: 
         rule_en = f"tier {tier} ({TIER_EN.get(tier, '')} risk) checked every {o['interval_months']} months" \
             if o["interval_months"] else f"tier {tier}"
         if due < start:
-            out.append(Reason("OVERDUE_ROUTINE", f"逾期未检：{rule}，应于{_d(due)}前检查，{late(due)}", due,
+            out.append(Reason("OVERDUE_ROUTINE", f"逾期未检：{rule}，应于{zh.day(due)}前检查，{late(due)}", due,
                               f"Overdue: {rule_en}; to be checked by {_d(due)}, {late_en(due)}"))
         elif cfg.due_in_period:
-            out.append(Reason("DUE_ROUTINE", f"期内到期：{rule}，应于{_d(due)}前检查", due,
+            out.append(Reason("DUE_ROUTINE", f"期内到期：{rule}，应于{zh.day(due)}前检查", due,
                               f"Due in the period: {rule_en}; to be checked by {_d(due)}"))
     return out
 
 
-def _quarters_text(quarters: list[str], sep: str = "、") -> str:
-    return sep.join(quarters)
+def _quarters_zh(quarters: list[str], zh: _ZhWords) -> str:
+    return "、".join(zh.quarter(q) for q in sorted(quarters))
+
+
+def _quarters_en(quarters: list[str]) -> str:
+    return ", ".join(period_text(q, "en") for q in sorted(quarters))
 
 
 # -- the result ------------------------------------------------------------------------------------
@@ -356,14 +378,18 @@ class PlanResult:
 
 # -- the draw --------------------------------------------------------------------------------------
 
-def draw(inputs: PlanInputs, period: Period, today: dt.date, seed: int, config: PlanningConfig) -> PlanResult:
-    """The plan for `period`, drawn on `today` with `seed` (see the module docstring)."""
+def draw(inputs: PlanInputs, period: Period, today: dt.date, seed: int, config: PlanningConfig,
+         algorithm: str = ALGORITHM) -> PlanResult:
+    """The plan for `period`, drawn on `today` with `seed` (see the module docstring), by the rules
+    `algorithm` (one of RULES: a recorded plan is re-drawn by the rules it was drawn with)."""
+    if algorithm not in RULES:
+        raise PlanError(f"本程序不能按抽取规则{algorithm}抽取", en=f"This program cannot draw by the rules {algorithm}")
     if today > period.end:
-        raise PlanError(f"计划期间{period.label}已于{_d(period.end)}结束，不能再抽取检查计划",
+        raise PlanError(f"计划期间{period.label}已于{date_text(period.end)}结束，不能再抽取检查计划",
                         en=f"The period {period.label} ended on {_d(period.end)}; a plan can no longer be drawn for it")
     if seed < 0 or seed >= 2 ** 63:
         raise PlanError("随机种子须为0至2^63-1之间的整数", en="The seed must be a whole number from 0 to 2^63-1")
-    cfg = config
+    cfg, zh = config, ZH_WORDS[algorithm]
     start = max(period.start, today)  # the plan's first day
     organs = {o["organ_code"]: o for o in inputs.organs.iter_rows(named=True)}
     codes = sorted(organs)
@@ -380,7 +406,7 @@ def draw(inputs: PlanInputs, period: Period, today: dt.date, seed: int, config: 
     # 1. forced
     chosen: dict[str, dict] = {}
     for code in codes:
-        reasons = _forced_reasons(organs[code], start, period.end, today, cfg)
+        reasons = _forced_reasons(organs[code], start, period.end, today, cfg, zh)
         if reasons:
             chosen[code] = {"selection": "forced", "reasons": reasons, "lottery": None}
 
@@ -401,15 +427,15 @@ def draw(inputs: PlanInputs, period: Period, today: dt.date, seed: int, config: 
     drawn = _sample(pool, cfg.silent_share, seed, "silent", strata, population=len(silent_codes))
     for code, u in drawn:
         chosen[code] = {"selection": "silent_sample", "lottery": u, "reasons": [Reason(
-            "SILENT_SAMPLE", f"未报送随机抽取：{_quarters_text(sorted(silent[code]))}未报送任何材料，"
+            "SILENT_SAMPLE", f"未报送随机抽取：{_quarters_zh(silent[code], zh)}未报送任何材料，"
                              f"抽取比例{_pct(cfg.silent_share)}",
-            text_en=f"Drawn among organs that sent nothing: nothing sent for {_quarters_text(sorted(silent[code]), ', ')}, "
+            text_en=f"Drawn among organs that sent nothing: nothing sent for {_quarters_en(silent[code])}, "
                     f"sampling ratio {_pct(cfg.silent_share)}")]}
     for code in silent_codes:
         if code in chosen and chosen[code]["selection"] != "silent_sample":
             chosen[code]["reasons"].append(Reason(
-                "SILENT", f"另：{_quarters_text(sorted(silent[code]))}未报送任何材料",
-                text_en=f"Also: nothing sent for {_quarters_text(sorted(silent[code]), ', ')}"))
+                "SILENT", f"另：{_quarters_zh(silent[code], zh)}未报送任何材料",
+                text_en=f"Also: nothing sent for {_quarters_en(silent[code])}"))
 
     # the visits: reasons, projects, expertise, window
     visits = []
@@ -441,7 +467,7 @@ def draw(inputs: PlanInputs, period: Period, today: dt.date, seed: int, config: 
     team, unstaffed, workload = _Staffing(visits, inputs, months, cfg, seed).run()
     _spread_overdue(visits, team, start, period, cfg)
 
-    params = {"algorithm": ALGORITHM, "seed": seed, "period": period.label, "period_start": _d(period.start),
+    params = {"algorithm": algorithm, "seed": seed, "period": period.label, "period_start": _d(period.start),
               "period_end": _d(period.end), "today": _d(today), "plan_start": _d(start), "months": period.months,
               "capacity_months": round(months, 6), "capacity_default": cfg.default_capacity(months),
               "config": cfg.snapshot()}

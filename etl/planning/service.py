@@ -19,8 +19,9 @@ import polars as pl
 
 from etl.export.labels import period_text
 from etl.planning import config as planning_config
-from etl.planning.draw import ALGORITHM, Period, PlanError, PlanInputs, PlanResult, draw, sha256
+from etl.planning.draw import RULES, Period, PlanError, PlanInputs, PlanResult, draw, sha256
 from warehouse import db, planning, queries
+from warehouse.periods import date_text
 
 FIRST_REASON = "首次抽取"
 FIRST_REASON_EN = "First draw"      # how an English page shows the recorded FIRST_REASON (plans stay in Chinese)
@@ -88,7 +89,7 @@ def make_plan(warehouse: str | Path, period: str, *, today: dt.date, seed: int |
     p = resolve_period(period)
     zh, en = period_text(p.label), period_text(p.label, "en")     # the period as the messages name it
     if today > p.end:
-        raise PlanError(f"计划期间{zh}已于{p.end.isoformat()}结束，不能再抽取检查计划",
+        raise PlanError(f"计划期间{zh}已于{date_text(p.end)}结束，不能再抽取检查计划",
                         en=f"The period {en} ended on {p.end.isoformat()}; a plan can no longer be drawn for it")
     reason = (reason or "").strip() or None
     if redraw and not reason:
@@ -138,7 +139,7 @@ def _header(result: PlanResult, p: Period, today: dt.date, as_of: dict | None, u
     v = result.visits
     return {
         "period": p.label, "period_start": p.start, "period_end": p.end, "planned_on": today, "seed": result.seed,
-        "algorithm": ALGORITHM, "params": result.params, "inputs_sha256": result.inputs_sha256,
+        "algorithm": result.params["algorithm"], "params": result.params, "inputs_sha256": result.inputs_sha256,
         "result_sha256": result.result_sha256,
         "draw_log": {"strata": result.strata.to_dicts(), "workload": result.workload.to_dicts()},
         "visits": v.height, "staffed": v.filter(pl.col("status") == "staffed").height,
@@ -157,14 +158,16 @@ def redraw_stored(con, plan_id: int) -> tuple[dict[str, Any], PlanInputs, PlanRe
     params = plan["params"]
     cfg = planning_config.from_snapshot(params["config"], f"plan {plan_id}")
     period = Period(plan["period"], plan["period_start"], plan["period_end"])
-    return plan, inputs, draw(inputs, period, dt.date.fromisoformat(params["today"]), plan["seed"], cfg)
+    return plan, inputs, draw(inputs, period, dt.date.fromisoformat(params["today"]), plan["seed"], cfg,
+                              plan["algorithm"])
 
 
 def verify(con, plan_id: int) -> dict[str, Any]:
     """Audit a recorded plan: its stored inputs still hash to inputs_sha256, drawing again from them
     with its seed gives the same result (result_sha256), and whether the warehouse's data has changed
-    since (the inputs read now would hash differently). A plan drawn by other rules (`algorithm`)
-    than this program's is not re-drawn: its result is not a match, and `message_zh` says why."""
+    since (the inputs read now would hash differently). A plan is re-drawn by the rules it was drawn
+    with (`algorithm`); one drawn by rules this program no longer has (not in RULES) is not: its
+    result is not a match, and `message_zh` says why."""
     plan = planning.plan(con, plan_id)
     if plan is None:
         raise PlanError(f"没有第{plan_id}号检查计划")
@@ -173,7 +176,7 @@ def verify(con, plan_id: int) -> dict[str, Any]:
     cfg = planning_config.from_snapshot(plan["params"]["config"])
     period = Period(plan["period"], plan["period_start"], plan["period_end"])
     now = read_inputs(con, period, dt.date.fromisoformat(plan["params"]["today"]), cfg)
-    same_rules = plan["algorithm"] == ALGORITHM
+    same_rules = plan["algorithm"] in RULES
     return {
         "plan_id": plan_id, "seed": plan["seed"], "inputs_sha256": plan["inputs_sha256"],
         "inputs_match": sha256(stored_text) == plan["inputs_sha256"] == inputs.sha256,
@@ -181,8 +184,8 @@ def verify(con, plan_id: int) -> dict[str, Any]:
         "result_match": same_rules and redraw_stored(con, plan_id)[2].result_sha256 == plan["result_sha256"],
         "current_inputs_sha256": now.sha256, "data_changed": now.sha256 != plan["inputs_sha256"],
         "algorithm": plan["algorithm"],
-        "message_zh": None if same_rules else (f"第{plan_id}号计划按抽取规则{plan['algorithm']}抽取，本程序为{ALGORITHM}，"
-                                               f"不能重抽复核结果；输入摘要仍可核对"),
+        "message_zh": None if same_rules else (f"第{plan_id}号计划按抽取规则{plan['algorithm']}抽取，本程序只能按"
+                                               f"{'、'.join(RULES)}抽取，不能重抽复核结果；输入摘要仍可核对"),
     }
 
 
